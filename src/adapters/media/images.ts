@@ -1,0 +1,32 @@
+import type { Readable } from 'node:stream';
+import sharp from 'sharp';
+
+export interface ImageFacts {
+  width: number;
+  height: number;
+  thumbnail: Buffer;
+}
+
+const THUMBNAIL_EDGE = 512;
+// Refuse decompression bombs: a small file that decodes to a gigantic bitmap.
+const MAX_INPUT_PIXELS = 268_402_689;
+
+/** Reads an image once: its displayed size (EXIF orientation applied) and a WebP thumbnail. */
+export async function describeImage(source: Readable): Promise<ImageFacts> {
+  const image = sharp({ limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' });
+  source.on('error', (error) => image.destroy(error));
+  source.pipe(image);
+  const [metadata, thumbnail] = await Promise.all([
+    image.clone().metadata(),
+    image.clone().rotate().resize(THUMBNAIL_EDGE, THUMBNAIL_EDGE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 78 }).toBuffer(),
+  ]);
+  const swapped = (metadata.orientation ?? 1) >= 5;
+  const width = metadata.width ?? 0;
+  const height = metadata.height ?? 0;
+  return { width: swapped ? height : width, height: swapped ? width : height, thumbnail };
+}
+
+/** Makes a WebP thumbnail from an already decoded still frame (a video poster). */
+export function thumbnailFromFrame(frame: Buffer): Promise<Buffer> {
+  return sharp(frame).resize(THUMBNAIL_EDGE, THUMBNAIL_EDGE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 78 }).toBuffer();
+}

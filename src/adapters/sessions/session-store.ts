@@ -1,0 +1,19 @@
+/** What a signed-in session remembers. Stored under the SHA-256 of its id, never the id. */
+export interface SessionData {
+  userId: string;
+  csrfToken: string;
+  createdAt: number;
+  lastSeenAt: number;
+}
+
+/**
+ * Sessions live outside the process in production (Redis, Memcached) so any instance can
+ * serve any request. `ttlSeconds` is the idle expiry the store enforces by itself.
+ */
+export interface SessionStore {
+  get(key: string): Promise<SessionData | undefined>;
+  set(key: string, data: SessionData, ttlSeconds: number): Promise<void>;
+  delete(key: string): Promise<void>;
+  check(): Promise<void>;
+  close(): Promise<void>;
+}

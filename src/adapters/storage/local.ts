@@ -1,0 +1,98 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { access, mkdir, opendir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { randomUUID } from 'node:crypto';
+import type { BlobStore, ByteRange } from './blob-store.js';
+
+const KEY_PATTERN = /^[a-z0-9][a-z0-9/-]{0,99}$/;
+
+/**
+ * Blobs as files under one folder. Writes go to `tmp/` first and are renamed into place
+ * only when complete, so a crash mid-upload never leaves a half file under a real key.
+ */
+export class LocalBlobStore implements BlobStore {
+  private readonly tmpDir: string;
+  private readonly objectsDir: string;
+
+  private constructor(root: string) {
+    this.tmpDir = path.join(root, 'tmp');
+    this.objectsDir = path.join(root, 'objects');
+  }
+
+  static async open(root: string): Promise<LocalBlobStore> {
+    const store = new LocalBlobStore(path.resolve(root));
+    await mkdir(store.tmpDir, { recursive: true });
+    await mkdir(store.objectsDir, { recursive: true });
+    // Leftovers of writes interrupted by a crash: never visible, safe to discard at start.
+    await rm(store.tmpDir, { recursive: true, force: true });
+    await mkdir(store.tmpDir, { recursive: true });
+    return store;
+  }
+
+  /** The path of a stored blob, for serving it with sendfile-style offload. */
+  pathOf(key: string): string {
+    if (!KEY_PATTERN.test(key) || key.includes('..')) throw new Error(`invalid blob key "${key}"`);
+    return path.join(this.objectsDir, key);
+  }
+
+  async put(key: string, body: Readable): Promise<void> {
+    const target = this.pathOf(key);
+    const tmp = path.join(this.tmpDir, randomUUID());
+    try {
+      await pipeline(body, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
+      await mkdir(path.dirname(target), { recursive: true });
+      await rename(tmp, target);
+    } catch (error) {
+      await rm(tmp, { force: true });
+      throw error;
+    }
+  }
+
+  async get(key: string, range?: ByteRange): Promise<Readable> {
+    const file = this.pathOf(key);
+    const stream = createReadStream(file, range ? { start: range.start, end: range.end } : {});
+    // Surface "missing" as a rejected promise rather than a later stream error.
+    await new Promise<void>((resolve, reject) => {
+      stream.once('open', () => resolve());
+      stream.once('error', reject);
+    });
+    return stream;
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.pathOf(key), { force: true });
+  }
+
+  async mediaSource(key: string): Promise<string> {
+    return this.pathOf(key);
+  }
+
+  async exists(key: string): Promise<boolean> {
+    try {
+      await access(this.pathOf(key));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async *list(): AsyncIterable<string> {
+    yield* walk(this.objectsDir, '');
+  }
+
+  async check(): Promise<void> {
+    await access(this.objectsDir);
+  }
+
+  async close(): Promise<void> {}
+}
+
+async function* walk(dir: string, prefix: string): AsyncIterable<string> {
+  for await (const entry of await opendir(dir)) {
+    const key = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) yield* walk(path.join(dir, entry.name), key);
+    else yield key;
+  }
+}

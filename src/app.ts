@@ -1,0 +1,141 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyMultipart from '@fastify/multipart';
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import fp from 'fastify-plugin';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { InProcessJobQueue, type JobQueue } from './adapters/jobs/job-queue.js';
+import { MemorySessionStore } from './adapters/sessions/memory.js';
+import type { SessionStore } from './adapters/sessions/session-store.js';
+import type { BlobStore } from './adapters/storage/blob-store.js';
+import { LocalBlobStore } from './adapters/storage/local.js';
+import type { Config } from './config.js';
+import { connectDatabase, type Db } from './db/connect.js';
+import { migrateToLatest } from './db/migrate.js';
+import { accountsRoutes } from './features/accounts/accounts.routes.js';
+import { UserSchema } from './features/accounts/accounts.schemas.js';
+import { AccountsService } from './features/accounts/accounts.service.js';
+import { LoginThrottle } from './features/accounts/login-throttle.js';
+import { PasswordHasher } from './features/accounts/passwords.js';
+import { SessionsService } from './features/accounts/sessions.service.js';
+import { filesRoutes } from './features/files/files.routes.js';
+import { FileSchema } from './features/files/files.schemas.js';
+import { DESCRIBE_MEDIA_JOB, FilesService } from './features/files/files.service.js';
+import { describeMediaJob } from './features/files/media-facts.js';
+import { healthRoutes } from './features/health/health.routes.js';
+import { ErrorSchema } from './features/shared.schemas.js';
+import access from './plugins/access.js';
+import errors from './plugins/errors.js';
+import openapi from './plugins/openapi.js';
+import { pageFallback, webPlugin } from './plugins/web.js';
+
+/** What the app is made of; tests may inspect it (for example, wait for background jobs). */
+export interface Backends {
+  db: Db;
+  blobs: BlobStore;
+  sessionStore: SessionStore;
+  jobs: JobQueue;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    backends: Backends;
+  }
+}
+
+/** Login attempts allowed before a 429, per client IP and per username. */
+const LOGIN_LIMITS = { perIp: { points: 30, duration: 15 * 60 }, perUsername: { points: 10, duration: 15 * 60 } };
+
+/**
+ * The composition root: the only place that turns configuration URLs into adapters and
+ * wires services to routes. Registered as a plugin by server.ts and by the tests.
+ */
+async function coffer(fastify: FastifyInstance, { config }: { config: Config }): Promise<void> {
+  const backends = await openBackends(config, fastify);
+  fastify.decorate('backends', backends);
+  fastify.addHook('onClose', async () => {
+    await backends.jobs.close();
+    await backends.sessionStore.close();
+    await backends.blobs.close();
+    await backends.db.destroy();
+  });
+
+  const accounts = new AccountsService(
+    backends.db,
+    new PasswordHasher(),
+    new LoginThrottle(new RateLimiterMemory({ keyPrefix: 'login-ip', ...LOGIN_LIMITS.perIp }), new RateLimiterMemory({ keyPrefix: 'login-user', ...LOGIN_LIMITS.perUsername })),
+  );
+  const sessions = new SessionsService(backends.sessionStore);
+  const files = new FilesService(backends.db, backends.blobs, backends.jobs, config.maxUploadBytes, fastify.log);
+  backends.jobs.register(DESCRIBE_MEDIA_JOB, describeMediaJob(backends.db, backends.blobs, fastify.log));
+
+  fastify.addHook('onRequest', async (_request, reply) => {
+    reply.header('X-Request-Id', _request.id).header('X-Coffer-Instance', config.instanceId);
+  });
+  await fastify.register(errors, { pageFallback: pageFallback(config.webDir) });
+  // Pages and stored content set their own Content-Security-Policy.
+  await fastify.register(fastifyHelmet, { contentSecurityPolicy: false, strictTransportSecurity: config.secureCookies });
+  await fastify.register(fastifyCookie);
+  await fastify.register(fastifyMultipart, { limits: { fileSize: config.maxUploadBytes } });
+  await fastify.register(access, { accounts, sessions });
+  for (const schema of [ErrorSchema, UserSchema, FileSchema]) fastify.addSchema(schema);
+  await fastify.register(openapi);
+
+  await fastify.register(healthRoutes, {
+    checks: [
+      { name: 'database', check: () => backends.db.selectFrom('users').select('id').limit(1).execute().then(() => undefined) },
+      { name: 'storage', check: () => backends.blobs.check() },
+      { name: 'sessions', check: () => backends.sessionStore.check() },
+    ],
+  });
+  await fastify.register(accountsRoutes, { prefix: '/api/v1', accounts, sessions, secureCookies: config.secureCookies });
+  await fastify.register(filesRoutes, { prefix: '/api/v1', files, maxUploadBytes: config.maxUploadBytes });
+  await fastify.register(webPlugin, { webDir: config.webDir });
+}
+
+async function openBackends(config: Config, fastify: FastifyInstance): Promise<Backends> {
+  const db = connectDatabase(config.databaseUrl);
+  const applied = await migrateToLatest(db);
+  if (applied.length > 0) fastify.log.info({ migrations: applied }, 'database migrated');
+  return {
+    db,
+    blobs: await LocalBlobStore.open(config.storageUrl.slice('file:'.length)),
+    sessionStore: new MemorySessionStore(),
+    jobs: new InProcessJobQueue(fastify.log),
+  };
+}
+
+export const app = fp(coffer, { name: 'coffer' });
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+export function serverOptions(config: Config, logger: FastifyServerOptions['logger'] = true): FastifyServerOptions {
+  return {
+    logger:
+      logger === true
+        ? {
+            level: config.logLevel,
+            // Credentials never reach the logs, whichever way they were sent.
+            redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]'], censor: '[redacted]' },
+          }
+        : logger,
+    trustProxy: config.trustProxy,
+    // Keep a request id given by the balancer so one request is one id across the system.
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true } },
+    // Uploads may take long; nginx or the client decides when to give up.
+    requestTimeout: 0,
+  };
+}
+
+/** The whole app, ready to listen or to take `inject()` calls. */
+export async function buildApp(config: Config, logger?: FastifyServerOptions['logger']): Promise<FastifyInstance> {
+  const fastify = Fastify(serverOptions(config, logger));
+  await fastify.register(app, { config });
+  await fastify.ready();
+  return fastify;
+}

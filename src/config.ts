@@ -1,0 +1,133 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+
+/** Everything Coffer reads from the environment, validated once at start-up. */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly publicUrl: string | undefined;
+  readonly secretKey: string;
+  readonly databaseUrl: string;
+  readonly storageUrl: string;
+  readonly sessionUrl: string;
+  readonly maxUploadBytes: number;
+  readonly trustProxy: boolean | string;
+  readonly logLevel: string;
+  readonly instanceId: string;
+  readonly production: boolean;
+  /** True when cookies must carry `Secure` (PUBLIC_URL is https). */
+  readonly secureCookies: boolean;
+  /** Folder of the built web UI; absent when the UI was not built. */
+  readonly webDir: string;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
+
+function fail(name: string, problem: string, example: string): never {
+  throw new ConfigError(`${name} ${problem}; for example ${name}=${example}`);
+}
+
+function parsePort(env: Env): number {
+  const raw = env.PORT ?? '8080';
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port > 65535) fail('PORT', `must be a whole number from 0 to 65535, not "${raw}"`, '8080');
+  return port;
+}
+
+export function parseSize(raw: string): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(raw);
+  const unit = SIZE_UNITS[match?.[2]?.toLowerCase() ?? 'x'];
+  if (!match || unit === undefined) return undefined;
+  return Math.floor(Number(match[1]) * unit);
+}
+
+function parseMaxUpload(env: Env): number {
+  const raw = env.MAX_UPLOAD_BYTES ?? '2GiB';
+  const bytes = parseSize(raw);
+  if (bytes === undefined || bytes < 1) fail('MAX_UPLOAD_BYTES', `must be a positive size in bytes (units k, M, G allowed), not "${raw}"`, '2GiB');
+  return bytes;
+}
+
+function parsePublicUrl(env: Env): string | undefined {
+  const raw = env.PUBLIC_URL;
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    fail('PUBLIC_URL', `is not a URL ("${raw}")`, 'https://media.example.com');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail('PUBLIC_URL', 'must start with http:// or https://', 'https://media.example.com');
+  return url.origin;
+}
+
+function parseTrustProxy(env: Env): boolean | string {
+  const raw = env.TRUST_PROXY;
+  if (raw === undefined || raw === '' || raw === 'false' || raw === '0') return false;
+  if (raw === 'true' || raw === '1') return true;
+  if (!/^[0-9a-f.:/, ]+$/i.test(raw)) fail('TRUST_PROXY', `must be true, false or a list of proxy addresses, not "${raw}"`, '127.0.0.1');
+  return raw;
+}
+
+function checkUrl(name: string, raw: string, schemes: string[], example: string): string {
+  const scheme = raw.split(':', 1)[0]?.toLowerCase() ?? '';
+  if (!schemes.includes(scheme)) fail(name, `uses "${scheme}:", which Coffer does not support (supported: ${schemes.map((s) => `${s}:`).join(', ')})`, example);
+  return raw;
+}
+
+/**
+ * SECRET_KEY signs tokens. Production must supply it; in development one is generated once
+ * and kept in DATA_DIR (mode 0600) so restarts keep sessions and links valid.
+ */
+function resolveSecretKey(env: Env, dataDir: string, production: boolean): string {
+  const given = env.SECRET_KEY;
+  if (given !== undefined) {
+    if (given.length < 32) fail('SECRET_KEY', 'must be at least 32 characters of random text', '$(openssl rand -hex 32)');
+    return given;
+  }
+  if (production) fail('SECRET_KEY', 'is required when NODE_ENV=production', '$(openssl rand -hex 32)');
+  const file = path.join(dataDir, 'secret.key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('hex');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+  chmodSync(file, 0o600);
+  return secret;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const production = env.NODE_ENV === 'production';
+  const dataDir = path.resolve(env.DATA_DIR ?? './data');
+  const logLevel = env.LOG_LEVEL ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) fail('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, not "${logLevel}"`, 'info');
+  const host = env.HOST ?? '127.0.0.1';
+  if (host.trim() === '') fail('HOST', 'must not be empty', '127.0.0.1');
+  const publicUrl = parsePublicUrl(env);
+
+  const config: Config = {
+    port: parsePort(env),
+    host,
+    dataDir,
+    publicUrl,
+    secretKey: resolveSecretKey(env, dataDir, production),
+    databaseUrl: checkUrl('DATABASE_URL', env.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'coffer.db')}`, ['sqlite'], 'sqlite:./data/coffer.db'),
+    storageUrl: checkUrl('STORAGE_URL', env.STORAGE_URL ?? `file:${path.join(dataDir, 'blobs')}`, ['file'], 'file:./data/blobs'),
+    sessionUrl: checkUrl('SESSION_URL', env.SESSION_URL ?? 'memory:', ['memory'], 'memory:'),
+    maxUploadBytes: parseMaxUpload(env),
+    trustProxy: parseTrustProxy(env),
+    logLevel,
+    instanceId: env.INSTANCE_ID ?? `coffer-${process.pid}`,
+    production,
+    secureCookies: publicUrl?.startsWith('https:') ?? false,
+    // src/ and dist/ both sit one level below the package root.
+    webDir: path.resolve(env.WEB_DIR ?? path.join(new URL('..', import.meta.url).pathname, 'dist', 'web')),
+  };
+  return Object.freeze(config);
+}

@@ -1,0 +1,96 @@
+/**
+ * The error catalogue. Services throw these; the error handler (plugins/errors.ts) turns
+ * them into `{ error, code, details? }` with the status below. Anything else is a 500 whose
+ * text never reaches the client.
+ */
+export interface ErrorDetail {
+  field: string;
+  message: string;
+  reason?: string;
+}
+
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: ErrorDetail[],
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class InvalidRequest extends AppError {
+  constructor(message: string, details?: ErrorDetail[]) {
+    super(400, 'invalid_request', message, details);
+  }
+}
+
+export class Unauthenticated extends AppError {
+  constructor(message = 'Sign in to continue: the credentials are missing, wrong or expired.') {
+    super(401, 'unauthenticated', message, undefined, { 'WWW-Authenticate': 'Basic realm="coffer", charset="UTF-8"' });
+  }
+}
+
+export class Forbidden extends AppError {
+  constructor(message = 'You are not allowed to do this.') {
+    super(403, 'forbidden', message);
+  }
+}
+
+export class NotFound extends AppError {
+  constructor(what = 'resource') {
+    super(404, 'not_found', `No such ${what}.`);
+  }
+}
+
+export class Conflict extends AppError {
+  constructor(message: string, details: ErrorDetail[]) {
+    super(409, 'conflict', message, details);
+  }
+}
+
+export class TooLarge extends AppError {
+  constructor(limitBytes: number) {
+    super(413, 'too_large', `The file is larger than the ${formatBytes(limitBytes)} limit; nothing was stored.`);
+  }
+}
+
+export class UnsupportedType extends AppError {
+  constructor(name: string) {
+    super(415, 'unsupported_type', `"${name}" is not an image, audio or video file Coffer accepts; nothing was stored.`);
+  }
+}
+
+export class RangeNotSatisfiable extends AppError {
+  constructor(size: number) {
+    super(416, 'range_not_satisfiable', 'The requested range is outside the file.', undefined, { 'Content-Range': `bytes */${size}` });
+  }
+}
+
+export class RateLimited extends AppError {
+  constructor(retryAfterSeconds: number) {
+    super(429, 'rate_limited', `Too many attempts; try again in ${retryAfterSeconds} seconds.`, undefined, {
+      'Retry-After': String(retryAfterSeconds),
+    });
+  }
+}
+
+export class Unavailable extends AppError {
+  constructor(service: string) {
+    super(503, 'unavailable', `The ${service} is unavailable; try again shortly.`, undefined, { 'Retry-After': '5' });
+  }
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`;
+}

@@ -1,0 +1,58 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database, NewUserRow, UserRow } from '../../db/schema.js';
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+export interface User {
+  id: string;
+  username: string;
+  name: string;
+  email: string;
+  isAdmin: boolean;
+  disabled: boolean;
+  createdAt: string;
+}
+
+export interface UserWithHash extends User {
+  passwordHash: string;
+}
+
+function toUser(row: UserRow): UserWithHash {
+  return {
+    id: row.id,
+    username: row.username,
+    name: row.name,
+    email: row.email,
+    isAdmin: Boolean(row.is_admin),
+    disabled: Boolean(row.disabled),
+    createdAt: row.created_at,
+    passwordHash: row.password_hash,
+  };
+}
+
+export async function insertUser(db: Executor, row: NewUserRow): Promise<void> {
+  await db.insertInto('users').values(row).execute();
+}
+
+export async function findUserByUsername(db: Executor, username: string): Promise<UserWithHash | undefined> {
+  const row = await db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+  return row && toUser(row);
+}
+
+export async function findUserById(db: Executor, id: string): Promise<UserWithHash | undefined> {
+  const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toUser(row);
+}
+
+export async function findTakenIdentifiers(db: Executor, username: string, email: string): Promise<{ username: boolean; email: boolean }> {
+  const rows = await db
+    .selectFrom('users')
+    .select(['username', 'email'])
+    .where((eb) => eb.or([eb('username', '=', username), eb('email', '=', email)]))
+    .execute();
+  return { username: rows.some((r) => r.username === username), email: rows.some((r) => r.email === email) };
+}
+
+export async function updatePasswordHash(db: Executor, id: string, passwordHash: string): Promise<void> {
+  await db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', id).execute();
+}

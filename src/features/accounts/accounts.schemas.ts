@@ -1,0 +1,34 @@
+import { Type } from 'typebox';
+
+export const UserSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    username: Type.String(),
+    name: Type.String(),
+    email: Type.String(),
+    isAdmin: Type.Boolean(),
+    createdAt: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'User' },
+);
+
+export const RegisterBody = Type.Object(
+  {
+    name: Type.String({ maxLength: 200 }),
+    username: Type.String({ maxLength: 64 }),
+    email: Type.String({ maxLength: 320 }),
+    password: Type.String({ maxLength: 1024 }),
+  },
+  { additionalProperties: false },
+);
+
+export const LoginBody = Type.Object(
+  {
+    username: Type.String({ minLength: 1, maxLength: 64 }),
+    password: Type.String({ minLength: 1, maxLength: 1024 }),
+  },
+  { additionalProperties: false },
+);
+
+export const UserEnvelope = Type.Object({ user: Type.Ref('User') });
+export const SessionEnvelope = Type.Object({ user: Type.Ref('User'), csrfToken: Type.Union([Type.String(), Type.Null()]) });

@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../../db/connect.js';
+import { isUniqueViolation } from '../../db/connect.js';
+import { Conflict, InvalidRequest, Unauthenticated, type ErrorDetail } from '../../errors.js';
+import * as users from './accounts.repository.js';
+import type { User } from './accounts.repository.js';
+import type { LoginThrottle } from './login-throttle.js';
+import type { PasswordHasher } from './passwords.js';
+
+export type { User };
+
+export interface Registration {
+  name: string;
+  username: string;
+  email: string;
+  password: string;
+}
+
+/** The user as the API shows it (API.md `user`). */
+export interface PublicUser {
+  id: string;
+  username: string;
+  name: string;
+  email: string;
+  isAdmin: boolean;
+  createdAt: string;
+}
+
+export function toPublicUser(user: User): PublicUser {
+  return { id: user.id, username: user.username, name: user.name, email: user.email, isAdmin: user.isAdmin, createdAt: user.createdAt };
+}
+
+const USERNAME = /^[a-z0-9_.-]{3,32}$/;
+// Deliberately simple: one @, no spaces, a dot in the domain. Deliverability is the mail's job.
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+export const MIN_PASSWORD_LENGTH = 10;
+
+export function validateRegistration(input: Registration): ErrorDetail[] {
+  const problems: ErrorDetail[] = [];
+  if (input.name.trim().length === 0) problems.push({ field: 'name', message: 'Enter your name.' });
+  if (input.name.length > 100) problems.push({ field: 'name', message: 'The name can be at most 100 characters.' });
+  if (!USERNAME.test(input.username)) {
+    problems.push({ field: 'username', message: 'The username must be 3 to 32 characters: lowercase letters, digits, "_", "." or "-".' });
+  }
+  if (input.email.length > 254 || !EMAIL.test(input.email)) problems.push({ field: 'email', message: 'Enter a valid email address.' });
+  problems.push(...validatePassword(input.password, input.username));
+  return problems;
+}
+
+export function validatePassword(password: string, username: string): ErrorDetail[] {
+  if (password.length < MIN_PASSWORD_LENGTH) {
+    return [{ field: 'password', message: `The password must be at least ${MIN_PASSWORD_LENGTH} characters.` }];
+  }
+  if (password.length > 1024) return [{ field: 'password', message: 'The password can be at most 1024 characters.' }];
+  if (password.toLowerCase() === username.toLowerCase()) {
+    return [{ field: 'password', message: 'The password must not be the username.' }];
+  }
+  return [];
+}
+
+export class AccountsService {
+  constructor(
+    private readonly db: Db,
+    private readonly hasher: PasswordHasher,
+    private readonly throttle: LoginThrottle,
+  ) {}
+
+  async register(input: Registration): Promise<PublicUser> {
+    const registration = { ...input, name: input.name.trim(), email: input.email.trim().toLowerCase() };
+    const problems = validateRegistration(registration);
+    if (problems.length > 0) throw new InvalidRequest('Some fields need attention.', problems);
+
+    const taken = await users.findTakenIdentifiers(this.db, registration.username, registration.email);
+    if (taken.username || taken.email) throw conflictFor(taken);
+
+    const user = {
+      id: randomUUID(),
+      username: registration.username,
+      email: registration.email,
+      name: registration.name,
+      password_hash: await this.hasher.hash(registration.password),
+      is_admin: false,
+      disabled: false,
+      created_at: new Date().toISOString(),
+    };
+    try {
+      await users.insertUser(this.db, user);
+    } catch (error) {
+      // Two registrations raced past the check above: the unique index decides.
+      if (isUniqueViolation(error)) throw conflictFor(await users.findTakenIdentifiers(this.db, user.username, user.email));
+      throw error;
+    }
+    return toPublicUser({ ...user, isAdmin: false, disabled: false, createdAt: user.created_at });
+  }
+
+  /**
+   * Checks a username and password, rate-limited per IP and per username. Every failure
+   * cause gives the same error after the same amount of work.
+   */
+  async authenticate(username: string, password: string, ip: string): Promise<User> {
+    await this.throttle.assertAllowed(ip, username);
+    const user = await users.findUserByUsername(this.db, username);
+    const valid = user ? await this.hasher.verify(user.passwordHash, password) : await this.hasher.verifyDummy(password);
+    if (!user || !valid || user.disabled) {
+      await this.throttle.recordFailure(ip, username);
+      throw new Unauthenticated('The username or password is incorrect.');
+    }
+    await this.throttle.recordSuccess(username);
+    return user;
+  }
+
+  /** The signed-in user behind a session or token, if the account still exists and is enabled. */
+  async findActiveUser(id: string): Promise<User | undefined> {
+    const user = await users.findUserById(this.db, id);
+    return user && !user.disabled ? user : undefined;
+  }
+}
+
+function conflictFor(taken: { username: boolean; email: boolean }): Conflict {
+  const details: ErrorDetail[] = [];
+  if (taken.username) details.push({ field: 'username', reason: 'username_taken', message: 'This username is already taken.' });
+  if (taken.email) details.push({ field: 'email', reason: 'email_taken', message: 'An account with this email already exists.' });
+  return new Conflict(details.map((d) => d.message).join(' '), details);
+}

@@ -1,0 +1,122 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { InvalidRequest } from '../../errors.js';
+import { callerOf } from '../../plugins/access.js';
+import { errorResponses, IdParams } from '../shared.schemas.js';
+import { sendContent } from './content.js';
+import { ContentQuery, FileList, FilePage, FileSchema, ListQuery, RenameBody } from './files.schemas.js';
+import type { FilesService, StoredFile, UploadPart } from './files.service.js';
+
+export interface FilesRoutesOptions {
+  files: FilesService;
+  maxUploadBytes: number;
+}
+
+const BASE = '/api/v1/files';
+
+/** The API's view of a file (API.md `file`). */
+export function toFileJson(file: StoredFile) {
+  const content = `${BASE}/${file.id}/content`;
+  return {
+    id: file.id,
+    name: file.name,
+    kind: file.kind,
+    contentType: file.contentType,
+    size: file.size,
+    sha256: file.sha256,
+    createdAt: file.createdAt,
+    ...(file.width !== null ? { width: file.width } : {}),
+    ...(file.height !== null ? { height: file.height } : {}),
+    ...(file.durationSeconds !== null ? { durationSeconds: file.durationSeconds } : {}),
+    urls: { content, download: `${content}?download=1`, ...(file.thumbnailKey ? { thumbnail: `${BASE}/${file.id}/thumbnail` } : {}) },
+  };
+}
+
+/** Only parts named `file` are accepted; anything else is a 400 before it is stored. */
+async function* fileParts(request: FastifyRequest, maxUploadBytes: number): AsyncIterable<UploadPart> {
+  for await (const part of request.parts({ limits: { fileSize: maxUploadBytes, fields: 0, files: 100 } })) {
+    if (part.type !== 'file' || part.fieldname !== 'file') {
+      if (part.type === 'file') part.file.resume();
+      throw new InvalidRequest('Only parts named "file" are accepted.', [{ field: part.fieldname, message: `"${part.fieldname}" is not an accepted part.`, reason: 'unexpected' }]);
+    }
+    yield { filename: part.filename, stream: part.file };
+  }
+}
+
+export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async (app, { files, maxUploadBytes }) => {
+  app.get(
+    '/files',
+    { config: { access: 'auth' }, schema: { tags: ['files'], summary: 'List your files, newest first', querystring: ListQuery, response: { 200: FilePage, ...errorResponses(400, 401) } } },
+    async (request) => {
+      const page = await files.list(callerOf(request).user.id, request.query);
+      return { items: page.items.map(toFileJson), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.post(
+    '/files',
+    {
+      config: { access: 'auth' },
+      schema: {
+        tags: ['files'],
+        summary: 'Upload one or more files (multipart/form-data, parts named "file")',
+        consumes: ['multipart/form-data'],
+        response: { 201: FileList, ...errorResponses(400, 401, 403, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      if (!request.isMultipart()) throw new InvalidRequest('Send the files as multipart/form-data, in parts named "file".');
+      const stored = await files.upload(callerOf(request).user.id, fileParts(request, maxUploadBytes));
+      return reply.status(201).send({ items: stored.map(toFileJson) });
+    },
+  );
+
+  app.get(
+    '/files/:id',
+    { config: { access: 'auth' }, schema: { tags: ['files'], summary: 'One file', params: IdParams, response: { 200: FileSchema, ...errorResponses(401, 404) } } },
+    async (request) => toFileJson(await files.get(callerOf(request).user.id, request.params.id)),
+  );
+
+  app.patch(
+    '/files/:id',
+    {
+      config: { access: 'auth' },
+      schema: { tags: ['files'], summary: 'Rename a file', params: IdParams, body: RenameBody, response: { 200: FileSchema, ...errorResponses(400, 401, 403, 404) } },
+    },
+    async (request) => toFileJson(await files.rename(callerOf(request).user.id, request.params.id, request.body.name)),
+  );
+
+  app.delete(
+    '/files/:id',
+    { config: { access: 'auth' }, schema: { tags: ['files'], summary: 'Delete a file', params: IdParams, response: { 204: { type: 'null' }, ...errorResponses(401, 403, 404) } } },
+    async (request, reply) => {
+      await files.delete(callerOf(request).user.id, request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    '/files/:id/content',
+    {
+      config: { access: 'auth' },
+      schema: { tags: ['files'], summary: 'The stored bytes (Range, ETag)', params: IdParams, querystring: ContentQuery, response: errorResponses(401, 404, 416) },
+    },
+    async (request, reply) => {
+      const file = await files.get(callerOf(request).user.id, request.params.id);
+      const download = request.query.download === '1' || request.query.download === 'true';
+      return sendContent(request, reply, file, (range) => files.openBlob(file.blobKey, range), download ? 'attachment' : 'inline');
+    },
+  );
+
+  app.get(
+    '/files/:id/thumbnail',
+    { config: { access: 'auth' }, schema: { tags: ['files'], summary: 'A WebP thumbnail, where one exists', params: IdParams, response: errorResponses(401, 404) } },
+    async (request, reply) => {
+      const file = await files.get(callerOf(request).user.id, request.params.id);
+      const thumbnail = await files.thumbnail(file);
+      return reply
+        .headers({ 'Content-Type': 'image/webp', 'Cache-Control': 'private, max-age=86400', 'X-Content-Type-Options': 'nosniff', ETag: `"${file.sha256}-t"` })
+        .send(thumbnail);
+    },
+  );
+};

@@ -1,0 +1,35 @@
+import { Type } from 'typebox';
+
+export const FileSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    name: Type.String(),
+    kind: Type.Union([Type.Literal('image'), Type.Literal('audio'), Type.Literal('video')]),
+    contentType: Type.String(),
+    size: Type.Integer(),
+    sha256: Type.String(),
+    createdAt: Type.String({ format: 'date-time' }),
+    width: Type.Optional(Type.Integer()),
+    height: Type.Optional(Type.Integer()),
+    durationSeconds: Type.Optional(Type.Number()),
+    urls: Type.Object({ content: Type.String(), download: Type.String(), thumbnail: Type.Optional(Type.String()) }),
+  },
+  { $id: 'File' },
+);
+
+export const ListQuery = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+    cursor: Type.Optional(Type.String({ maxLength: 500 })),
+    kind: Type.Optional(Type.Union([Type.Literal('image'), Type.Literal('audio'), Type.Literal('video')])),
+    q: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ContentQuery = Type.Object({ download: Type.Optional(Type.Union([Type.Literal('1'), Type.Literal('0'), Type.Literal('true'), Type.Literal('false')])) }, { additionalProperties: false });
+
+export const RenameBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 255 }) }, { additionalProperties: false });
+
+export const FilePage = Type.Object({ items: Type.Array(Type.Ref('File')), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+export const FileList = Type.Object({ items: Type.Array(Type.Ref('File')) });

@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { FastifyBaseLogger } from 'fastify';
+import type { JobQueue } from '../../adapters/jobs/job-queue.js';
+import type { BlobStore, ByteRange } from '../../adapters/storage/blob-store.js';
+import type { Db } from '../../db/connect.js';
+import type { FileRow } from '../../db/schema.js';
+import { InvalidRequest, NotFound, TooLarge, UnsupportedType } from '../../errors.js';
+import { sanitizeFileName } from './file-names.js';
+import * as files from './files.repository.js';
+import type { StoredFile } from './files.repository.js';
+import { OverLimit, RejectedType, UploadInspector } from './inspector.js';
+import type { MediaKind } from './media-types.js';
+
+export type { StoredFile };
+
+export interface UploadPart {
+  filename: string | undefined;
+  /** Emits 'limit' when the multipart parser cut the file at the size limit. */
+  stream: Readable;
+}
+
+export interface FilePage {
+  items: StoredFile[];
+  nextCursor: string | null;
+}
+
+export interface ListOptions {
+  limit: number;
+  cursor?: string;
+  kind?: MediaKind;
+  q?: string;
+}
+
+/** A stored blob's row, before it is inserted. */
+type PendingRow = FileRow & { size: number };
+
+export const DESCRIBE_MEDIA_JOB = 'describe-media';
+
+export class FilesService {
+  constructor(
+    private readonly db: Db,
+    private readonly blobs: BlobStore,
+    private readonly jobs: JobQueue,
+    private readonly maxUploadBytes: number,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  /**
+   * Stores every part, then records them all in one statement: the request adds all its
+   * files or none. Rows appear only after their blobs are stored; on any failure the blobs
+   * already written are removed.
+   */
+  async upload(ownerId: string, parts: AsyncIterable<UploadPart>): Promise<StoredFile[]> {
+    const rows: PendingRow[] = [];
+    try {
+      for await (const part of parts) rows.push(await this.storeBlob(ownerId, part));
+      if (rows.length === 0) {
+        throw new InvalidRequest('Attach at least one file.', [{ field: 'file', message: 'Add one or more parts named "file".', reason: 'missing' }]);
+      }
+      await files.insertFiles(this.db, rows);
+    } catch (error) {
+      await Promise.all(rows.map((row) => this.removeBlob(row.blob_key)));
+      throw error;
+    }
+    for (const row of rows) this.jobs.enqueue(DESCRIBE_MEDIA_JOB, row.id);
+    return rows.map(files.toStoredFile);
+  }
+
+  private async storeBlob(ownerId: string, part: UploadPart): Promise<PendingRow> {
+    const name = sanitizeFileName(part.filename);
+    const id = randomUUID();
+    const blobKey = `${id.slice(0, 2)}/${id}`;
+    const inspector = new UploadInspector(this.maxUploadBytes);
+    part.stream.once('limit', () => inspector.destroy(new OverLimit()));
+    const [piping, storing] = await Promise.allSettled([pipeline(part.stream, inspector), this.blobs.put(blobKey, inspector)]);
+    const failure = piping.status === 'rejected' ? piping.reason : storing.status === 'rejected' ? storing.reason : undefined;
+    if (failure !== undefined || !inspector.mediaType) {
+      await this.removeBlob(blobKey);
+      if (failure instanceof OverLimit) throw new TooLarge(this.maxUploadBytes);
+      if (failure instanceof RejectedType || failure === undefined) throw new UnsupportedType(name);
+      throw failure;
+    }
+    return {
+      id,
+      owner_id: ownerId,
+      name,
+      kind: inspector.mediaType.kind,
+      content_type: inspector.mediaType.contentType,
+      size: inspector.size,
+      sha256: inspector.digest(),
+      blob_key: blobKey,
+      thumbnail_key: null,
+      width: null,
+      height: null,
+      duration_seconds: null,
+      created_at: new Date().toISOString(),
+    };
+  }
+
+  async list(ownerId: string, options: ListOptions): Promise<FilePage> {
+    const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
+    const q = options.q?.trim();
+    const items = await files.listFiles(this.db, {
+      ownerId,
+      limit: options.limit + 1,
+      ...(options.kind ? { kind: options.kind } : {}),
+      ...(q ? { nameContains: q } : {}),
+      ...(after ? { after } : {}),
+    });
+    const page = items.slice(0, options.limit);
+    const last = page.at(-1);
+    return { items: page, nextCursor: items.length > options.limit && last ? encodeCursor(last) : null };
+  }
+
+  /** The caller's file, or 404 — the same answer whether it is someone else's or absent. */
+  async get(ownerId: string, id: string): Promise<StoredFile> {
+    const file = await files.findOwnedFile(this.db, ownerId, id);
+    if (!file) throw new NotFound('file');
+    return file;
+  }
+
+  async rename(ownerId: string, id: string, rawName: string): Promise<StoredFile> {
+    const name = sanitizeFileName(rawName, '');
+    if (name === '') throw new InvalidRequest('The name must not be empty.', [{ field: 'name', message: 'Enter a name.' }]);
+    if (!(await files.updateFileName(this.db, ownerId, id, name))) throw new NotFound('file');
+    return this.get(ownerId, id);
+  }
+
+  async delete(ownerId: string, id: string): Promise<void> {
+    const file = await this.db.transaction().execute(async (trx) => {
+      const found = await files.findOwnedFile(trx, ownerId, id);
+      if (found) await files.deleteFileRow(trx, id);
+      return found;
+    });
+    if (!file) throw new NotFound('file');
+    // The row is gone, so the file is gone for users; a blob that fails to delete is an
+    // orphan the janitor reports, never a visible half-file.
+    await this.removeBlob(file.blobKey);
+    if (file.thumbnailKey) await this.removeBlob(file.thumbnailKey);
+  }
+
+  async thumbnail(file: StoredFile): Promise<Readable> {
+    if (!file.thumbnailKey) throw new NotFound('thumbnail');
+    return this.blobs.get(file.thumbnailKey);
+  }
+
+  openBlob(key: string, range?: ByteRange): Promise<Readable> {
+    return this.blobs.get(key, range);
+  }
+
+  private async removeBlob(key: string): Promise<void> {
+    try {
+      await this.blobs.delete(key);
+    } catch (error) {
+      this.log.error({ err: error, blobKey: key }, 'could not delete blob; it is left as an orphan');
+    }
+  }
+}
+
+function encodeCursor(file: StoredFile): string {
+  return Buffer.from(JSON.stringify([file.createdAt, file.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: string; id: string } {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (typeof createdAt === 'string' && typeof id === 'string') return { createdAt, id };
+  } catch {
+    // fall through to the 400 below
+  }
+  throw new InvalidRequest('The cursor is not valid; use the nextCursor of a previous page.', [{ field: 'cursor', message: 'Unknown cursor.' }]);
+}

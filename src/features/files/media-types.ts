@@ -1,0 +1,43 @@
+export type MediaKind = 'image' | 'audio' | 'video';
+
+/** The accepted formats (API.md), keyed by the MIME type file-type reports from magic bytes. */
+const ACCEPTED: Record<string, MediaKind> = {
+  'image/jpeg': 'image',
+  'image/png': 'image',
+  'image/gif': 'image',
+  'image/webp': 'image',
+  'image/avif': 'image',
+  'audio/mpeg': 'audio',
+  'audio/mp4': 'audio',
+  'audio/x-m4a': 'audio',
+  'audio/aac': 'audio',
+  'audio/ogg': 'audio',
+  'audio/opus': 'audio',
+  'audio/wav': 'audio',
+  'audio/flac': 'audio',
+  'video/mp4': 'video',
+  'video/x-m4v': 'video',
+  'video/webm': 'video',
+  'video/quicktime': 'video',
+};
+
+/** Served types: a few detected names are normalised to what browsers expect. */
+const SERVED_AS: Record<string, string> = {
+  'audio/x-m4a': 'audio/mp4',
+  'video/x-m4v': 'video/mp4',
+};
+
+export interface MediaType {
+  kind: MediaKind;
+  contentType: string;
+}
+
+export function classify(detectedMime: string | undefined): MediaType | undefined {
+  const kind = detectedMime ? ACCEPTED[detectedMime] : undefined;
+  if (!detectedMime || !kind) return undefined;
+  return { kind, contentType: SERVED_AS[detectedMime] ?? detectedMime };
+}
+
+export function isMediaKind(value: string): value is MediaKind {
+  return value === 'image' || value === 'audio' || value === 'video';
+}

@@ -1,0 +1,35 @@
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { declareOpenRoutes } from './access.js';
+
+/**
+ * The OpenAPI document is generated from the route schemas, so it cannot drift from what
+ * the server validates. Registered before the routes so it sees each of them.
+ */
+async function openapiPlugin(app: FastifyInstance): Promise<void> {
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Coffer API', version: '1', description: 'A self-hosted multimedia vault. Errors are `{error, code, details?}`.' },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'coffer_session' },
+          basic: { type: 'http', scheme: 'basic' },
+        },
+      },
+      security: [{ session: [] }, { basic: [] }],
+    },
+    hideUntagged: false,
+  });
+
+  app.get('/api/v1/openapi.json', { config: { access: 'open' }, schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(async (docs) => {
+    declareOpenRoutes(docs);
+    await docs.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+  });
+}
+
+export default fp(openapiPlugin, { name: 'openapi' });
