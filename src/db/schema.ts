@@ -3,7 +3,7 @@ import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
 /**
  * The tables as Kysely sees them. Timestamps are ISO-8601 UTC strings (`toISOString()`):
  * they sort correctly as text and read the same on SQLite, PostgreSQL and MariaDB.
- * Booleans come back as 0/1 from SQLite and MariaDB, so repositories normalise them.
+ * Flags are 0/1 integers, which every dialect binds and returns the same way.
  */
 export interface UsersTable {
   id: string;
@@ -11,8 +11,10 @@ export interface UsersTable {
   email: string;
   name: string;
   password_hash: string;
-  is_admin: ColumnType<boolean | number, boolean, boolean>;
-  disabled: ColumnType<boolean | number, boolean, boolean>;
+  /** 0 or 1. */
+  is_admin: number;
+  /** 0 or 1. */
+  disabled: number;
   created_at: string;
 }
 

@@ -9,8 +9,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('email', 'varchar(254)', (c) => c.notNull().unique())
     .addColumn('name', 'varchar(100)', (c) => c.notNull())
     .addColumn('password_hash', 'varchar(255)', (c) => c.notNull())
-    .addColumn('is_admin', 'boolean', (c) => c.notNull().defaultTo(false))
-    .addColumn('disabled', 'boolean', (c) => c.notNull().defaultTo(false))
+    // 0/1 integers: better-sqlite3 cannot bind booleans, and every dialect reads integers alike.
+    .addColumn('is_admin', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
     .execute();
 

@@ -79,8 +79,8 @@ export class AccountsService {
       email: registration.email,
       name: registration.name,
       password_hash: await this.hasher.hash(registration.password),
-      is_admin: false,
-      disabled: false,
+      is_admin: 0,
+      disabled: 0,
       created_at: new Date().toISOString(),
     };
     try {
