@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import parseRange from 'range-parser';
 import type { ByteRange } from '../../adapters/storage/blob-store.js';
@@ -51,7 +51,9 @@ export async function sendContent(
   } else {
     reply.header('Content-Length', blob.size);
   }
-  if (request.method === 'HEAD') return reply.send();
+  // An empty stream: Fastify's HEAD handling then keeps our Content-Length (and drains a
+  // real stream, which would read the whole blob for nothing).
+  if (request.method === 'HEAD') return reply.send(Readable.from([]));
   return reply.send(await open(range));
 }
 
