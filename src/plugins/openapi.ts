@@ -21,7 +21,8 @@ async function openapiPlugin(app: FastifyInstance): Promise<void> {
       },
       security: [{ session: [] }, { basic: [] }],
     },
-    hideUntagged: false,
+    // Name shared schemas (File, User, Error) by their $id instead of def-0, def-1…
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
 
   app.get('/api/v1/openapi.json', { config: { access: 'open' }, schema: { hide: true } }, async () => app.swagger());

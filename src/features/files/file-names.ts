@@ -10,9 +10,9 @@ export function sanitizeFileName(raw: string | undefined, fallback = 'untitled')
   const base = path.posix.basename(path.win32.basename(raw ?? ''));
   const cleaned = base
     .normalize('NFC')
-    // C0/C1 controls and the bidi overrides/isolates that can disguise an extension.
-    .replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '')
     .replace(/\s+/g, ' ')
+    // Other C0/C1 controls and the bidi overrides/isolates that can disguise an extension.
+    .replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '')
     .trim();
   const name = cleaned === '' || cleaned === '.' || cleaned === '..' ? fallback : cleaned;
   return truncate(name, MAX_NAME_LENGTH);

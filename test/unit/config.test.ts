@@ -1,0 +1,55 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, parseSize } from '../../src/config.js';
+
+const dataDir = () => mkdtempSync(path.join(os.tmpdir(), 'coffer-config-'));
+
+describe('configuration', () => {
+  it('uses the embedded defaults', () => {
+    const dir = dataDir();
+    const config = loadConfig({ DATA_DIR: dir });
+    expect(config).toMatchObject({ port: 8080, host: '127.0.0.1', maxUploadBytes: 2 * 1024 ** 3, sessionUrl: 'memory:', databaseUrl: `sqlite:${dir}/coffer.db`, storageUrl: `file:${dir}/blobs` });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('generates a development secret once, kept with mode 0600', () => {
+    const dir = dataDir();
+    const first = loadConfig({ DATA_DIR: dir }).secretKey;
+    expect(first).toMatch(/^[0-9a-f]{64}$/);
+    expect(loadConfig({ DATA_DIR: dir }).secretKey).toBe(first);
+    const file = path.join(dir, 'secret.key');
+    expect(readFileSync(file, 'utf8').trim()).toBe(first);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /^PORT must be a whole number.*for example PORT=8080$/],
+    [{ PORT: '70000' }, /^PORT/],
+    [{ MAX_UPLOAD_BYTES: 'lots' }, /^MAX_UPLOAD_BYTES .*for example MAX_UPLOAD_BYTES=2GiB$/],
+    [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of/],
+    [{ SECRET_KEY: 'short' }, /^SECRET_KEY must be at least 32 characters/],
+    [{ NODE_ENV: 'production' }, /^SECRET_KEY is required when NODE_ENV=production/],
+    [{ PUBLIC_URL: 'media.example.com' }, /^PUBLIC_URL is not a URL/],
+    [{ DATABASE_URL: 'oracle://db' }, /^DATABASE_URL uses "oracle:"/],
+    [{ TRUST_PROXY: 'everyone!' }, /^TRUST_PROXY/],
+  ])('stops on a bad value with a sentence naming it: %o', (env, message) => {
+    expect(() => loadConfig({ DATA_DIR: dataDir(), ...env })).toThrow(ConfigError);
+    expect(() => loadConfig({ DATA_DIR: dataDir(), ...env })).toThrow(message);
+  });
+
+  it('reads sizes with units', () => {
+    expect(parseSize('100')).toBe(100);
+    expect(parseSize('100k')).toBe(102_400);
+    expect(parseSize('1.5 GiB')).toBe(1.5 * 1024 ** 3);
+    expect(parseSize('2 GB')).toBe(2 * 1024 ** 3);
+    expect(parseSize('ten')).toBeUndefined();
+    expect(parseSize('5 parsecs')).toBeUndefined();
+  });
+
+  it('marks cookies Secure only under an https PUBLIC_URL', () => {
+    expect(loadConfig({ DATA_DIR: dataDir(), PUBLIC_URL: 'https://x.example/' }).secureCookies).toBe(true);
+    expect(loadConfig({ DATA_DIR: dataDir(), PUBLIC_URL: 'http://x.example/' }).secureCookies).toBe(false);
+  });
+});
