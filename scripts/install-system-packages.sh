@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Coffer's tests and benchmarks use, skipping those present:
+#   ffmpeg (media probing, video posters), chromium (browser test),
+#   nginx-light and curl (benchmark baselines), fonts (readable screenshots).
+# Usage: scripts/install-system-packages.sh          (as root, on Debian 12)
+set -euo pipefail
+
+wanted=(ffmpeg:/usr/bin/ffprobe chromium:/usr/bin/chromium nginx-light:/usr/sbin/nginx curl:/usr/bin/curl fonts-dejavu-core:/usr/share/fonts/truetype/dejavu)
+missing=()
+for entry in "${wanted[@]}"; do
+  [ -e "${entry#*:}" ] || missing+=("${entry%%:*}")
+done
+[ ${#missing[@]} -eq 0 ] && { echo "system packages: all present"; exit 0; }
+
+echo "system packages: installing ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "run as root (or: sudo apt-get install ${missing[*]})" >&2
+  exit 1
+fi
+timeout 300 apt-get update -qq
+DEBIAN_FRONTEND=noninteractive timeout 900 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
