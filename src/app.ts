@@ -4,14 +4,12 @@ import fastifyMultipart from '@fastify/multipart';
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { InProcessJobQueue, type JobQueue } from './adapters/jobs/job-queue.js';
-import { MemorySessionStore } from './adapters/sessions/memory.js';
-import type { SessionStore } from './adapters/sessions/session-store.js';
+import { openSessionBackend, type SessionBackend } from './adapters/sessions/open.js';
 import type { BlobStore } from './adapters/storage/blob-store.js';
 import { LocalBlobStore } from './adapters/storage/local.js';
 import type { Config } from './config.js';
-import { connectDatabase, type Db } from './db/connect.js';
+import { connectDatabase, maskUrl, type Db } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import { accountsRoutes } from './features/accounts/accounts.routes.js';
 import { UserSchema } from './features/accounts/accounts.schemas.js';
@@ -34,7 +32,7 @@ import { pageFallback, webPlugin } from './plugins/web.js';
 export interface Backends {
   db: Db;
   blobs: BlobStore;
-  sessionStore: SessionStore;
+  sessions: SessionBackend;
   jobs: JobQueue;
 }
 
@@ -45,7 +43,10 @@ declare module 'fastify' {
 }
 
 /** Login attempts allowed before a 429, per client IP and per username. */
-const LOGIN_LIMITS = { perIp: { points: 30, duration: 15 * 60 }, perUsername: { points: 10, duration: 15 * 60 } };
+const LOGIN_LIMITS = {
+  perIp: { name: 'login-ip:', points: 30, durationSeconds: 15 * 60 },
+  perUsername: { name: 'login-user:', points: 10, durationSeconds: 15 * 60 },
+};
 
 /**
  * The composition root: the only place that turns configuration URLs into adapters and
@@ -56,7 +57,7 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
   fastify.decorate('backends', backends);
   fastify.addHook('onClose', async () => {
     await backends.jobs.close();
-    await backends.sessionStore.close();
+    await backends.sessions.store.close();
     await backends.blobs.close();
     await backends.db.destroy();
   });
@@ -64,9 +65,9 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
   const accounts = new AccountsService(
     backends.db,
     new PasswordHasher(),
-    new LoginThrottle(new RateLimiterMemory({ keyPrefix: 'login-ip', ...LOGIN_LIMITS.perIp }), new RateLimiterMemory({ keyPrefix: 'login-user', ...LOGIN_LIMITS.perUsername })),
+    new LoginThrottle(backends.sessions.limiter(LOGIN_LIMITS.perIp), backends.sessions.limiter(LOGIN_LIMITS.perUsername)),
   );
-  const sessions = new SessionsService(backends.sessionStore);
+  const sessions = new SessionsService(backends.sessions.store);
   const files = new FilesService(backends.db, backends.blobs, backends.jobs, config.maxUploadBytes, fastify.log);
   backends.jobs.register(DESCRIBE_MEDIA_JOB, describeMediaJob(backends.db, backends.blobs, fastify.log));
 
@@ -86,7 +87,7 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
     checks: [
       { name: 'database', check: () => backends.db.selectFrom('users').select('id').limit(1).execute().then(() => undefined) },
       { name: 'storage', check: () => backends.blobs.check() },
-      { name: 'sessions', check: () => backends.sessionStore.check() },
+      { name: 'sessions', check: () => backends.sessions.store.check() },
     ],
   });
   await fastify.register(accountsRoutes, { prefix: '/api/v1', accounts, sessions, secureCookies: config.secureCookies });
@@ -95,15 +96,28 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
 }
 
 async function openBackends(config: Config, fastify: FastifyInstance): Promise<Backends> {
-  const db = connectDatabase(config.databaseUrl);
-  const applied = await migrateToLatest(db);
-  if (applied.length > 0) fastify.log.info({ migrations: applied }, 'database migrated');
-  return {
-    db,
-    blobs: await LocalBlobStore.open(config.storageUrl.slice('file:'.length)),
-    sessionStore: new MemorySessionStore(),
-    jobs: new InProcessJobQueue(fastify.log),
-  };
+  const db = connectDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
+  try {
+    const applied = await migrate(db, config.databaseUrl);
+    if (applied.length > 0) fastify.log.info({ migrations: applied }, 'database migrated');
+    return {
+      db,
+      blobs: await LocalBlobStore.open(config.storageUrl.slice('file:'.length)),
+      sessions: await openSessionBackend(config.sessionUrl),
+      jobs: new InProcessJobQueue(fastify.log),
+    };
+  } catch (error) {
+    await db.destroy().catch(() => {});
+    throw error;
+  }
+}
+
+async function migrate(db: Db, url: string): Promise<string[]> {
+  try {
+    return await migrateToLatest(db);
+  } catch (error) {
+    throw new Error(`DATABASE_URL: cannot prepare the database at ${maskUrl(url)} (${error instanceof Error ? error.message : String(error)})`);
+  }
 }
 
 export const app = fp(coffer, { name: 'coffer' });

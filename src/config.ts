@@ -10,8 +10,11 @@ export interface Config {
   readonly publicUrl: string | undefined;
   readonly secretKey: string;
   readonly databaseUrl: string;
+  readonly databasePoolSize: number;
   readonly storageUrl: string;
   readonly sessionUrl: string;
+  /** Answer S3 content requests with a 302 to a short-lived presigned URL. */
+  readonly s3PresignedDownloads: boolean;
   readonly maxUploadBytes: number;
   readonly trustProxy: boolean | string;
   readonly logLevel: string;
@@ -46,6 +49,20 @@ export function parseSize(raw: string): number | undefined {
   const unit = SIZE_UNITS[match?.[2]?.toLowerCase() ?? 'x'];
   if (!match || unit === undefined) return undefined;
   return Math.floor(Number(match[1]) * unit);
+}
+
+function parseCount(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 1000) fail(name, `must be a whole number from 1 to 1000, not "${raw}"`, String(fallback));
+  return Number(raw);
+}
+
+function parseFlag(env: Env, name: string): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  fail(name, `must be 1 or 0, not "${raw}"`, '1');
 }
 
 function parseMaxUpload(env: Env): number {
@@ -117,9 +134,11 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir,
     publicUrl,
     secretKey: resolveSecretKey(env, dataDir, production),
-    databaseUrl: checkUrl('DATABASE_URL', env.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'coffer.db')}`, ['sqlite'], 'sqlite:./data/coffer.db'),
-    storageUrl: checkUrl('STORAGE_URL', env.STORAGE_URL ?? `file:${path.join(dataDir, 'blobs')}`, ['file'], 'file:./data/blobs'),
-    sessionUrl: checkUrl('SESSION_URL', env.SESSION_URL ?? 'memory:', ['memory'], 'memory:'),
+    databaseUrl: checkUrl('DATABASE_URL', env.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'coffer.db')}`, ['sqlite', 'postgres', 'postgresql', 'mysql', 'mariadb'], 'postgres://coffer@db.internal:5432/coffer'),
+    databasePoolSize: parseCount(env, 'DATABASE_POOL_SIZE', 10),
+    storageUrl: checkUrl('STORAGE_URL', env.STORAGE_URL ?? `file:${path.join(dataDir, 'blobs')}`, ['file', 's3'], 's3://coffer-media?region=eu-west-1'),
+    sessionUrl: checkUrl('SESSION_URL', env.SESSION_URL ?? 'memory:', ['memory', 'redis', 'rediss', 'memcached'], 'redis://cache.internal:6379/0'),
+    s3PresignedDownloads: parseFlag(env, 'S3_PRESIGNED_DOWNLOADS'),
     maxUploadBytes: parseMaxUpload(env),
     trustProxy: parseTrustProxy(env),
     logLevel,

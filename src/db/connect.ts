@@ -1,28 +1,76 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, type Dialect } from 'kysely';
+import { createPool } from 'mysql2';
+import pg from 'pg';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
 
-/** The dialect factory: one URL picks the database. */
-export function connectDatabase(url: string): Db {
-  if (url.startsWith('sqlite:')) return connectSqlite(url.slice('sqlite:'.length));
-  throw new Error(`DATABASE_URL: unsupported database "${url.split(':', 1)[0]}:"`);
+export interface DatabaseOptions {
+  poolSize: number;
 }
 
-function connectSqlite(file: string): Db {
+// Bounded waits: with the database down, requests fail fast (503) instead of piling up.
+const CONNECT_TIMEOUT_MS = 3000;
+const STATEMENT_TIMEOUT_MS = 30_000;
+
+/** The dialect factory: one URL picks the database. */
+export function connectDatabase(url: string, options: DatabaseOptions = { poolSize: 10 }): Db {
+  return new Kysely<Database>({ dialect: dialectFor(url, options) });
+}
+
+function dialectFor(url: string, { poolSize }: DatabaseOptions): Dialect {
+  const scheme = url.split(':', 1)[0];
+  switch (scheme) {
+    case 'sqlite':
+      return sqliteDialect(url.slice('sqlite:'.length));
+    case 'postgres':
+    case 'postgresql':
+      return new PostgresDialect({
+        pool: new pg.Pool({
+          connectionString: url,
+          max: poolSize,
+          connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+          statement_timeout: STATEMENT_TIMEOUT_MS,
+          query_timeout: STATEMENT_TIMEOUT_MS + 1000,
+        }),
+      });
+    case 'mysql':
+    case 'mariadb':
+      return new MysqlDialect({
+        pool: createPool({
+          uri: url.replace(/^mariadb:/, 'mysql:'),
+          connectionLimit: poolSize,
+          connectTimeout: CONNECT_TIMEOUT_MS,
+          charset: 'utf8mb4_bin',
+          // BIGINT sizes stay numbers (files are far below 2^53 bytes).
+          supportBigNumbers: true,
+          bigNumberStrings: false,
+        }),
+      });
+    default:
+      throw new Error(`DATABASE_URL: unsupported database "${scheme}:"`);
+  }
+}
+
+function sqliteDialect(file: string): Dialect {
   if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const database = new SQLite(file);
   database.pragma('journal_mode = WAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return new SqliteDialect({ database });
 }
 
 /** Unique-constraint violations, recognised the same way on every dialect. */
 export function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505' || code === 'ER_DUP_ENTRY';
+}
+
+/** "The URL without its password", for messages and logs. */
+export function maskUrl(url: string): string {
+  return url.replace(/^([a-z0-9+.-]+:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
 }

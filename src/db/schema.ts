@@ -15,6 +15,8 @@ export interface UsersTable {
   is_admin: number;
   /** 0 or 1. */
   disabled: number;
+  /** Epoch milliseconds; sessions created earlier are void. PostgreSQL returns a string. */
+  sessions_valid_after: ColumnType<number | string, number | undefined, number>;
   created_at: string;
 }
 

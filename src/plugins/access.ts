@@ -86,7 +86,7 @@ async function authenticate(request: FastifyRequest, accounts: AccountsService, 
   const session = await sessions.resolve(sessionId);
   if (!session) return null;
   const user = await accounts.findActiveUser(session.userId);
-  if (!user) {
+  if (!user || session.createdAt < user.sessionsValidAfter) {
     await sessions.destroy(session.id);
     return null;
   }

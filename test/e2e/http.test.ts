@@ -21,7 +21,7 @@ describe('over real HTTP', () => {
     const login = await fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(credentials) });
     expect(login.status).toBe(200);
     cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
-    csrfToken = (await login.json()).csrfToken;
+    csrfToken = ((await login.json()) as { csrfToken: string }).csrfToken;
   });
   afterAll(() => server?.stop());
 
@@ -32,7 +32,7 @@ describe('over real HTTP', () => {
     names.forEach((name, i) => form.append('file', new Blob([contents[i]!]), name));
     const uploaded = await fetch(`${server.url}/api/v1/files`, { method: 'POST', body: form, headers: { cookie, 'x-csrf-token': csrfToken } });
     expect(uploaded.status).toBe(201);
-    const { items } = await uploaded.json();
+    const { items } = (await uploaded.json()) as { items: Array<{ kind: string; urls: { download: string } }> };
     expect(items.map((f: { kind: string }) => f.kind)).toEqual(['image', 'audio', 'video']);
 
     for (const [i, file] of items.entries()) {
@@ -47,7 +47,9 @@ describe('over real HTTP', () => {
     const mp4 = await fixture('sample.mp4');
     const form = new FormData();
     form.append('file', new Blob([mp4]), 'seek.mp4');
-    const [file] = (await (await fetch(`${server.url}/api/v1/files`, { method: 'POST', body: form, headers: { cookie, 'x-csrf-token': csrfToken } })).json()).items;
+    const uploaded = await fetch(`${server.url}/api/v1/files`, { method: 'POST', body: form, headers: { cookie, 'x-csrf-token': csrfToken } });
+    const [file] = ((await uploaded.json()) as { items: Array<{ urls: { content: string } }> }).items;
+    if (!file) throw new Error('upload returned no file');
     const open = await fetch(`${server.url}${file.urls.content}`, { headers: { cookie, range: 'bytes=0-' } });
     expect(open.status).toBe(206);
     expect(open.headers.get('content-range')).toBe(`bytes 0-${mp4.length - 1}/${mp4.length}`);
@@ -65,6 +67,6 @@ describe('over real HTTP', () => {
     expect(await page.text()).toContain('<div id="root">');
     const api = await fetch(`${server.url}/api/v1/unknown`, { headers: { accept: 'text/html' } });
     expect(api.status).toBe(404);
-    expect((await api.json()).code).toBe('not_found');
+    expect(((await api.json()) as { code: string }).code).toBe('not_found');
   });
 });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
+import { provisionBackends } from './backends.js';
 
 export const FIXTURES = path.resolve(import.meta.dirname, '../fixtures');
 
@@ -15,17 +16,22 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The real app on the embedded backends, in a fresh temporary DATA_DIR. */
+/**
+ * The real app on the backends of the test profile (embedded by default), each part fresh:
+ * a temporary DATA_DIR and, per profile, a new database, bucket and session key prefix.
+ */
 export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'coffer-test-'));
-  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env });
-  const app = await buildApp(config, process.env.DEBUG_LOG ? true : false);
+  const backends = await provisionBackends();
+  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: process.env.DEBUG_LOG ? 'debug' : 'silent', ...backends.env, ...env });
+  const app = await buildApp(config);
   return {
     app,
     config,
     dataDir,
     async close() {
       await app.close();
+      await backends.cleanup();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

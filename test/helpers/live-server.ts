@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { provisionBackends } from './backends.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -17,14 +18,15 @@ export interface LiveServer {
 }
 
 /**
- * A real Coffer process on a free port with a fresh DATA_DIR, running the current sources
- * (through tsx) and serving the built UI from dist/web.
+ * A real Coffer process on a free port with a fresh DATA_DIR and the test profile's
+ * backends, running the current sources (through tsx) and serving the UI from dist/web.
  */
 export async function startLiveServer(options: { env?: Record<string, string> } = {}): Promise<LiveServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'coffer-live-'));
+  const backends = await provisionBackends();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', ...options.env },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', ...backends.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -70,6 +72,7 @@ export async function startLiveServer(options: { env?: Record<string, string> } 
         await exited;
         clearTimeout(timer);
       }
+      await backends.cleanup();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

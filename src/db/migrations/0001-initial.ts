@@ -1,9 +1,21 @@
-import type { Kysely } from 'kysely';
+import { MysqlAdapter, sql, type CreateTableBuilder, type Kysely } from 'kysely';
+
+/**
+ * MariaDB: utf8mb4 for any file name, and binary collation so comparisons and unique keys
+ * behave as on SQLite and PostgreSQL (case-sensitive, byte order).
+ */
+function tableOptions(db: Kysely<unknown>) {
+  const mysql = db.getExecutor().adapter instanceof MysqlAdapter;
+  return <T extends string, C extends string>(table: CreateTableBuilder<T, C>) =>
+    mysql ? table.modifyEnd(sql`engine=InnoDB default charset=utf8mb4 collate=utf8mb4_bin`) : table;
+}
 
 // Forward-only: later changes add migrations; nothing here is ever dropped.
 export async function up(db: Kysely<unknown>): Promise<void> {
+  const withOptions = tableOptions(db);
   await db.schema
     .createTable('users')
+    .$call(withOptions)
     .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
     .addColumn('username', 'varchar(32)', (c) => c.notNull().unique())
     .addColumn('email', 'varchar(254)', (c) => c.notNull().unique())
@@ -12,11 +24,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     // 0/1 integers: better-sqlite3 cannot bind booleans, and every dialect reads integers alike.
     .addColumn('is_admin', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+    // Sessions created before this instant are void: "sign out everywhere" on any store.
+    .addColumn('sessions_valid_after', 'bigint', (c) => c.notNull().defaultTo(0))
     .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
     .execute();
 
   await db.schema
     .createTable('files')
+    .$call(withOptions)
     .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
     .addColumn('owner_id', 'varchar(36)', (c) => c.notNull().references('users.id'))
     .addColumn('name', 'varchar(255)', (c) => c.notNull())

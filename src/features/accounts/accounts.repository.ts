@@ -10,6 +10,7 @@ export interface User {
   email: string;
   isAdmin: boolean;
   disabled: boolean;
+  sessionsValidAfter: number;
   createdAt: string;
 }
 
@@ -25,6 +26,7 @@ function toUser(row: UserRow): UserWithHash {
     email: row.email,
     isAdmin: Boolean(row.is_admin),
     disabled: Boolean(row.disabled),
+    sessionsValidAfter: Number(row.sessions_valid_after),
     createdAt: row.created_at,
     passwordHash: row.password_hash,
   };
@@ -55,4 +57,8 @@ export async function findTakenIdentifiers(db: Executor, username: string, email
 
 export async function updatePasswordHash(db: Executor, id: string, passwordHash: string): Promise<void> {
   await db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', id).execute();
+}
+
+export async function voidSessionsBefore(db: Executor, id: string, instant: number): Promise<void> {
+  await db.updateTable('users').set({ sessions_valid_after: instant }).where('id', '=', id).execute();
 }

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { callerOf, SESSION_COOKIE } from '../../plugins/access.js';
 import { errorResponses } from '../shared.schemas.js';
-import { LoginBody, RegisterBody, SessionEnvelope, UserEnvelope } from './accounts.schemas.js';
+import { LoginBody, LogoutQuery, RegisterBody, SessionEnvelope, UserEnvelope } from './accounts.schemas.js';
 import { toPublicUser, type AccountsService } from './accounts.service.js';
 import type { SessionsService } from './sessions.service.js';
 
@@ -45,9 +45,18 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
 
   app.post(
     '/auth/logout',
-    { config: { access: 'auth' }, schema: { tags: ['accounts'], summary: 'Sign out (destroys the session)', response: { 204: { type: 'null' }, ...errorResponses(401, 403) } } },
+    {
+      config: { access: 'auth' },
+      schema: {
+        tags: ['accounts'],
+        summary: 'Sign out (destroys the session); with everywhere=true, every session of the user',
+        querystring: LogoutQuery,
+        response: { 204: { type: 'null' }, ...errorResponses(401, 403) },
+      },
+    },
     async (request, reply) => {
-      const { session } = callerOf(request);
+      const { session, user } = callerOf(request);
+      if (request.query.everywhere === 'true' || request.query.everywhere === '1') await accounts.signOutEverywhere(user.id);
       if (session) await sessions.destroy(session.id);
       reply.clearCookie(SESSION_COOKIE, cookieOptions);
       return reply.status(204).send(null);

@@ -32,3 +32,5 @@ export const LoginBody = Type.Object(
 
 export const UserEnvelope = Type.Object({ user: Type.Ref('User') });
 export const SessionEnvelope = Type.Object({ user: Type.Ref('User'), csrfToken: Type.Union([Type.String(), Type.Null()]) });
+
+export const LogoutQuery = Type.Object({ everywhere: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('1'), Type.Literal('false'), Type.Literal('0')])) }, { additionalProperties: false });

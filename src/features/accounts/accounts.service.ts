@@ -26,7 +26,7 @@ export interface PublicUser {
   createdAt: string;
 }
 
-export function toPublicUser(user: User): PublicUser {
+export function toPublicUser(user: PublicUser): PublicUser {
   return { id: user.id, username: user.username, name: user.name, email: user.email, isAdmin: user.isAdmin, createdAt: user.createdAt };
 }
 
@@ -90,7 +90,7 @@ export class AccountsService {
       if (isUniqueViolation(error)) throw conflictFor(await users.findTakenIdentifiers(this.db, user.username, user.email));
       throw error;
     }
-    return toPublicUser({ ...user, isAdmin: false, disabled: false, createdAt: user.created_at });
+    return { id: user.id, username: user.username, name: user.name, email: user.email, isAdmin: false, createdAt: user.created_at };
   }
 
   /**
@@ -107,6 +107,11 @@ export class AccountsService {
     }
     await this.throttle.recordSuccess(username);
     return user;
+  }
+
+  /** Ends every session of the user, on every instance, whichever store holds them. */
+  async signOutEverywhere(userId: string): Promise<void> {
+    await users.voidSessionsBefore(this.db, userId, Date.now());
   }
 
   /** The signed-in user behind a session or token, if the account still exists and is enabled. */

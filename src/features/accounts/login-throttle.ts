@@ -1,5 +1,5 @@
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import { RateLimited } from '../../errors.js';
+import { RateLimited, Unavailable } from '../../errors.js';
 
 /**
  * Counts failed sign-ins per client IP and per username. A username's counter is cleared
@@ -13,7 +13,7 @@ export class LoginThrottle {
 
   /** Throws 429 (with Retry-After) when either counter is spent. */
   async assertAllowed(ip: string, username: string): Promise<void> {
-    const [ipState, userState] = await Promise.all([this.byIp.get(ip), this.byUsername.get(username)]);
+    const [ipState, userState] = await counters(Promise.all([this.byIp.get(ip), this.byUsername.get(username)]));
     const blocked = [
       [ipState, this.byIp.points],
       [userState, this.byUsername.points],
@@ -27,10 +27,19 @@ export class LoginThrottle {
 
   async recordFailure(ip: string, username: string): Promise<void> {
     // penalty() adds a point without throwing when the budget is already spent.
-    await Promise.all([this.byIp.penalty(ip), this.byUsername.penalty(username)]);
+    await counters(Promise.all([this.byIp.penalty(ip), this.byUsername.penalty(username)]));
   }
 
   async recordSuccess(username: string): Promise<void> {
-    await this.byUsername.delete(username);
+    await counters(this.byUsername.delete(username));
+  }
+}
+
+/** The counters live in the session store; when it is away, sign-in is unavailable, not open. */
+async function counters<T>(operation: Promise<T>): Promise<T> {
+  try {
+    return await operation;
+  } catch {
+    throw new Unavailable('session store');
   }
 }

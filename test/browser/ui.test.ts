@@ -1,0 +1,213 @@
+// The web UI end to end in a real Chromium against a real Coffer process: register, sign
+// out and in, upload an image, an MP3 and an MP4 with per-file progress, play and seek the
+// video, switch language, sign out. Screenshots land in test-artifacts/ for a human look.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLiveServer, type LiveServer } from '../helpers/live-server.js';
+import { requireOrSkip } from '../helpers/services.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const ARTIFACTS = path.join(ROOT, 'test-artifacts');
+const CHROMIUM = '/usr/bin/chromium';
+const FFMPEG = '/usr/bin/ffmpeg';
+
+const missing = [CHROMIUM, FFMPEG].filter((program) => !existsSync(program));
+// Under REQUIRE_SERVICES=1 this throws, so a missing program fails the run instead of skipping it.
+const canRun = requireOrSkip(
+  missing.length === 0,
+  `the browser test needs ${missing.join(' and ')} (apt-get install chromium ffmpeg)`,
+);
+
+/** The parts of an HTMLMediaElement used below (the test's tsconfig has no DOM library). */
+interface MediaElement {
+  currentTime: number;
+  muted: boolean;
+  paused: boolean;
+  play(): Promise<void>;
+  pause(): void;
+  addEventListener(type: string, listener: () => void, options?: { once?: boolean }): void;
+}
+
+function ffmpeg(...args: string[]): void {
+  execFileSync(FFMPEG, ['-v', 'error', '-y', ...args], { stdio: 'pipe' });
+}
+
+describe.skipIf(!canRun)('web UI in a real browser', () => {
+  let server: LiveServer;
+  let browser: Browser;
+  let page: Page;
+  let mediaDir: string;
+  const files = { image: '', audio: '', video: '' };
+  const pageErrors: string[] = [];
+  const cspViolations: string[] = [];
+  const partialContent: string[] = [];
+  const username = `ui${Date.now().toString(36)}`;
+  const password = 'correct horse battery staple';
+
+  beforeAll(async () => {
+    mediaDir = mkdtempSync(path.join(os.tmpdir(), 'coffer-ui-media-'));
+    files.image = path.join(mediaDir, 'harbour.png');
+    files.audio = path.join(mediaDir, 'tone.mp3');
+    files.video = path.join(mediaDir, 'clip.mp4');
+    ffmpeg('-f', 'lavfi', '-i', 'testsrc2=size=640x480', '-frames:v', '1', files.image);
+    ffmpeg('-f', 'lavfi', '-i', 'sine=frequency=440:duration=2', '-c:a', 'libmp3lame', '-b:a', '64k', files.audio);
+    ffmpeg('-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-t', '2', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', files.video);
+    mkdirSync(ARTIFACTS, { recursive: true });
+
+    if (!existsSync(path.join(ROOT, 'dist/web/index.html'))) {
+      // The server serves whatever dist/web holds; build it once if nobody has yet.
+      const { build } = await import('vite');
+      await build({ configFile: path.join(ROOT, 'web/vite.config.ts'), logLevel: 'warn' });
+    }
+
+    server = await startLiveServer();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+    context.setDefaultTimeout(15_000);
+    page = await context.newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+    });
+    page.on('response', (response) => {
+      if (response.status() === 206) partialContent.push(response.url());
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (mediaDir) rmSync(mediaDir, { recursive: true, force: true });
+  });
+
+  it('sends a signed-out visitor to sign in, and registers a new account', async () => {
+    await page.goto(`${server.url}/`);
+    await page.waitForURL('**/login');
+    await expect(page.getByRole('heading', { name: 'Sign in to Coffer' }).isVisible()).resolves.toBe(true);
+
+    await page.getByRole('link', { name: 'Create an account' }).click();
+    await page.waitForURL('**/register');
+    await page.getByTestId('register-name').fill('Ana Souza');
+    await page.getByTestId('register-username').fill(username);
+    await page.getByTestId('register-email').fill(`${username}@example.com`);
+    await page.getByTestId('register-password').fill(password);
+    await page.getByTestId('register-confirm').fill(password);
+    await page.getByTestId('register-submit').click();
+
+    // Registration signs the new user in and opens the (empty) library.
+    await page.waitForURL(`${server.url}/`);
+    await page.getByText('Your vault is empty').waitFor();
+    expect(await page.getByText('Ana Souza').isVisible()).toBe(true);
+    // The footer names the instance that answered /auth/me.
+    expect(await page.locator('footer').innerText()).toMatch(/Instance \S+/);
+  });
+
+  it('signs out and signs back in', async () => {
+    await page.getByTestId('sign-out').click();
+    await page.waitForURL('**/login');
+    await page.getByTestId('login-username').fill(username);
+    await page.getByTestId('login-password').fill(password);
+    await page.getByTestId('login-submit').click();
+    await page.waitForURL(`${server.url}/`);
+    await page.getByText('Your vault is empty').waitFor();
+  });
+
+  it('uploads an image, an MP3 and an MP4, each with its own progress row', async () => {
+    await page.getByTestId('upload-input').setInputFiles([files.image, files.audio, files.video]);
+    const rows = page.getByTestId('upload-item');
+    await expect.poll(() => rows.count()).toBe(3);
+    await expect
+      .poll(() => page.locator('[data-testid="upload-item"][data-status="uploading"]').count(), { timeout: 60_000 })
+      .toBe(0);
+    const outcomes = await rows.evaluateAll((items) => items.map((item) => `${item.getAttribute('data-status')}: ${item.textContent}`));
+    expect(outcomes.every((outcome) => outcome.startsWith('done:')), outcomes.join('\n')).toBe(true);
+
+    const tiles = page.getByTestId('gallery-tile');
+    await expect.poll(() => tiles.count()).toBe(3);
+    const kinds = await tiles.evaluateAll((items) => items.map((item) => `${item.getAttribute('data-kind')} ${item.getAttribute('data-name')}`));
+    expect(kinds.sort()).toEqual(['audio tone.mp3', 'image harbour.png', 'video clip.mp4']);
+
+    // Thumbnails are made in the background; the library picks them up by itself.
+    const thumbnail = page.locator('[data-testid="gallery-tile"][data-kind="image"] img');
+    await thumbnail.waitFor({ timeout: 20_000 });
+    await expect
+      .poll(() =>
+        thumbnail.evaluate((element) => {
+          const image = element as unknown as { complete: boolean; naturalWidth: number };
+          return image.complete && image.naturalWidth > 0;
+        }),
+      )
+      .toBe(true);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'gallery.png') });
+  });
+
+  it('opens the video, which plays and seeks', async () => {
+    await page.locator('[data-testid="gallery-tile"][data-kind="video"]').click();
+    await page.waitForURL(/\/files\/[^/]+$/);
+    const video = page.getByTestId('viewer-video');
+    await video.waitFor();
+
+    const advanced = await video.evaluate(async (element) => {
+      const media = element as unknown as MediaElement;
+      media.muted = true;
+      await media.play();
+      const start = media.currentTime;
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      return media.currentTime - start;
+    });
+    expect(advanced).toBeGreaterThan(0.2);
+
+    const position = await video.evaluate(
+      (element) =>
+        new Promise<number>((resolve, reject) => {
+          const media = element as unknown as MediaElement;
+          media.pause();
+          const timer = setTimeout(() => reject(new Error('no "seeked" event within 5 s')), 5_000);
+          media.addEventListener('seeked', () => {
+            clearTimeout(timer);
+            resolve(media.currentTime);
+          }, { once: true });
+          media.currentTime = 1.0;
+        }),
+    );
+    expect(position).toBeCloseTo(1.0, 1);
+    // The browser streamed the video with Range requests.
+    expect(partialContent.some((url) => url.includes('/content'))).toBe(true);
+
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'viewer.png') });
+
+    // Escape goes back to the library, which kept its files.
+    await page.keyboard.press('Escape');
+    await page.waitForURL(`${server.url}/`);
+    expect(await page.getByTestId('gallery-tile').count()).toBe(3);
+  });
+
+  it('switches to Brazilian Portuguese and remembers it', async () => {
+    await page.getByTestId('lang-switch').selectOption('pt-BR');
+    await page.getByRole('heading', { name: 'Biblioteca' }).waitFor();
+    expect(await page.locator('html').getAttribute('lang')).toBe('pt-BR');
+    expect(await page.getByTestId('sign-out').getAttribute('aria-label')).toBe('Sair');
+  });
+
+  it('signs out to the sign-in page', async () => {
+    await page.getByTestId('sign-out').click();
+    await page.waitForURL('**/login');
+    await page.getByRole('heading', { name: 'Entre no Coffer' }).waitFor();
+    await page.reload();
+    await page.getByRole('heading', { name: 'Entre no Coffer' }).waitFor();
+    expect(await page.getByTestId('login-submit').innerText()).toBe('Entrar');
+  });
+
+  it('ran without script errors or Content-Security-Policy violations', () => {
+    expect(pageErrors).toEqual([]);
+    expect(cspViolations).toEqual([]);
+  });
+});
