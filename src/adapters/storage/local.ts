@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { access, mkdir, opendir, rename, rm } from 'node:fs/promises';
+import { access, mkdir, opendir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -7,6 +7,8 @@ import { randomUUID } from 'node:crypto';
 import type { BlobStore, ByteRange } from './blob-store.js';
 
 const KEY_PATTERN = /^[a-z0-9][a-z0-9/-]{0,99}$/;
+// A write in progress touches its file all the time; one untouched this long was abandoned.
+const ABANDONED_AFTER_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Blobs as files under one folder. Writes go to `tmp/` first and are renamed into place
@@ -16,19 +18,36 @@ export class LocalBlobStore implements BlobStore {
   private readonly tmpDir: string;
   private readonly objectsDir: string;
 
-  private constructor(root: string) {
+  private constructor(
+    root: string,
+    private readonly writer: string,
+  ) {
     this.tmpDir = path.join(root, 'tmp');
     this.objectsDir = path.join(root, 'objects');
   }
 
-  static async open(root: string): Promise<LocalBlobStore> {
-    const store = new LocalBlobStore(path.resolve(root));
+  /**
+   * `writer` names this process's temporary files. Several instances may share the folder
+   * (`coffer cluster`), so a starting one discards only its own leftovers — those of its
+   * previous run under the same name — and files abandoned long ago, never another
+   * instance's upload in progress.
+   */
+  static async open(root: string, writer = 'coffer'): Promise<LocalBlobStore> {
+    const store = new LocalBlobStore(path.resolve(root), writer.replace(/[^A-Za-z0-9_-]/g, '_'));
     await mkdir(store.tmpDir, { recursive: true });
     await mkdir(store.objectsDir, { recursive: true });
-    // Leftovers of writes interrupted by a crash: never visible, safe to discard at start.
-    await rm(store.tmpDir, { recursive: true, force: true });
-    await mkdir(store.tmpDir, { recursive: true });
+    await store.discardLeftovers();
     return store;
+  }
+
+  private async discardLeftovers(): Promise<void> {
+    const abandoned = Date.now() - ABANDONED_AFTER_MS;
+    for (const name of await readdir(this.tmpDir)) {
+      const file = path.join(this.tmpDir, name);
+      // A file that vanished meanwhile was another instance's, now complete: leave it be.
+      const modified = (await stat(file).catch(() => undefined))?.mtimeMs ?? Date.now();
+      if (name.startsWith(`${this.writer}.`) || modified < abandoned) await rm(file, { recursive: true, force: true });
+    }
   }
 
   /** The path of a stored blob, for serving it with sendfile-style offload. */
@@ -39,7 +58,7 @@ export class LocalBlobStore implements BlobStore {
 
   async put(key: string, body: Readable): Promise<void> {
     const target = this.pathOf(key);
-    const tmp = path.join(this.tmpDir, randomUUID());
+    const tmp = path.join(this.tmpDir, `${this.writer}.${randomUUID()}`);
     try {
       await pipeline(body, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
       await mkdir(path.dirname(target), { recursive: true });
