@@ -2,7 +2,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyMultipart from '@fastify/multipart';
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { InProcessJobQueue, type JobQueue } from './adapters/jobs/job-queue.js';
 import { openSessionBackend, type SessionBackend } from './adapters/sessions/open.js';
@@ -91,7 +91,7 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
     ],
   });
   await fastify.register(accountsRoutes, { prefix: '/api/v1', accounts, sessions, secureCookies: config.secureCookies });
-  await fastify.register(filesRoutes, { prefix: '/api/v1', files, maxUploadBytes: config.maxUploadBytes });
+  await fastify.register(filesRoutes, { prefix: '/api/v1', files, maxUploadBytes: config.maxUploadBytes, accelRedirectPrefix: accelRedirectPrefix(config, backends.blobs, fastify.log) });
   await fastify.register(webPlugin, { webDir: config.webDir });
 }
 
@@ -102,7 +102,7 @@ async function openBackends(config: Config, fastify: FastifyInstance): Promise<B
     if (applied.length > 0) fastify.log.info({ migrations: applied }, 'database migrated');
     return {
       db,
-      blobs: await LocalBlobStore.open(config.storageUrl.slice('file:'.length)),
+      blobs: await LocalBlobStore.open(config.storageUrl.slice('file:'.length), config.instanceId),
       sessions: await openSessionBackend(config.sessionUrl),
       jobs: new InProcessJobQueue(fastify.log),
     };
@@ -110,6 +110,13 @@ async function openBackends(config: Config, fastify: FastifyInstance): Promise<B
     await db.destroy().catch(() => {});
     throw error;
   }
+}
+
+/** nginx can send only what it can read from disk: the offload applies to the local blob folder. */
+function accelRedirectPrefix(config: Config, blobs: BlobStore, log: FastifyBaseLogger): string | undefined {
+  if (config.accelRedirectPrefix === undefined || blobs instanceof LocalBlobStore) return config.accelRedirectPrefix;
+  log.warn('ACCEL_REDIRECT_PREFIX is ignored: the blob store is not a local folder');
+  return undefined;
 }
 
 async function migrate(db: Db, url: string): Promise<string[]> {

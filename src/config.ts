@@ -15,6 +15,11 @@ export interface Config {
   readonly sessionUrl: string;
   /** Answer S3 content requests with a 302 to a short-lived presigned URL. */
   readonly s3PresignedDownloads: boolean;
+  /**
+   * With local storage behind nginx: authorize content requests, then hand the bytes to
+   * nginx with `X-Accel-Redirect: <prefix><blob key>` (an `internal` location).
+   */
+  readonly accelRedirectPrefix: string | undefined;
   readonly maxUploadBytes: number;
   readonly trustProxy: boolean | string;
   readonly logLevel: string;
@@ -93,6 +98,22 @@ function parseTrustProxy(env: Env): boolean | string {
   return raw;
 }
 
+function parseAccelRedirectPrefix(env: Env): string | undefined {
+  const raw = env.ACCEL_REDIRECT_PREFIX;
+  if (raw === undefined || raw === '') return undefined;
+  // It becomes part of a header value and an nginx location: keep it to plain path characters.
+  if (!/^(?:\/[A-Za-z0-9_-][A-Za-z0-9._-]*)+\/$/.test(raw)) fail('ACCEL_REDIRECT_PREFIX', `must be a URL path of plain segments that starts and ends with "/", not "${raw}"`, '/_protected_blobs/');
+  return raw;
+}
+
+/** It names the instance in a response header and in the instance registry. */
+function parseInstanceId(env: Env): string {
+  const raw = env.INSTANCE_ID;
+  if (raw === undefined || raw === '') return `coffer-${process.pid}`;
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(raw)) fail('INSTANCE_ID', `must be 1 to 64 letters, digits, ".", "_" or "-", not "${raw}"`, 'coffer-1');
+  return raw;
+}
+
 function checkUrl(name: string, raw: string, schemes: string[], example: string): string {
   const scheme = raw.split(':', 1)[0]?.toLowerCase() ?? '';
   if (!schemes.includes(scheme)) fail(name, `uses "${scheme}:", which Coffer does not support (supported: ${schemes.map((s) => `${s}:`).join(', ')})`, example);
@@ -139,10 +160,11 @@ export function loadConfig(env: Env = process.env): Config {
     storageUrl: checkUrl('STORAGE_URL', env.STORAGE_URL ?? `file:${path.join(dataDir, 'blobs')}`, ['file', 's3'], 's3://coffer-media?region=eu-west-1'),
     sessionUrl: checkUrl('SESSION_URL', env.SESSION_URL ?? 'memory:', ['memory', 'redis', 'rediss', 'memcached'], 'redis://cache.internal:6379/0'),
     s3PresignedDownloads: parseFlag(env, 'S3_PRESIGNED_DOWNLOADS'),
+    accelRedirectPrefix: parseAccelRedirectPrefix(env),
     maxUploadBytes: parseMaxUpload(env),
     trustProxy: parseTrustProxy(env),
     logLevel,
-    instanceId: env.INSTANCE_ID ?? `coffer-${process.pid}`,
+    instanceId: parseInstanceId(env),
     production,
     secureCookies: publicUrl?.startsWith('https:') ?? false,
     // src/ and dist/ both sit one level below the package root.

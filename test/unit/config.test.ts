@@ -34,6 +34,9 @@ describe('configuration', () => {
     [{ PUBLIC_URL: 'media.example.com' }, /^PUBLIC_URL is not a URL/],
     [{ DATABASE_URL: 'oracle://db' }, /^DATABASE_URL uses "oracle:"/],
     [{ TRUST_PROXY: 'everyone!' }, /^TRUST_PROXY/],
+    [{ ACCEL_REDIRECT_PREFIX: '_protected_blobs' }, /^ACCEL_REDIRECT_PREFIX must be a URL path .*for example ACCEL_REDIRECT_PREFIX=\/_protected_blobs\/$/],
+    [{ ACCEL_REDIRECT_PREFIX: '/a/../b/' }, /^ACCEL_REDIRECT_PREFIX/],
+    [{ INSTANCE_ID: 'web 1\r\nX-Evil: 1' }, /^INSTANCE_ID must be 1 to 64 letters/],
   ])('stops on a bad value with a sentence naming it: %o', (env, message) => {
     expect(() => loadConfig({ DATA_DIR: dataDir(), ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ DATA_DIR: dataDir(), ...env })).toThrow(message);
@@ -46,6 +49,11 @@ describe('configuration', () => {
     expect(parseSize('2 GB')).toBe(2 * 1024 ** 3);
     expect(parseSize('ten')).toBeUndefined();
     expect(parseSize('5 parsecs')).toBeUndefined();
+  });
+
+  it('reads the X-Accel-Redirect prefix, off by default', () => {
+    expect(loadConfig({ DATA_DIR: dataDir() }).accelRedirectPrefix).toBeUndefined();
+    expect(loadConfig({ DATA_DIR: dataDir(), ACCEL_REDIRECT_PREFIX: '/_protected_blobs/' }).accelRedirectPrefix).toBe('/_protected_blobs/');
   });
 
   it('marks cookies Secure only under an https PUBLIC_URL', () => {

@@ -20,6 +20,10 @@ const CONTENT_SECURITY_POLICY = "default-src 'none'; img-src 'self'; media-src '
  * Answers a content request the way browsers and download tools expect: conditional GETs
  * (304), single byte ranges (206, 416), and a stream from the store — never a buffer.
  * Several ranges in one request are answered with the whole file, which RFC 9110 allows.
+ *
+ * With `accelRedirect` (the blob's path under nginx's internal location) the bytes are
+ * nginx's to send: the reply carries the headers and `X-Accel-Redirect`, no body, and nginx
+ * serves the file and the range itself with sendfile.
  */
 export async function sendContent(
   request: FastifyRequest,
@@ -27,6 +31,7 @@ export async function sendContent(
   blob: ServedBlob,
   open: (range?: ByteRange) => Promise<Readable>,
   disposition: 'inline' | 'attachment',
+  accelRedirect?: string,
 ): Promise<FastifyReply> {
   const etag = `"${blob.sha256}"`;
   const lastModified = new Date(blob.createdAt);
@@ -45,6 +50,10 @@ export async function sendContent(
   if (isNotModified(request, etag, lastModified)) return reply.status(304).send();
 
   const range = requestedRange(request, blob.size, etag, lastModified);
+  if (accelRedirect !== undefined) {
+    // nginx states Accept-Ranges itself when it serves the file; ours would be a duplicate.
+    return reply.removeHeader('Accept-Ranges').header('X-Accel-Redirect', accelRedirect).send();
+  }
   if (range) {
     reply.status(206).header('Content-Range', `bytes ${range.start}-${range.end}/${blob.size}`);
     reply.header('Content-Length', range.end - range.start + 1);

@@ -10,6 +10,8 @@ import type { FilesService, StoredFile, UploadPart } from './files.service.js';
 export interface FilesRoutesOptions {
   files: FilesService;
   maxUploadBytes: number;
+  /** Hand content downloads to nginx under this internal location (local blob folder only). */
+  accelRedirectPrefix?: string | undefined;
 }
 
 const BASE = '/api/v1/files';
@@ -43,7 +45,7 @@ async function* fileParts(request: FastifyRequest, maxUploadBytes: number): Asyn
   }
 }
 
-export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async (app, { files, maxUploadBytes }) => {
+export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async (app, { files, maxUploadBytes, accelRedirectPrefix }) => {
   app.get(
     '/files',
     { config: { access: 'auth' }, schema: { tags: ['files'], summary: 'List your files, newest first', querystring: ListQuery, response: { 200: FilePage, ...errorResponses(400, 401) } } },
@@ -104,7 +106,8 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
     async (request, reply) => {
       const file = await files.get(callerOf(request).user.id, request.params.id);
       const download = request.query.download === '1' || request.query.download === 'true';
-      return sendContent(request, reply, file, (range) => files.openBlob(file.blobKey, range), download ? 'attachment' : 'inline');
+      const accelRedirect = accelRedirectPrefix === undefined ? undefined : `${accelRedirectPrefix}${file.blobKey}`;
+      return sendContent(request, reply, file, (range) => files.openBlob(file.blobKey, range), download ? 'attachment' : 'inline', accelRedirect);
     },
   );
 
