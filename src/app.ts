@@ -2,6 +2,8 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyMultipart from '@fastify/multipart';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { InProcessJobQueue, type JobQueue } from './adapters/jobs/job-queue.js';
@@ -17,6 +19,8 @@ import { AccountsService } from './features/accounts/accounts.service.js';
 import { LoginThrottle } from './features/accounts/login-throttle.js';
 import { PasswordHasher } from './features/accounts/passwords.js';
 import { SessionsService } from './features/accounts/sessions.service.js';
+import { instancesRoutes } from './features/admin/instances.routes.js';
+import { InstancesService } from './features/admin/instances.service.js';
 import { filesRoutes } from './features/files/files.routes.js';
 import { FileSchema } from './features/files/files.schemas.js';
 import { DESCRIBE_MEDIA_JOB, FilesService } from './features/files/files.service.js';
@@ -42,6 +46,8 @@ declare module 'fastify' {
   }
 }
 
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
 /** Login attempts allowed before a 429, per client IP and per username. */
 const LOGIN_LIMITS = {
   perIp: { name: 'login-ip:', points: 30, durationSeconds: 15 * 60 },
@@ -55,7 +61,14 @@ const LOGIN_LIMITS = {
 async function coffer(fastify: FastifyInstance, { config }: { config: Config }): Promise<void> {
   const backends = await openBackends(config, fastify);
   fastify.decorate('backends', backends);
+  const instances = new InstancesService(backends.db, { id: config.instanceId, host: os.hostname(), pid: process.pid, version: VERSION }, fastify.log);
+  // Registered once the port is known (and only by a listening server, not by inject()).
+  fastify.addHook('onListen', async () => {
+    const address = fastify.server.address();
+    await instances.start(typeof address === 'object' && address ? address.port : config.port);
+  });
   fastify.addHook('onClose', async () => {
+    await instances.stop();
     await backends.jobs.close();
     await backends.sessions.store.close();
     await backends.blobs.close();
@@ -91,6 +104,7 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
     ],
   });
   await fastify.register(accountsRoutes, { prefix: '/api/v1', accounts, sessions, secureCookies: config.secureCookies });
+  await fastify.register(instancesRoutes, { prefix: '/api/v1', instances });
   await fastify.register(filesRoutes, { prefix: '/api/v1', files, maxUploadBytes: config.maxUploadBytes, accelRedirectPrefix: accelRedirectPrefix(config, backends.blobs, fastify.log) });
   await fastify.register(webPlugin, { webDir: config.webDir });
 }

@@ -1,9 +1,11 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as initial from './migrations/0001-initial.js';
+import * as instances from './migrations/0002-instances.js';
 
 /** Migrations live in code (not read from a folder) so the compiled build and tests see the same list. */
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-instances': instances,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

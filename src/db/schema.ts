@@ -37,9 +37,21 @@ export interface FilesTable {
   created_at: string;
 }
 
+/** One running (or lately running) Coffer process; see features/admin/instances.service.ts. */
+export interface InstancesTable {
+  id: string;
+  host: string;
+  pid: number;
+  port: number;
+  version: string;
+  started_at: string;
+  last_heartbeat_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   files: FilesTable;
+  instances: InstancesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -47,3 +59,4 @@ export type NewUserRow = Insertable<UsersTable>;
 export type FileRow = Selectable<FilesTable>;
 export type NewFileRow = Insertable<FilesTable>;
 export type FileUpdate = Updateable<FilesTable>;
+export type InstanceRow = Selectable<InstancesTable>;
