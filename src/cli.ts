@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { runCluster } from './cluster/cluster.js';
+import { BALANCE_METHODS, type BalanceMethod } from './cluster/nginx-config.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { connectDatabase } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
@@ -40,6 +42,18 @@ program
     } finally {
       await db.destroy();
     }
+  });
+
+program
+  .command('cluster')
+  .description('run N instances behind nginx on this machine, from a generated nginx configuration; Ctrl-C stops them all')
+  .requiredOption('--instances <n>', 'how many Coffer processes', (value) => Number(value))
+  .addOption(new Option('--balance <method>', 'how nginx picks an instance').choices(BALANCE_METHODS).default('round-robin'))
+  .option('--port <port>', "the balancer's port (on HOST)", (value) => Number(value), 8000)
+  .option('--no-accel-redirect', 'stream downloads through Coffer instead of handing local blobs to nginx')
+  .option('--nginx <path>', 'the nginx program', '/usr/sbin/nginx')
+  .action(async (options: { instances: number; balance: BalanceMethod; port: number; accelRedirect: boolean; nginx: string }) => {
+    process.exitCode = await runCluster(configOrExit(), options);
   });
 
 program.parseAsync().catch((error: unknown) => {

@@ -19,7 +19,7 @@ type Component = (typeof PROFILES)[ProfileName][keyof (typeof PROFILES)[ProfileN
 
 export const profileName = (process.env.COFFER_TEST_PROFILE ?? 'embedded') as ProfileName;
 
-const SERVERS = {
+export const SERVERS = {
   postgres: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
   mariadb: process.env.TEST_MARIADB_URL ?? 'mysql://root@127.0.0.1:3306/test',
   redis: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0',
@@ -37,7 +37,7 @@ const HOW_TO_START: Record<Component, string> = {
   s3: 'S3 is not configured: start Ceph with scripts/services/ceph-s3-start.sh /tmp/coffer-ceph and export the variables of /tmp/coffer-ceph/s3.env',
 };
 
-function reachable(url: string): Promise<boolean> {
+export function reachable(url: string): Promise<boolean> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve) => {
     const socket = net.connect({ host: hostname, port: Number(port), timeout: 1000 });

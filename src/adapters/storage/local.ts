@@ -23,7 +23,12 @@ export class LocalBlobStore implements BlobStore {
     private readonly writer: string,
   ) {
     this.tmpDir = path.join(root, 'tmp');
-    this.objectsDir = path.join(root, 'objects');
+    this.objectsDir = LocalBlobStore.objectsDirOf(root);
+  }
+
+  /** Where the blobs of the store rooted at `root` are, each under its key: what nginx may serve. */
+  static objectsDirOf(root: string): string {
+    return path.join(path.resolve(root), 'objects');
   }
 
   /**

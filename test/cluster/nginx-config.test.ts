@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { renderNginxConfig, renderSite, type NginxOptions, type SiteOptions } from '../../src/cluster/nginx-config.js';
+
+const GiB = 1024 ** 3;
+
+const options: NginxOptions = {
+  dir: '/srv/coffer/cluster',
+  upstreams: ['127.0.0.1:40001', '127.0.0.1:40002', '127.0.0.1:40003'],
+  balance: 'round-robin',
+  listen: '127.0.0.1:8000',
+  maxUploadBytes: 2 * GiB,
+  accessLog: '/srv/coffer/cluster/logs/access.log',
+  accel: { prefix: '/_protected_blobs/', objectsDir: '/srv/coffer/blobs/objects' },
+};
+
+/** The directives of a block, one per entry, without comments. */
+function directives(text: string): string[] {
+  return text
+    .split('\n')
+    .map((line) => line.replace(/#.*$/, '').trim())
+    .filter((line) => line !== '');
+}
+
+/** The directives of the block that starts with `opening`, up to its matching brace. */
+function block(text: string, opening: string): string[] {
+  const lines = directives(text.slice(text.indexOf(`${opening} {`)));
+  let depth = 0;
+  const end = lines.findIndex((line) => (depth += (line.endsWith('{') ? 1 : 0) - (line === '}' ? 1 : 0)) === 0);
+  return lines.slice(0, end + 1);
+}
+
+describe('the generated nginx configuration', () => {
+  it.each([
+    ['round-robin', []],
+    ['ip-hash', ['ip_hash;']],
+    ['least-conn', ['least_conn;']],
+  ] as const)('balances %s over every instance, with passive health checks and keepalive', (balance, method) => {
+    const upstream = block(renderSite({ ...options, balance }), 'upstream coffer');
+    expect(upstream).toEqual([
+      'upstream coffer {',
+      ...method,
+      'server 127.0.0.1:40001 max_fails=2 fail_timeout=5s;',
+      'server 127.0.0.1:40002 max_fails=2 fail_timeout=5s;',
+      'server 127.0.0.1:40003 max_fails=2 fail_timeout=5s;',
+      'zone coffer 64k;',
+      'keepalive 32;',
+      '}',
+    ]);
+  });
+
+  it('retries idempotent requests only, streams both ways, and sets the forwarded headers', () => {
+    const proxy = block(renderSite(options), 'location /');
+    expect(proxy).toContain('proxy_next_upstream error timeout http_502 http_503 http_504;');
+    expect(proxy.join('\n')).not.toContain('non_idempotent');
+    expect(proxy).toEqual(expect.arrayContaining(['proxy_request_buffering off;', 'proxy_max_temp_file_size 0;', 'proxy_http_version 1.1;', 'proxy_set_header Connection "";']));
+    expect(proxy).toEqual(
+      expect.arrayContaining(['proxy_set_header X-Forwarded-For $remote_addr;', 'proxy_set_header X-Forwarded-Proto $scheme;', 'proxy_set_header X-Forwarded-Host $http_host;']),
+    );
+  });
+
+  it('accepts uploads of MAX_UPLOAD_BYTES plus the multipart framing', () => {
+    expect(directives(renderSite({ ...options, maxUploadBytes: 1000 }))).toContain(`client_max_body_size ${1000 + 1024 * 1024};`);
+  });
+
+  it('serves offloaded blobs from an internal location that restores the headers of Coffer', () => {
+    const accel = block(renderSite(options), 'location /_protected_blobs/');
+    expect(accel).toEqual(expect.arrayContaining(['internal;', 'alias /srv/coffer/blobs/objects/;', 'etag off;', 'if_modified_since off;']));
+    expect(accel).toEqual(
+      expect.arrayContaining([
+        'add_header ETag $upstream_http_etag;',
+        'add_header X-Content-Type-Options $upstream_http_x_content_type_options;',
+        'add_header Content-Security-Policy $upstream_http_content_security_policy;',
+        'add_header X-Coffer-Instance $upstream_http_x_coffer_instance;',
+      ]),
+    );
+    expect(renderSite({ ...options, accel: undefined })).not.toContain('internal;');
+  });
+
+  it('keeps every file nginx writes in its own folder, runs in the foreground, and names a user only when asked', () => {
+    const text = renderNginxConfig(options);
+    for (const line of directives(text).filter((l) => /^(pid|error_log|\w+_temp_path) /.test(l))) expect(line, line).toContain('/srv/coffer/cluster/');
+    expect(directives(text)).toContain('daemon off;');
+    expect(text).not.toMatch(/^user /m);
+    expect(renderNginxConfig({ ...options, user: 'coffer' })).toMatch(/^user coffer;$/m);
+  });
+});
+
+/** The compose file's balancer: two instances reached by their service names, S3 for blobs. */
+const COMPOSE: SiteOptions = {
+  upstreams: ['coffer-1:8080', 'coffer-2:8080'],
+  balance: 'round-robin',
+  listen: '80',
+  maxUploadBytes: 2 * GiB,
+  accessLog: '/var/log/nginx/access.log',
+};
+
+const TEMPLATE_HEADER = `# Coffer behind nginx: the site part of what \`coffer cluster\` generates
+# (src/cluster/nginx-config.ts), rendered for deploy/docker-compose.yml, where it is mounted
+# as /etc/nginx/conf.d/default.conf inside nginx's http block. For another deployment, edit
+# the upstream servers, listen and client_max_body_size (MAX_UPLOAD_BYTES + 1 MiB).
+#
+# With a local blob folder on the balancer's machine, \`coffer cluster\` also adds an internal
+# location for X-Accel-Redirect (ACCEL_REDIRECT_PREFIX); with S3 it is not needed.
+#
+# TLS: terminate it here (listen 443 ssl …) or in a balancer in front (see deploy/AWS.md);
+# set PUBLIC_URL=https://… either way so cookies are Secure and HSTS is sent.
+#
+# Regenerate after changing the generator: npx vitest run test/cluster/nginx-config.test.ts -u
+
+`;
+
+describe('deploy/nginx.conf.template', () => {
+  it('is the generated site for docker-compose', async () => {
+    await expect(TEMPLATE_HEADER + renderSite(COMPOSE)).toMatchFileSnapshot('../../deploy/nginx.conf.template');
+  });
+});
