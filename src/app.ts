@@ -7,7 +7,7 @@ import fp from 'fastify-plugin';
 import { InProcessJobQueue, type JobQueue } from './adapters/jobs/job-queue.js';
 import { openSessionBackend, type SessionBackend } from './adapters/sessions/open.js';
 import type { BlobStore } from './adapters/storage/blob-store.js';
-import { LocalBlobStore } from './adapters/storage/local.js';
+import { openBlobStore } from './adapters/storage/open.js';
 import type { Config } from './config.js';
 import { connectDatabase, maskUrl, type Db } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
@@ -21,6 +21,7 @@ import { filesRoutes } from './features/files/files.routes.js';
 import { FileSchema } from './features/files/files.schemas.js';
 import { DESCRIBE_MEDIA_JOB, FilesService } from './features/files/files.service.js';
 import { describeMediaJob } from './features/files/media-facts.js';
+import { startJanitor } from './features/maintenance/janitor.js';
 import { healthRoutes } from './features/health/health.routes.js';
 import { ErrorSchema } from './features/shared.schemas.js';
 import access from './plugins/access.js';
@@ -56,6 +57,7 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
   const backends = await openBackends(config, fastify);
   fastify.decorate('backends', backends);
   fastify.addHook('onClose', async () => {
+    stopJanitor();
     await backends.jobs.close();
     await backends.sessions.store.close();
     await backends.blobs.close();
@@ -70,6 +72,7 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
   const sessions = new SessionsService(backends.sessions.store);
   const files = new FilesService(backends.db, backends.blobs, backends.jobs, config.maxUploadBytes, fastify.log);
   backends.jobs.register(DESCRIBE_MEDIA_JOB, describeMediaJob(backends.db, backends.blobs, fastify.log));
+  const stopJanitor = startJanitor(backends.db, backends.blobs, fastify.log);
 
   fastify.addHook('onRequest', async (_request, reply) => {
     reply.header('X-Request-Id', _request.id).header('X-Coffer-Instance', config.instanceId);
@@ -102,7 +105,7 @@ async function openBackends(config: Config, fastify: FastifyInstance): Promise<B
     if (applied.length > 0) fastify.log.info({ migrations: applied }, 'database migrated');
     return {
       db,
-      blobs: await LocalBlobStore.open(config.storageUrl.slice('file:'.length)),
+      blobs: await openBlobStore(config.storageUrl),
       sessions: await openSessionBackend(config.sessionUrl),
       jobs: new InProcessJobQueue(fastify.log),
     };

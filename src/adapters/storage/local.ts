@@ -1,11 +1,12 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { access, mkdir, opendir, rename, rm } from 'node:fs/promises';
+import { access, mkdir, opendir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
-import type { BlobStore, ByteRange } from './blob-store.js';
+import type { BlobStore, ByteRange, StoredObject } from './blob-store.js';
 
+const STALE_TEMPORARY_FILE_MS = 24 * 3600 * 1000;
 const KEY_PATTERN = /^[a-z0-9][a-z0-9/-]{0,99}$/;
 
 /**
@@ -25,10 +26,21 @@ export class LocalBlobStore implements BlobStore {
     const store = new LocalBlobStore(path.resolve(root));
     await mkdir(store.tmpDir, { recursive: true });
     await mkdir(store.objectsDir, { recursive: true });
-    // Leftovers of writes interrupted by a crash: never visible, safe to discard at start.
-    await rm(store.tmpDir, { recursive: true, force: true });
-    await mkdir(store.tmpDir, { recursive: true });
+    await store.removeStaleTemporaryFiles();
     return store;
+  }
+
+  /**
+   * Leftovers of writes cut off by a crash: never visible under a real key. Only old ones
+   * go, because other instances sharing this folder may be writing right now.
+   */
+  private async removeStaleTemporaryFiles(): Promise<void> {
+    const cutoff = Date.now() - STALE_TEMPORARY_FILE_MS;
+    for await (const entry of await opendir(this.tmpDir)) {
+      const file = path.join(this.tmpDir, entry.name);
+      const info = await stat(file).catch(() => undefined);
+      if (info && info.mtimeMs < cutoff) await rm(file, { force: true });
+    }
   }
 
   /** The path of a stored blob, for serving it with sendfile-style offload. */
@@ -78,8 +90,10 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
-  async *list(): AsyncIterable<string> {
-    yield* walk(this.objectsDir, '');
+  async *list(): AsyncIterable<StoredObject> {
+    for await (const key of walk(this.objectsDir, '')) {
+      yield { key, lastModified: (await stat(path.join(this.objectsDir, key))).mtime };
+    }
   }
 
   async check(): Promise<void> {
