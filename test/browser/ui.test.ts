@@ -87,6 +87,24 @@ describe.skipIf(!canRun)('web UI in a real browser', () => {
     if (mediaDir) rmSync(mediaDir, { recursive: true, force: true });
   });
 
+  it("does not make the browser open its own sign-in box when signed out", async () => {
+    // Browsers answer a 401 carrying `WWW-Authenticate: Basic` (or Digest) by opening a native
+    // username/password dialog, even for fetch(); the page then never sees the 401. The UI's
+    // calls carry the usual script markers so the server can leave that challenge out.
+    const response = await fetch(`${server.url}/api/v1/auth/me`, {
+      headers: {
+        Accept: 'application/json',
+        'X-Requested-With': 'XMLHttpRequest',
+        'Sec-Fetch-Mode': 'cors',
+        'Sec-Fetch-Site': 'same-origin',
+        'Sec-Fetch-Dest': 'empty',
+      },
+    });
+    expect(response.status).toBe(401);
+    const challenge = response.headers.get('www-authenticate') ?? '';
+    expect(challenge, `GET /auth/me from the UI answers "WWW-Authenticate: ${challenge}"`).not.toMatch(/^\s*(basic|digest)\b/i);
+  });
+
   it('sends a signed-out visitor to sign in, and registers a new account', async () => {
     await page.goto(`${server.url}/`);
     await page.waitForURL('**/login');

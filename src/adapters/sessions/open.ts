@@ -33,7 +33,20 @@ export async function openSessionBackend(rawUrl: string): Promise<SessionBackend
 
   if (url.protocol === 'redis:' || url.protocol === 'rediss:') {
     const client = createRedisClient(url);
-    await reach(rawUrl, () => client.connect().then(() => client.ping()));
+    // Connection errors surface as 503s and in /readyz; the client reconnects by itself.
+    let lastError: Error | undefined;
+    client.on('error', (error: Error) => {
+      lastError = error;
+    });
+    await reach(rawUrl, async () => {
+      try {
+        await client.connect();
+        await client.ping();
+      } catch (error) {
+        client.disconnect();
+        throw lastError ?? error;
+      }
+    });
     return {
       store: new RedisSessionStore(client, prefix),
       limiter: ({ name, points, durationSeconds }) => new RateLimiterRedis({ storeClient: client, keyPrefix: `${prefix}${name}`, points, duration: durationSeconds }),
