@@ -8,7 +8,7 @@ import { InProcessJobQueue, type JobQueue } from './adapters/jobs/job-queue.js';
 import { openSessionBackend, type SessionBackend } from './adapters/sessions/open.js';
 import type { BlobStore } from './adapters/storage/blob-store.js';
 import { openBlobStore } from './adapters/storage/open.js';
-import type { Config } from './config.js';
+import type { AuthScheme, Config } from './config.js';
 import { connectDatabase, maskUrl, type Db } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import { accountsRoutes } from './features/accounts/accounts.routes.js';
@@ -24,7 +24,14 @@ import { describeMediaJob } from './features/files/media-facts.js';
 import { startJanitor } from './features/maintenance/janitor.js';
 import { healthRoutes } from './features/health/health.routes.js';
 import { ErrorSchema } from './features/shared.schemas.js';
-import access from './plugins/access.js';
+import access, { type Authenticator } from './plugins/access.js';
+import { basicAuthenticator, sessionAuthenticator } from './features/accounts/authenticators.js';
+import { AuditLog } from './features/audit/audit.log.js';
+import { jwtAuthenticator, tokenAuthenticator } from './features/tokens/authenticators.js';
+import { JwtIssuer } from './features/tokens/jwt.js';
+import { tokensRoutes } from './features/tokens/tokens.routes.js';
+import { TokenSchema } from './features/tokens/tokens.schemas.js';
+import { TokensService } from './features/tokens/tokens.service.js';
 import errors from './plugins/errors.js';
 import openapi from './plugins/openapi.js';
 import { pageFallback, webPlugin } from './plugins/web.js';
@@ -40,6 +47,7 @@ export interface Backends {
 declare module 'fastify' {
   interface FastifyInstance {
     backends: Backends;
+    audit: AuditLog;
   }
 }
 
@@ -55,10 +63,13 @@ const LOGIN_LIMITS = {
  */
 async function coffer(fastify: FastifyInstance, { config }: { config: Config }): Promise<void> {
   const backends = await openBackends(config, fastify);
+  const audit = new AuditLog(backends.db, fastify.log);
   fastify.decorate('backends', backends);
+  fastify.decorate('audit', audit);
   fastify.addHook('onClose', async () => {
     stopJanitor();
     await backends.jobs.close();
+    await audit.flush();
     await backends.sessions.store.close();
     await backends.blobs.close();
     await backends.db.destroy();
@@ -71,6 +82,14 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
   );
   const sessions = new SessionsService(backends.sessions.store);
   const files = new FilesService(backends.db, backends.blobs, backends.jobs, config.maxUploadBytes, fastify.log);
+  const tokens = new TokensService(backends.db, accounts);
+  const jwt = await JwtIssuer.create(config.jwt, config.secretKey, config.publicUrl ?? 'coffer');
+  const authenticators: Record<AuthScheme, Authenticator> = {
+    basic: basicAuthenticator(accounts),
+    token: tokenAuthenticator(tokens, audit),
+    jwt: jwtAuthenticator(jwt, accounts, tokens),
+    session: sessionAuthenticator(accounts, sessions),
+  };
   backends.jobs.register(DESCRIBE_MEDIA_JOB, describeMediaJob(backends.db, backends.blobs, fastify.log));
   const stopJanitor = startJanitor(backends.db, backends.blobs, fastify.log);
 
@@ -82,8 +101,11 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
   await fastify.register(fastifyHelmet, { contentSecurityPolicy: false, strictTransportSecurity: config.secureCookies });
   await fastify.register(fastifyCookie);
   await fastify.register(fastifyMultipart, { limits: { fileSize: config.maxUploadBytes } });
-  await fastify.register(access, { accounts, sessions });
-  for (const schema of [ErrorSchema, UserSchema, FileSchema]) fastify.addSchema(schema);
+  await fastify.register(access, {
+    authenticators: config.authSchemes.map((scheme) => authenticators[scheme]),
+    objectChecks: { file: (caller, id, mode) => files.check(caller.user.id, id, mode) },
+  });
+  for (const schema of [ErrorSchema, UserSchema, FileSchema, TokenSchema]) fastify.addSchema(schema);
   await fastify.register(openapi);
 
   await fastify.register(healthRoutes, {
@@ -93,8 +115,9 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
       { name: 'sessions', check: () => backends.sessions.store.check() },
     ],
   });
-  await fastify.register(accountsRoutes, { prefix: '/api/v1', accounts, sessions, secureCookies: config.secureCookies });
-  await fastify.register(filesRoutes, { prefix: '/api/v1', files, maxUploadBytes: config.maxUploadBytes });
+  await fastify.register(accountsRoutes, { prefix: '/api/v1', accounts, sessions, audit, secureCookies: config.secureCookies });
+  await fastify.register(filesRoutes, { prefix: '/api/v1', files, audit, maxUploadBytes: config.maxUploadBytes });
+  await fastify.register(tokensRoutes, { prefix: '/api/v1', tokens, jwt, audit });
   await fastify.register(webPlugin, { webDir: config.webDir });
 }
 

@@ -1,9 +1,11 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as initial from './migrations/0001-initial.js';
+import * as accessControl from './migrations/0003-access-control.js';
 
 /** Migrations live in code (not read from a folder) so the compiled build and tests see the same list. */
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
+  '0003-access-control': accessControl,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

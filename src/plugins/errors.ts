@@ -106,6 +106,7 @@ async function errorsPlugin(app: FastifyInstance, { pageFallback }: ErrorsOption
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof AppError) {
       if (error.headers) reply.headers(error.headers);
+      if (error.status === 401) reply.header('WWW-Authenticate', challenge(request));
       if (error.status >= 500) request.log.error({ err: error }, error.message);
       return send(reply, error.status, { error: error.message, code: error.code, ...(error.details ? { details: error.details } : {}) });
     }
@@ -127,6 +128,15 @@ async function errorsPlugin(app: FastifyInstance, { pageFallback }: ErrorsOption
     request.log.error({ err: error }, 'request failed');
     return send(reply, 500, { error: `Something went wrong on our side; it was logged with request id ${request.id}.`, code: 'internal_error' });
   });
+}
+
+/**
+ * Programs are told every scheme. The web UI marks its calls with X-Requested-With and gets
+ * only Bearer, which browsers do not answer with their own password dialog.
+ */
+function challenge(request: FastifyRequest): string {
+  if (request.headers['x-requested-with'] === 'XMLHttpRequest') return 'Bearer realm="coffer"';
+  return 'Basic realm="coffer", charset="UTF-8", Bearer realm="coffer"';
 }
 
 function send(reply: FastifyReply, status: number, body: ErrorBody): FastifyReply {

@@ -103,7 +103,7 @@ export class AccountsService {
     const valid = user ? await this.hasher.verify(user.passwordHash, password) : await this.hasher.verifyDummy(password);
     if (!user || !valid || user.disabled) {
       await this.throttle.recordFailure(ip, username);
-      throw new Unauthenticated('The username or password is incorrect.');
+      throw new Unauthenticated();
     }
     await this.throttle.recordSuccess(username);
     return user;

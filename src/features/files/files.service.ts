@@ -114,18 +114,30 @@ export class FilesService {
     return { items: page, nextCursor: items.length > options.limit && last ? encodeCursor(last) : null };
   }
 
-  /** The caller's file, or 404 — the same answer whether it is someone else's or absent. */
-  async get(ownerId: string, id: string): Promise<StoredFile> {
-    const file = await files.findOwnedFile(this.db, ownerId, id);
+  /**
+   * A file the user owns or was shared, or 404 — the same answer whether it is someone
+   * else's or absent.
+   */
+  async get(userId: string, id: string): Promise<StoredFile> {
+    const file = await files.findVisibleFile(this.db, userId, id);
     if (!file) throw new NotFound('file');
     return file;
+  }
+
+  /** The object check of the `file` domain: owners may write, share recipients only read. */
+  async check(userId: string, id: string, mode: 'read' | 'write'): Promise<'allowed' | 'hidden' | 'denied'> {
+    const access = (await files.findAccess(this.db, userId, [id])).get(id);
+    if (!access) return 'hidden';
+    return mode === 'write' && access !== 'owner' ? 'denied' : 'allowed';
   }
 
   async rename(ownerId: string, id: string, rawName: string): Promise<StoredFile> {
     const name = sanitizeFileName(rawName, '');
     if (name === '') throw new InvalidRequest('The name must not be empty.', [{ field: 'name', message: 'Enter a name.' }]);
     if (!(await files.updateFileName(this.db, ownerId, id, name))) throw new NotFound('file');
-    return this.get(ownerId, id);
+    const file = await files.findOwnedFile(this.db, ownerId, id);
+    if (!file) throw new NotFound('file');
+    return file;
   }
 
   async delete(ownerId: string, id: string): Promise<void> {
