@@ -30,6 +30,12 @@ import { AuditLog } from './features/audit/audit.log.js';
 import { jwtAuthenticator, tokenAuthenticator } from './features/tokens/authenticators.js';
 import { JwtIssuer } from './features/tokens/jwt.js';
 import { tokensRoutes } from './features/tokens/tokens.routes.js';
+import { adminUsersRoutes } from './features/admin/users.routes.js';
+import { AdminUsersService } from './features/admin/users.service.js';
+import { auditRoutes } from './features/audit/audit.routes.js';
+import { LinkSecrets } from './features/sharing/link-secrets.js';
+import { sharingRoutes } from './features/sharing/sharing.routes.js';
+import { SharingService } from './features/sharing/sharing.service.js';
 import { TokenSchema } from './features/tokens/tokens.schemas.js';
 import { TokensService } from './features/tokens/tokens.service.js';
 import errors from './plugins/errors.js';
@@ -52,6 +58,9 @@ declare module 'fastify' {
 }
 
 /** Login attempts allowed before a 429, per client IP and per username. */
+/** Wrong passwords allowed per public link and client address before a 429. */
+const LINK_PASSWORD_LIMIT = { name: 'link-password:', points: 10, durationSeconds: 15 * 60 };
+
 const LOGIN_LIMITS = {
   perIp: { name: 'login-ip:', points: 30, durationSeconds: 15 * 60 },
   perUsername: { name: 'login-user:', points: 10, durationSeconds: 15 * 60 },
@@ -75,14 +84,16 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
     await backends.db.destroy();
   });
 
+  const hasher = new PasswordHasher();
   const accounts = new AccountsService(
     backends.db,
-    new PasswordHasher(),
+    hasher,
     new LoginThrottle(backends.sessions.limiter(LOGIN_LIMITS.perIp), backends.sessions.limiter(LOGIN_LIMITS.perUsername)),
   );
   const sessions = new SessionsService(backends.sessions.store);
   const files = new FilesService(backends.db, backends.blobs, backends.jobs, config.maxUploadBytes, fastify.log);
   const tokens = new TokensService(backends.db, accounts);
+  const sharing = new SharingService(backends.db, new LinkSecrets(config.secretKey), hasher, backends.sessions.limiter(LINK_PASSWORD_LIMIT));
   const jwt = await JwtIssuer.create(config.jwt, config.secretKey, config.publicUrl ?? 'coffer');
   const authenticators: Record<AuthScheme, Authenticator> = {
     basic: basicAuthenticator(accounts),
@@ -91,7 +102,7 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
     session: sessionAuthenticator(accounts, sessions),
   };
   backends.jobs.register(DESCRIBE_MEDIA_JOB, describeMediaJob(backends.db, backends.blobs, fastify.log));
-  const stopJanitor = startJanitor(backends.db, backends.blobs, fastify.log);
+  const stopJanitor = startJanitor(backends.db, backends.blobs, fastify.log, config.auditRetentionDays);
 
   fastify.addHook('onRequest', async (_request, reply) => {
     reply.header('X-Request-Id', _request.id).header('X-Coffer-Instance', config.instanceId);
@@ -103,7 +114,10 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
   await fastify.register(fastifyMultipart, { limits: { fileSize: config.maxUploadBytes } });
   await fastify.register(access, {
     authenticators: config.authSchemes.map((scheme) => authenticators[scheme]),
-    objectChecks: { file: (caller, id, mode) => files.check(caller.user.id, id, mode) },
+    objectChecks: {
+      file: (caller, id, mode) => files.check(caller.user.id, id, mode),
+      link: (caller, id) => sharing.checkLink(caller.user.id, id),
+    },
   });
   for (const schema of [ErrorSchema, UserSchema, FileSchema, TokenSchema]) fastify.addSchema(schema);
   await fastify.register(openapi);
@@ -118,6 +132,9 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
   await fastify.register(accountsRoutes, { prefix: '/api/v1', accounts, sessions, audit, secureCookies: config.secureCookies });
   await fastify.register(filesRoutes, { prefix: '/api/v1', files, audit, maxUploadBytes: config.maxUploadBytes });
   await fastify.register(tokensRoutes, { prefix: '/api/v1', tokens, jwt, audit });
+  await fastify.register(adminUsersRoutes, { prefix: '/api/v1', users: new AdminUsersService(backends.db, accounts), audit });
+  await fastify.register(auditRoutes, { prefix: '/api/v1', db: backends.db });
+  await fastify.register(sharingRoutes, { prefix: '/api/v1', sharing, files, audit, publicUrl: config.publicUrl });
   await fastify.register(webPlugin, { webDir: config.webDir });
 }
 

@@ -1,5 +1,12 @@
 #!/usr/bin/env node
+import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { AccountsService } from './features/accounts/accounts.service.js';
+import { parseUserCsv } from './features/accounts/csv-import.js';
+import { LoginThrottle } from './features/accounts/login-throttle.js';
+import { PasswordHasher } from './features/accounts/passwords.js';
+import { AuditLog } from './features/audit/audit.log.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { connectDatabase } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
@@ -43,6 +50,66 @@ program
     } finally {
       await db.destroy();
     }
+  });
+
+/** The accounts service over the configured database, for the `user` commands. */
+async function withAccounts(work: (accounts: AccountsService, audit: AuditLog) => Promise<void>): Promise<void> {
+  const config = configOrExit();
+  const db = connectDatabase(config.databaseUrl, { poolSize: 2 });
+  const audit = new AuditLog(db, { error: (_details: object, message: string) => console.error(`coffer: ${message}`) });
+  try {
+    await migrateToLatest(db);
+    const throttle = new LoginThrottle(new RateLimiterMemory({ points: 1, duration: 1 }), new RateLimiterMemory({ points: 1, duration: 1 }));
+    await work(new AccountsService(db, new PasswordHasher(), throttle), audit);
+    await audit.flush();
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+const user = program.command('user').description('manage accounts');
+
+user
+  .command('create')
+  .description('create an account (the first administrator, for example)')
+  .requiredOption('--username <username>', '3 to 32 of a-z 0-9 _ . -')
+  .requiredOption('--email <email>', 'the email address')
+  .option('--name <name>', 'the display name (default: the username)')
+  .option('--admin', 'make the account an administrator')
+  .requiredOption('--password-stdin', 'read the password from standard input (never from the command line)')
+  .action(async (options: { username: string; email: string; name?: string; admin?: boolean }) => {
+    const password = await readStdin();
+    await withAccounts(async (accounts, audit) => {
+      const created = await accounts.createUser({ username: options.username, email: options.email, name: options.name ?? options.username, password, isAdmin: Boolean(options.admin) });
+      audit.record({ action: 'cli.user_create', outcome: 'success', actorName: 'cli', target: `user:${created.id}`, details: { username: created.username, isAdmin: created.isAdmin } });
+      console.log(`created ${created.isAdmin ? 'administrator' : 'user'} ${created.username} (${created.id})`);
+    });
+  });
+
+user
+  .command('import')
+  .description('import accounts from a CSV of login,bcrypt-hash,isAdmin lines; bcrypt is re-hashed to argon2id at first sign-in')
+  .argument('<file>', 'the CSV file')
+  .action(async (file: string) => {
+    const { users, errors } = parseUserCsv(await readFile(file, 'utf8'));
+    if (errors.length > 0) {
+      for (const error of errors) console.error(`coffer: ${file}: ${error}`);
+      console.error('coffer: nothing was imported');
+      process.exitCode = 1;
+      return;
+    }
+    await withAccounts(async (accounts, audit) => {
+      const { created, skipped } = await accounts.importUsers(users);
+      for (const name of skipped) console.log(`skipped ${name}: the username exists`);
+      audit.record({ action: 'cli.user_import', outcome: 'success', actorName: 'cli', details: { created: created.length, skipped: skipped.length } });
+      console.log(`imported ${created.length} user(s), skipped ${skipped.length}`);
+    });
   });
 
 program

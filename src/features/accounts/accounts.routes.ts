@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AUTH, callerOf, OPEN } from '../../plugins/access.js';
-import { AppError } from '../../errors.js';
+import { AppError, Forbidden } from '../../errors.js';
 import { origin, type AuditLog } from '../audit/audit.log.js';
 import { errorResponses } from '../shared.schemas.js';
-import { LoginBody, LogoutQuery, RegisterBody, SessionEnvelope, UserEnvelope } from './accounts.schemas.js';
+import { ChangePasswordBody, LoginBody, LogoutQuery, RegisterBody, SessionEnvelope, UserEnvelope } from './accounts.schemas.js';
 import { toPublicUser, type AccountsService } from './accounts.service.js';
 import { SESSION_COOKIE, type SessionsService } from './sessions.service.js';
 
@@ -72,6 +72,33 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
       audit.record({ action: everywhere ? 'auth.logout_everywhere' : 'auth.logout', outcome: 'success', actor: user, ...origin(request) });
       reply.clearCookie(SESSION_COOKIE, cookieOptions);
       return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/auth/password',
+    {
+      config: { access: AUTH() },
+      schema: {
+        tags: ['accounts'],
+        summary: 'Change the password (needs the current one); signs out every other session',
+        body: ChangePasswordBody,
+        response: { 200: SessionEnvelope, ...errorResponses(400, 401, 403, 429) },
+      },
+    },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      if (caller.via === 'token' || caller.via === 'jwt') throw new Forbidden('Change the password while signed in with it, not with a token.');
+      await accounts.changePassword(caller.user, request.body.currentPassword, request.body.newPassword, request.ip).catch((error: unknown) => {
+        audit.record({ action: 'auth.password_change', outcome: 'failure', actor: caller.user, ...origin(request) });
+        throw error;
+      });
+      audit.record({ action: 'auth.password_change', outcome: 'success', actor: caller.user, ...origin(request) });
+      // Every session ended with the change; this browser gets a fresh one.
+      if (caller.session) await sessions.destroy(caller.session.id);
+      const session = caller.via === 'session' ? await sessions.create(caller.user.id) : undefined;
+      if (session) reply.setCookie(SESSION_COOKIE, session.id, { ...cookieOptions, maxAge: sessions.cookieMaxAgeSeconds });
+      return { user: toPublicUser(caller.user), csrfToken: session?.csrfToken ?? null };
     },
   );
 

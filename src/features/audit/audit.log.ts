@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { Db } from '../../db/connect.js';
 import type { NewAuditEventRow } from '../../db/schema.js';
 
@@ -27,7 +27,7 @@ export class AuditLog {
 
   constructor(
     private readonly db: Db,
-    private readonly log: FastifyBaseLogger,
+    private readonly log: { error(details: object, message: string): void },
   ) {}
 
   record(entry: AuditEntry): void {
