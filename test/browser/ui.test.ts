@@ -219,7 +219,10 @@ describe.skipIf(!canRun)('web UI in a real browser', () => {
     await page.getByTestId('sign-out').click();
     await page.waitForURL('**/login');
     await page.getByRole('heading', { name: 'Entre no Coffer' }).waitFor();
-    await page.reload();
+    // A full load of a UI path goes through the server's index.html fallback, and the
+    // language choice survives it.
+    const reloaded = await page.reload();
+    expect(reloaded?.status(), `GET /login answered ${reloaded?.status()}: ${await reloaded?.text()}`).toBe(200);
     await page.getByRole('heading', { name: 'Entre no Coffer' }).waitFor();
     expect(await page.getByTestId('login-submit').innerText()).toBe('Entrar');
   });
