@@ -139,7 +139,7 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
 }
 
 async function openBackends(config: Config, fastify: FastifyInstance): Promise<Backends> {
-  const db = connectDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
+  const db = await connectDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
   try {
     const applied = await migrate(db, config.databaseUrl);
     if (applied.length > 0) fastify.log.info({ migrations: applied }, 'database migrated');

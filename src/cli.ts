@@ -43,7 +43,7 @@ program
   .description('apply pending database migrations and exit')
   .action(async () => {
     const config = configOrExit();
-    const db = connectDatabase(config.databaseUrl, { poolSize: 2 });
+    const db = await connectDatabase(config.databaseUrl, { poolSize: 2 });
     try {
       const applied = await migrateToLatest(db);
       console.log(applied.length > 0 ? `applied: ${applied.join(', ')}` : 'the database is up to date');
@@ -55,7 +55,7 @@ program
 /** The accounts service over the configured database, for the `user` commands. */
 async function withAccounts(work: (accounts: AccountsService, audit: AuditLog) => Promise<void>): Promise<void> {
   const config = configOrExit();
-  const db = connectDatabase(config.databaseUrl, { poolSize: 2 });
+  const db = await connectDatabase(config.databaseUrl, { poolSize: 2 });
   const audit = new AuditLog(db, { error: (_details: object, message: string) => console.error(`coffer: ${message}`) });
   try {
     await migrateToLatest(db);
@@ -121,7 +121,7 @@ program
     const minutes = Number(options.minAge);
     if (!Number.isFinite(minutes) || minutes < 0) program.error('--min-age must be a number of minutes, for example --min-age 60');
     const config = configOrExit();
-    const db = connectDatabase(config.databaseUrl, { poolSize: 2 });
+    const db = await connectDatabase(config.databaseUrl, { poolSize: 2 });
     const blobs = await openBlobStore(config.storageUrl);
     try {
       const report = await checkConsistency(db, blobs, { repair: Boolean(options.repair), minAgeMs: minutes * 60_000 });

@@ -1,5 +1,4 @@
 import type { Readable } from 'node:stream';
-import sharp from 'sharp';
 
 export interface ImageFacts {
   width: number;
@@ -11,8 +10,12 @@ const THUMBNAIL_EDGE = 512;
 // Refuse decompression bombs: a small file that decodes to a gigantic bitmap.
 const MAX_INPUT_PIXELS = 268_402_689;
 
+// libvips is large: load it at the first image, not at start-up.
+const loadSharp = async () => (await import('sharp')).default;
+
 /** Reads an image once: its displayed size (EXIF orientation applied) and a WebP thumbnail. */
 export async function describeImage(source: Readable): Promise<ImageFacts> {
+  const sharp = await loadSharp();
   const image = sharp({ limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' });
   source.on('error', (error) => image.destroy(error));
   source.pipe(image);
@@ -27,6 +30,7 @@ export async function describeImage(source: Readable): Promise<ImageFacts> {
 }
 
 /** Makes a WebP thumbnail from an already decoded still frame (a video poster). */
-export function thumbnailFromFrame(frame: Buffer): Promise<Buffer> {
+export async function thumbnailFromFrame(frame: Buffer): Promise<Buffer> {
+  const sharp = await loadSharp();
   return sharp(frame).resize(THUMBNAIL_EDGE, THUMBNAIL_EDGE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 78 }).toBuffer();
 }

@@ -4,6 +4,7 @@ import { isUniqueViolation } from '../../db/connect.js';
 import { Conflict, InvalidRequest, Unauthenticated, type ErrorDetail } from '../../errors.js';
 import * as users from './accounts.repository.js';
 import type { User } from './accounts.repository.js';
+import { CredentialCache } from './credential-cache.js';
 import type { ImportedUser } from './csv-import.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './passwords.js';
@@ -60,6 +61,8 @@ export function validatePassword(password: string, username: string): ErrorDetai
 }
 
 export class AccountsService {
+  private readonly credentials = new CredentialCache();
+
   constructor(
     private readonly db: Db,
     private readonly hasher: PasswordHasher,
@@ -159,6 +162,22 @@ export class AccountsService {
     if (problems.length > 0) throw new InvalidRequest(problems.map((p) => p.message).join(' '), problems.map((p) => ({ ...p, field: 'newPassword' })));
     await users.updatePasswordHash(this.db, user.id, await this.hasher.hash(newPassword));
     await this.signOutEverywhere(user.id);
+  }
+
+  /**
+   * HTTP Basic on every request: as `authenticate`, but a recent success with the same
+   * credentials skips the hash (see CredentialCache).
+   */
+  async authenticateBasic(username: string, password: string, ip: string): Promise<User> {
+    const cached = this.credentials.lookup(username, password);
+    if (cached) {
+      const user = await users.findUserById(this.db, cached.userId);
+      if (user && !user.disabled && user.username === username && user.passwordHash === cached.passwordHash) return user;
+    }
+    const user = await this.authenticate(username, password, ip);
+    const current = await users.findUserById(this.db, user.id);
+    if (current) this.credentials.remember(username, password, user.id, current.passwordHash);
+    return user;
   }
 
   /** Ends every session of the user, on every instance, whichever store holds them. */

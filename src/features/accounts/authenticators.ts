@@ -34,7 +34,7 @@ export function basicAuthenticator(accounts: AccountsService): Authenticator {
       const credentials = parseBasic(header);
       if (!credentials) return 'invalid';
       try {
-        const user = await accounts.authenticate(credentials.username, credentials.password, request.ip);
+        const user = await accounts.authenticateBasic(credentials.username, credentials.password, request.ip);
         return { user, via: 'basic', scopes: scopesOf(user) };
       } catch (error) {
         if (error instanceof Unauthenticated) return 'invalid';
