@@ -93,6 +93,10 @@ rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT
 rgw data = $BASE/rgw.a
 rgw thread pool size = 64
 rgw enable usage log = false
+# deleted objects' data waits for the garbage collector, 2 h by default: with memstore that is
+# RAM, which a few benchmark or large-file runs would fill
+rgw gc obj min wait = 60
+rgw gc processor period = 60
 EOF
 
 cleanup_on_error() {   # stop whatever this script already started (by pid file); keep logs
