@@ -39,7 +39,7 @@ const PRESIGNED_URL_SECONDS = 15 * 60;
 const MiB = 1024 * 1024;
 /** Memory per upload stays near (QUEUE_SIZE + 1) × PART_SIZE, whatever the file size. */
 const PART_SIZE = 8 * MiB;
-const QUEUE_SIZE = 4;
+const QUEUE_SIZE = 2;
 
 function invalidUrl(problem: string): Error {
   return new Error(`STORAGE_URL ${problem}; for example STORAGE_URL=${EXAMPLE_URL}`);
