@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
@@ -171,7 +171,11 @@ export class S3BlobStore implements BlobStore {
     assertBlobKey(key);
     const upload = new Upload({
       client: this.client,
-      params: { Bucket: this.location.bucket, Key: key, Body: body },
+      // lib-storage takes the total length from any byteLength, length, size, start/end or
+      // file path it finds on the body, and fails the upload when the parts disagree with
+      // it (Coffer's upload inspector counts its bytes in `size`, 0 at this point). A bare
+      // stream of the same bytes leaves the length unknown: parts are cut as bytes come.
+      params: { Bucket: this.location.bucket, Key: key, Body: Readable.from(body, { objectMode: false }) },
       partSize: PART_SIZE,
       queueSize: QUEUE_SIZE,
     });
