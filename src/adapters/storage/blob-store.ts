@@ -1,5 +1,13 @@
 import type { Readable } from 'node:stream';
 
+/** Keys Coffer makes: lower-case letters, digits, `-` and `/` (as in `ab/<uuid>`). */
+const KEY_PATTERN = /^[a-z0-9][a-z0-9/-]{0,99}$/;
+
+/** Every store accepts the same keys, so a key that works on one backend works on all. */
+export function assertBlobKey(key: string): void {
+  if (!KEY_PATTERN.test(key) || key.includes('..')) throw new Error(`invalid blob key "${key}"`);
+}
+
 /** An inclusive byte range, as HTTP Range uses. */
 export interface ByteRange {
   start: number;

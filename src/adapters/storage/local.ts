@@ -4,10 +4,9 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
-import type { BlobStore, ByteRange, StoredObject } from './blob-store.js';
+import { assertBlobKey, type BlobStore, type ByteRange, type StoredObject } from './blob-store.js';
 
 const STALE_TEMPORARY_FILE_MS = 24 * 3600 * 1000;
-const KEY_PATTERN = /^[a-z0-9][a-z0-9/-]{0,99}$/;
 
 /**
  * Blobs as files under one folder. Writes go to `tmp/` first and are renamed into place
@@ -45,7 +44,7 @@ export class LocalBlobStore implements BlobStore {
 
   /** The path of a stored blob, for serving it with sendfile-style offload. */
   pathOf(key: string): string {
-    if (!KEY_PATTERN.test(key) || key.includes('..')) throw new Error(`invalid blob key "${key}"`);
+    assertBlobKey(key);
     return path.join(this.objectsDir, key);
   }
 
