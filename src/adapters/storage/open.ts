@@ -1,11 +1,11 @@
 import type { BlobStore } from './blob-store.js';
 import { LocalBlobStore } from './local.js';
-import { S3BlobStore } from './s3.js';
 
 /** The blob store STORAGE_URL names: `file:PATH` or `s3://BUCKET?…`. */
 export async function openBlobStore(url: string): Promise<BlobStore> {
   if (url.startsWith('file:')) return LocalBlobStore.open(url.slice('file:'.length));
-  if (url.startsWith('s3://')) return S3BlobStore.open(url);
+  // The AWS SDK is loaded only when S3 is chosen.
+  if (url.startsWith('s3://')) return (await import('./s3.js')).S3BlobStore.open(url);
   const scheme = url.split(':', 1)[0];
   throw new Error(`STORAGE_URL uses "${scheme}:", which Coffer does not support (supported: file:, s3://); for example STORAGE_URL=file:./data/blobs`);
 }
