@@ -91,7 +91,7 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
     new LoginThrottle(backends.sessions.limiter(LOGIN_LIMITS.perIp), backends.sessions.limiter(LOGIN_LIMITS.perUsername)),
   );
   const sessions = new SessionsService(backends.sessions.store);
-  const files = new FilesService(backends.db, backends.blobs, backends.jobs, config.maxUploadBytes, fastify.log);
+  const files = new FilesService(backends.db, backends.blobs, backends.jobs, config.maxUploadBytes, fastify.log, config.s3PresignedDownloads);
   const tokens = new TokensService(backends.db, accounts);
   const sharing = new SharingService(backends.db, new LinkSecrets(config.secretKey), hasher, backends.sessions.limiter(LINK_PASSWORD_LIMIT));
   const jwt = await JwtIssuer.create(config.jwt, config.secretKey, config.publicUrl ?? 'coffer');

@@ -113,6 +113,22 @@ user
   });
 
 program
+  .command('storage')
+  .description('manage the blob store')
+  .command('init')
+  .description('create the S3 bucket STORAGE_URL names (private, with a rule that clears interrupted uploads); nothing to do for a folder')
+  .action(async () => {
+    const { storageUrl } = configOrExit();
+    if (!storageUrl.startsWith('s3://')) {
+      console.log('storage: a local folder needs no initialisation');
+      return;
+    }
+    const { S3BlobStore } = await import('./adapters/storage/s3.js');
+    await S3BlobStore.createBucket(storageUrl);
+    console.log(`storage: bucket ready (${storageUrl.split('?')[0]})`);
+  });
+
+program
   .command('fsck')
   .description('compare the blob store with the database: report orphan and missing blobs')
   .option('--repair', 'delete orphan blobs (rows are never touched)')

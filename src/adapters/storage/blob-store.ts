@@ -30,6 +30,11 @@ export interface BlobStore {
   delete(key: string): Promise<void>;
   /** A local path or URL that ffmpeg can open and seek in, for media probing. */
   mediaSource(key: string): Promise<string>;
+  /**
+   * Stores that can serve a browser directly (S3) give a short-lived URL for the object,
+   * with these response headers signed in.
+   */
+  presignedDownloadUrl?(key: string, options: { contentType: string; contentDisposition: string; expiresInSeconds: number }): Promise<string>;
   exists(key: string): Promise<boolean>;
   /** Every stored object, for the janitor and `coffer fsck`. */
   list(): AsyncIterable<StoredObject>;

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import parseRange from 'range-parser';
 import type { ByteRange } from '../../adapters/storage/blob-store.js';
+import type { ContentSource } from './files.service.js';
 import { RangeNotSatisfiable } from '../../errors.js';
 import { contentDisposition } from './file-names.js';
 
@@ -25,9 +26,13 @@ export async function sendContent(
   request: FastifyRequest,
   reply: FastifyReply,
   blob: ServedBlob,
-  open: (range?: ByteRange) => Promise<Readable>,
+  source: ContentSource,
   disposition: 'inline' | 'attachment',
 ): Promise<FastifyReply> {
+  const contentDispositionValue = contentDisposition(disposition, blob.name);
+  const target = await source.redirect?.(contentDispositionValue);
+  if (target) return reply.header('Cache-Control', 'no-store').redirect(target, 302);
+
   const etag = `"${blob.sha256}"`;
   const lastModified = new Date(blob.createdAt);
   lastModified.setMilliseconds(0);
@@ -39,7 +44,7 @@ export async function sendContent(
     'Cache-Control': 'private',
     'X-Content-Type-Options': 'nosniff',
     'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-    'Content-Disposition': contentDisposition(disposition, blob.name),
+    'Content-Disposition': contentDispositionValue,
   });
 
   if (isNotModified(request, etag, lastModified)) return reply.status(304).send();
@@ -54,7 +59,7 @@ export async function sendContent(
   // An empty stream: Fastify's HEAD handling then keeps our Content-Length (and drains a
   // real stream, which would read the whole blob for nothing).
   if (request.method === 'HEAD') return reply.send(Readable.from([]));
-  return reply.send(await open(range));
+  return reply.send(await source.open(range));
 }
 
 function isNotModified(request: FastifyRequest, etag: string, lastModified: Date): boolean {

@@ -113,7 +113,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
       const download = request.query.download === '1' || request.query.download === 'true';
       // Downloads are audited; inline playback (many range requests) is not.
       if (download) audit.record({ action: 'file.download', outcome: 'success', actor: user, target: `file:${file.id}`, ...origin(request) });
-      return sendContent(request, reply, file, (range) => files.openBlob(file.blobKey, range), download ? 'attachment' : 'inline');
+      return sendContent(request, reply, file, files.contentSource(file), download ? 'attachment' : 'inline');
     },
   );
 

@@ -21,6 +21,13 @@ export interface UploadPart {
   stream: Readable;
 }
 
+/** Where the bytes of a content response come from. */
+export interface ContentSource {
+  open: (range?: ByteRange) => Promise<Readable>;
+  /** A presigned URL to send the client to instead of streaming, when configured. */
+  redirect?: (contentDisposition: string) => Promise<string | undefined>;
+}
+
 export interface FilePage {
   items: StoredFile[];
   nextCursor: string | null;
@@ -37,6 +44,7 @@ export interface ListOptions {
 type PendingRow = FileRow & { size: number };
 
 export const DESCRIBE_MEDIA_JOB = 'describe-media';
+const PRESIGNED_DOWNLOAD_SECONDS = 5 * 60;
 
 export class FilesService {
   constructor(
@@ -45,6 +53,7 @@ export class FilesService {
     private readonly jobs: JobQueue,
     private readonly maxUploadBytes: number,
     private readonly log: FastifyBaseLogger,
+    private readonly presignedDownloads = false,
   ) {}
 
   /**
@@ -158,8 +167,19 @@ export class FilesService {
     return this.blobs.get(file.thumbnailKey);
   }
 
-  openBlob(key: string, range?: ByteRange): Promise<Readable> {
-    return this.blobs.get(key, range);
+  /**
+   * Where a file's bytes come from for a content request the caller may make: a stream, or
+   * with S3_PRESIGNED_DOWNLOADS (where the store can) a URL valid a few minutes that serves
+   * them straight from the private bucket.
+   */
+  contentSource(file: StoredFile): ContentSource {
+    const { presignedDownloadUrl } = this.blobs;
+    return {
+      open: (range?: ByteRange) => this.blobs.get(file.blobKey, range),
+      ...(this.presignedDownloads && presignedDownloadUrl
+        ? { redirect: (contentDisposition: string) => presignedDownloadUrl.call(this.blobs, file.blobKey, { contentType: file.contentType, contentDisposition, expiresInSeconds: PRESIGNED_DOWNLOAD_SECONDS }) }
+        : {}),
+    };
   }
 
   private async removeBlob(key: string): Promise<void> {

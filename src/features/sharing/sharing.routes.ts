@@ -152,7 +152,7 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<SharingRoutesOptions> = as
       const { link, file } = await visit(request);
       const download = request.query.download === '1' || request.query.download === 'true';
       if (download) audit.record({ action: 'link.download', outcome: 'success', actor: null, target: `link:${link.id}`, details: { file: file.id }, ...origin(request) });
-      return sendContent(request, reply, file, (range) => files.openBlob(file.blobKey, range), download ? 'attachment' : 'inline');
+      return sendContent(request, reply, file, files.contentSource(file), download ? 'attachment' : 'inline');
     },
   );
 };
