@@ -145,6 +145,8 @@ timeout 60 radosgw-admin user create --uid=test --display-name="Test User" \
   --access-key="$S3_ACCESS_KEY" --secret-key="$S3_SECRET_KEY" >/dev/null
 
 cat > "$BASE/s3.env" <<EOF
+# CEPH_CONF lets fault tests start a second, private gateway on the same cluster.
+CEPH_CONF=$BASE/ceph.conf
 S3_ENDPOINT=http://127.0.0.1:$RGW_PORT
 S3_REGION=us-east-1
 S3_FORCE_PATH_STYLE=true
