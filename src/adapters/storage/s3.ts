@@ -50,7 +50,8 @@ export function parseS3Url(raw: string): S3Location {
   try {
     url = new URL(raw);
   } catch {
-    throw invalidUrl(`is not a URL ("${raw}")`);
+    // Not echoed: a mistyped URL may hold a secret.
+    throw invalidUrl('is not a URL');
   }
   if (url.protocol !== 's3:') throw invalidUrl(`must start with s3://, not "${url.protocol}"`);
   if (url.username || url.password) {
@@ -275,6 +276,6 @@ function explainUnusableBucket(error: unknown, location: S3Location): Error {
   if (error instanceof Error && error.name === 'CredentialsProviderError') {
     return new Error(`STORAGE_URL: no credentials for ${where}; set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile or a role`, { cause: error });
   }
-  if (status === undefined) return new Error(`STORAGE_URL: cannot reach the S3 endpoint ${where}: ${reason}`, { cause: error });
-  return new Error(`STORAGE_URL: bucket "${location.bucket}" at ${where} is not usable (HTTP ${status}): ${reason}`, { cause: error });
+  if (status === undefined) return new Error(`STORAGE_URL: cannot reach the S3 endpoint ${where} (${reason})`, { cause: error });
+  return new Error(`STORAGE_URL: bucket "${location.bucket}" at ${where} is not usable (HTTP ${status}: ${reason})`, { cause: error });
 }
