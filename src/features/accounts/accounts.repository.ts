@@ -1,7 +1,5 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { Database, NewUserRow, UserRow } from '../../db/schema.js';
-
-type Executor = Kysely<Database> | Transaction<Database>;
+import type { Executor } from '../../db/connect.js';
+import type { NewUserRow, UserRow } from '../../db/schema.js';
 
 export interface User {
   id: string;

@@ -1,7 +1,5 @@
-import { sql, type Kysely, type SqlBool, type Transaction } from 'kysely';
-import type { Database } from '../../db/schema.js';
-
-type Executor = Kysely<Database> | Transaction<Database>;
+import { sql, type SqlBool } from 'kysely';
+import type { Executor } from '../../db/connect.js';
 
 export interface UserSummary {
   id: string;

@@ -1,5 +1,6 @@
 import type { Db } from '../../db/connect.js';
 import { InvalidRequest, NotFound } from '../../errors.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { AccountsService, User } from '../accounts/accounts.service.js';
 import { toPublicUser, type PublicUser } from '../accounts/accounts.service.js';
 import * as users from './users.repository.js';
@@ -20,11 +21,11 @@ export class AdminUsersService {
   ) {}
 
   async list(options: { q?: string; cursor?: string; limit: number }): Promise<{ items: UserSummary[]; nextCursor: string | null }> {
-    const after = options.cursor === undefined ? undefined : Buffer.from(options.cursor, 'base64url').toString('utf8');
+    const [after] = options.cursor === undefined ? [] : decodeCursor(options.cursor, 1);
     const items = await users.listUsers(this.db, { limit: options.limit + 1, ...(options.q ? { q: options.q.trim() } : {}), ...(after ? { after } : {}) });
     const page = items.slice(0, options.limit);
     const last = page.at(-1);
-    return { items: page, nextCursor: items.length > options.limit && last ? Buffer.from(last.username).toString('base64url') : null };
+    return { items: page, nextCursor: items.length > options.limit && last ? encodeCursor([last.username]) : null };
   }
 
   async update(admin: User, id: string, changes: UserChanges): Promise<PublicUser> {

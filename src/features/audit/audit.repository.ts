@@ -1,7 +1,5 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Executor } from '../../db/connect.js';
 import type { AuditEventRow, Database } from '../../db/schema.js';
-
-type Executor = Kysely<Database> | Transaction<Database>;
 
 export interface AuditQuery {
   user?: string;

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Db } from '../../db/connect.js';
-import { InvalidRequest } from '../../errors.js';
 import { GROUP } from '../../plugins/access.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
 import { errorResponses } from '../shared.schemas.js';
 import { listEvents } from './audit.repository.js';
 
@@ -31,15 +31,7 @@ const EventSchema = Type.Object({
   details: Type.Unknown(),
 });
 
-function decodeCursor(cursor: string): { at: string; id: string } {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof at === 'string' && typeof id === 'string') return { at, id };
-  } catch {
-    // the 400 below
-  }
-  throw new InvalidRequest('The cursor is not valid; use the nextCursor of a previous page.', [{ field: 'cursor', message: 'Unknown cursor.' }]);
-}
+const position = ([at, id]: string[]) => ({ at: at!, id: id! });
 
 export const auditRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
   app.get(
@@ -56,13 +48,13 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { 
         ...(action ? { action } : {}),
         ...(since ? { since: new Date(since).toISOString() } : {}),
         ...(until ? { until: new Date(until).toISOString() } : {}),
-        ...(cursor ? { after: decodeCursor(cursor) } : {}),
+        ...(cursor ? { after: position(decodeCursor(cursor, 2)) } : {}),
       });
       const page = rows.slice(0, limit);
       const last = page.at(-1);
       return {
         items: page.map((row) => ({ id: row.id, at: row.at, actor: row.actor, actorId: row.actor_id, action: row.action, target: row.target, ip: row.ip, userAgent: row.user_agent, outcome: row.outcome, details: row.details ? (JSON.parse(row.details) as unknown) : null })),
-        nextCursor: rows.length > limit && last ? Buffer.from(JSON.stringify([last.at, last.id])).toString('base64url') : null,
+        nextCursor: rows.length > limit && last ? encodeCursor([last.at, last.id]) : null,
       };
     },
   );

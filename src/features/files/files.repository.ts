@@ -1,8 +1,7 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database, FileRow, NewFileRow } from '../../db/schema.js';
+import { sql } from 'kysely';
+import type { Executor } from '../../db/connect.js';
+import type { FileRow, NewFileRow } from '../../db/schema.js';
 import type { MediaKind } from './media-types.js';
-
-type Executor = Kysely<Database> | Transaction<Database>;
 
 export interface StoredFile {
   id: string;

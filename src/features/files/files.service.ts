@@ -7,6 +7,7 @@ import type { BlobStore, ByteRange } from '../../adapters/storage/blob-store.js'
 import type { Db } from '../../db/connect.js';
 import type { FileRow } from '../../db/schema.js';
 import { InvalidRequest, NotFound, TooLarge, UnsupportedType } from '../../errors.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
 import { sanitizeFileName } from './file-names.js';
 import * as files from './files.repository.js';
 import type { StoredFile } from './files.repository.js';
@@ -109,7 +110,7 @@ export class FilesService {
   }
 
   async list(ownerId: string, options: ListOptions): Promise<FilePage> {
-    const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
+    const after = options.cursor === undefined ? undefined : toPosition(decodeCursor(options.cursor, 2));
     const q = options.q?.trim();
     const items = await files.listFiles(this.db, {
       ownerId,
@@ -120,7 +121,7 @@ export class FilesService {
     });
     const page = items.slice(0, options.limit);
     const last = page.at(-1);
-    return { items: page, nextCursor: items.length > options.limit && last ? encodeCursor(last) : null };
+    return { items: page, nextCursor: items.length > options.limit && last ? encodeCursor([last.createdAt, last.id]) : null };
   }
 
   /**
@@ -191,16 +192,6 @@ export class FilesService {
   }
 }
 
-function encodeCursor(file: StoredFile): string {
-  return Buffer.from(JSON.stringify([file.createdAt, file.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: string; id: string } {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof createdAt === 'string' && typeof id === 'string') return { createdAt, id };
-  } catch {
-    // fall through to the 400 below
-  }
-  throw new InvalidRequest('The cursor is not valid; use the nextCursor of a previous page.', [{ field: 'cursor', message: 'Unknown cursor.' }]);
+function toPosition([createdAt, id]: string[]): { createdAt: string; id: string } {
+  return { createdAt: createdAt!, id: id! };
 }

@@ -1,8 +1,6 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { Database, LinkRow } from '../../db/schema.js';
+import type { Executor } from '../../db/connect.js';
+import type { LinkRow } from '../../db/schema.js';
 import { toStoredFile, type StoredFile } from '../files/files.repository.js';
-
-type Executor = Kysely<Database> | Transaction<Database>;
 
 export interface Share {
   fileId: string;

@@ -4,6 +4,7 @@ import type { Db } from '../../db/connect.js';
 import { isUniqueViolation } from '../../db/connect.js';
 import type { LinkRow } from '../../db/schema.js';
 import { Conflict, InvalidRequest, NotFound, RateLimited, Unauthenticated } from '../../errors.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
 import { findUserByUsername } from '../accounts/accounts.repository.js';
 import type { PasswordHasher } from '../accounts/passwords.js';
 import { findFileById, type StoredFile } from '../files/files.repository.js';
@@ -60,11 +61,12 @@ export class SharingService {
   }
 
   async sharedWith(userId: string, limit: number, cursor?: string): Promise<{ items: SharedFile[]; nextCursor: string | null }> {
-    const after = cursor === undefined ? undefined : decodeCursor(cursor);
+    const [sharedAt, id] = cursor === undefined ? [] : decodeCursor(cursor, 2);
+    const after = sharedAt && id ? { sharedAt, id } : undefined;
     const rows = await sharing.listSharedWith(this.db, userId, limit + 1, after);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
-    return { items: page, nextCursor: rows.length > limit && last ? Buffer.from(JSON.stringify([last.sharedAt, last.id])).toString('base64url') : null };
+    return { items: page, nextCursor: rows.length > limit && last ? encodeCursor([last.sharedAt, last.id]) : null };
   }
 
   async createLink(fileId: string, options: { expiresAt?: string; password?: string }): Promise<Link> {
@@ -141,14 +143,4 @@ export class SharingService {
       views: Number(row.views),
     };
   }
-}
-
-function decodeCursor(cursor: string): { sharedAt: string; id: string } {
-  try {
-    const [sharedAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof sharedAt === 'string' && typeof id === 'string') return { sharedAt, id };
-  } catch {
-    // the 400 below
-  }
-  throw new InvalidRequest('The cursor is not valid; use the nextCursor of a previous page.', [{ field: 'cursor', message: 'Unknown cursor.' }]);
 }

@@ -1,8 +1,6 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { Database, TokenRow } from '../../db/schema.js';
+import type { Executor } from '../../db/connect.js';
+import type { TokenRow } from '../../db/schema.js';
 import type { Scope } from '../../plugins/access.js';
-
-type Executor = Kysely<Database> | Transaction<Database>;
 
 export interface PersonalToken {
   id: string;
