@@ -47,6 +47,97 @@ export interface FilePage {
   nextCursor: string | null;
 }
 
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export const TOKEN_SCOPES = ['files:read', 'files:write', 'shares:write', 'admin'] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
+
+export interface AccessToken {
+  id: string;
+  name: string;
+  scopes: TokenScope[];
+  prefix: string;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  lastUsedIp: string | null;
+}
+
+export interface Share {
+  fileId: string;
+  username: string;
+  name: string;
+  createdAt: string;
+}
+
+export interface PublicLink {
+  id: string;
+  /** Absolute: …/s/<token>. */
+  url: string;
+  createdAt: string;
+  expiresAt: string | null;
+  hasPassword: boolean;
+  views: number;
+}
+
+/** A file someone else shared with the signed-in user (read-only for them). */
+export interface SharedFile extends VaultFile {
+  sharedAt: string;
+  /** The owner's username. */
+  owner: string;
+}
+
+/** What a public link shows a visitor: no id, no checksum, addresses under the link. */
+export interface PublicFile {
+  name: string;
+  kind: FileKind;
+  contentType: string;
+  size: number;
+  createdAt: string;
+  width?: number;
+  height?: number;
+  durationSeconds?: number;
+  urls: { content: string; download: string };
+}
+
+export interface AdminUser extends User {
+  disabled: boolean;
+  storageBytes: number;
+}
+
+export interface AuditEvent {
+  id: string;
+  at: string;
+  actor: string | null;
+  actorId: string | null;
+  action: string;
+  target: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  outcome: 'success' | 'failure';
+  details: unknown;
+}
+
+export type AuditFilters = {
+  user?: string;
+  action?: string;
+  since?: string;
+  until?: string;
+};
+
+export interface Instance {
+  id: string;
+  host: string;
+  pid: number;
+  port: number;
+  startedAt: string;
+  lastHeartbeatAt: string;
+  healthy: boolean;
+}
+
 export interface ErrorDetail {
   field: string;
   message: string;
@@ -130,6 +221,12 @@ const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 interface RequestOptions {
   body?: unknown;
   signal?: AbortSignal;
+  headers?: Record<string, string>;
+  /**
+   * A 401 here is part of the page's own flow (a public link asking for its password), not a
+   * sign that the session ended: do not sign the person out.
+   */
+  public?: boolean;
 }
 
 export interface ApiResponse<T> {
@@ -141,6 +238,7 @@ async function request<T>(method: string, path: string, options: RequestOptions 
   const headers: Record<string, string> = { Accept: 'application/json', [SCRIPT_REQUEST_HEADER[0]]: SCRIPT_REQUEST_HEADER[1] };
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
   if (WRITE_METHODS.has(method) && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  Object.assign(headers, options.headers);
 
   let response: Response;
   try {
@@ -169,7 +267,7 @@ async function request<T>(method: string, path: string, options: RequestOptions 
   if (!response.ok) {
     const error = toApiError(response.status, body, response.headers);
     // /auth/* answers 401 as part of its normal flow (wrong password, not signed in).
-    if (response.status === 401 && !path.startsWith('/auth/')) onUnauthenticated?.();
+    if (response.status === 401 && !path.startsWith('/auth/') && !options.public) onUnauthenticated?.();
     throw error;
   }
   return { data: body as T, headers: response.headers };
@@ -186,7 +284,10 @@ export const api = {
     request<Session>('POST', '/auth/login', { body: { username, password } }),
   register: (input: { name: string; username: string; email: string; password: string }) =>
     request<{ user: User }>('POST', '/auth/register', { body: input }),
-  logout: () => request<void>('POST', '/auth/logout'),
+  logout: (options: { everywhere?: boolean } = {}) =>
+    request<void>('POST', `/auth/logout${options.everywhere ? '?everywhere=true' : ''}`),
+  changePassword: (currentPassword: string, newPassword: string) =>
+    request<Session>('POST', '/auth/password', { body: { currentPassword, newPassword } }),
 
   listFiles: (query: { limit?: number; cursor?: string | null; kind?: FileKind | null; q?: string }, signal?: AbortSignal) => {
     const params = new URLSearchParams();
@@ -201,7 +302,50 @@ export const api = {
   renameFile: (id: string, name: string) =>
     request<VaultFile>('PATCH', `/files/${encodeURIComponent(id)}`, { body: { name } }),
   deleteFile: (id: string) => request<void>('DELETE', `/files/${encodeURIComponent(id)}`),
+
+  listTokens: (signal?: AbortSignal) => request<{ items: AccessToken[] }>('GET', '/tokens', { signal }),
+  createToken: (input: { name: string; scopes: TokenScope[]; expiresAt?: string }) =>
+    request<{ token: AccessToken; secret: string }>('POST', '/tokens', { body: input }),
+  revokeToken: (id: string) => request<void>('DELETE', `/tokens/${encodeURIComponent(id)}`),
+
+  listShares: (fileId: string, signal?: AbortSignal) =>
+    request<{ items: Share[] }>('GET', `/files/${encodeURIComponent(fileId)}/shares`, { signal }),
+  share: (fileId: string, username: string) =>
+    request<{ share: Share }>('POST', `/files/${encodeURIComponent(fileId)}/shares`, { body: { username } }),
+  unshare: (fileId: string, username: string) =>
+    request<void>('DELETE', `/files/${encodeURIComponent(fileId)}/shares/${encodeURIComponent(username)}`),
+  sharedWithMe: (query: { limit?: number; cursor?: string | null }, signal?: AbortSignal) =>
+    request<Page<SharedFile>>('GET', `/shared-with-me${queryString(query)}`, { signal }),
+
+  listLinks: (fileId: string, signal?: AbortSignal) =>
+    request<{ items: PublicLink[] }>('GET', `/files/${encodeURIComponent(fileId)}/links`, { signal }),
+  createLink: (fileId: string, input: { expiresAt?: string; password?: string }) =>
+    request<{ link: PublicLink }>('POST', `/files/${encodeURIComponent(fileId)}/links`, { body: input }),
+  revokeLink: (id: string) => request<void>('DELETE', `/links/${encodeURIComponent(id)}`),
+  openLink: (token: string, signal?: AbortSignal) =>
+    request<{ file: PublicFile }>('GET', `/links/${encodeURIComponent(token)}`, { signal, public: true }),
+  unlockLink: (token: string, password: string) =>
+    request<void>('POST', `/links/${encodeURIComponent(token)}/unlock`, { body: { password }, public: true }),
+
+  adminUsers: (query: { q?: string; cursor?: string | null; limit?: number }, signal?: AbortSignal) =>
+    request<Page<AdminUser>>('GET', `/admin/users${queryString(query)}`, { signal }),
+  adminUpdateUser: (id: string, changes: { disabled?: boolean; isAdmin?: boolean }) =>
+    request<{ user: AdminUser }>('PATCH', `/admin/users/${encodeURIComponent(id)}`, { body: changes }),
+  adminSignOutUser: (id: string) => request<void>('POST', `/admin/users/${encodeURIComponent(id)}/sign-out`),
+  audit: (query: AuditFilters & { cursor?: string | null; limit?: number }, signal?: AbortSignal) =>
+    request<Page<AuditEvent>>('GET', `/admin/audit${queryString(query)}`, { signal }),
+  instances: (signal?: AbortSignal) => request<{ items: Instance[] }>('GET', '/admin/instances', { signal }),
 };
+
+/** "?a=1&b=x" from the defined, non-empty values; "" when there are none. */
+function queryString(query: Record<string, string | number | null | undefined>): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
+  }
+  const search = params.toString();
+  return search ? `?${search}` : '';
+}
 
 export function isAbort(error: unknown): boolean {
   return error instanceof DOMException && error.name === 'AbortError';

@@ -64,3 +64,67 @@ export function formatDayHeading(iso: string, locale: string, now = new Date()):
     year: date.getFullYear() === now.getFullYear() ? undefined : 'numeric',
   }).format(date);
 }
+
+/** "Nov 30, 2026, 4:42 PM": compact enough for table cells. */
+export function formatDateTimeShort(iso: string, locale: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(date);
+}
+
+/** "Nov 30, 2026". */
+export function formatDate(iso: string, locale: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium' }).format(date);
+}
+
+const RELATIVE_STEPS: ReadonlyArray<[Intl.RelativeTimeFormatUnit, number]> = [
+  ['second', 60],
+  ['minute', 60],
+  ['hour', 24],
+  ['day', 30],
+  ['month', 12],
+  ['year', Infinity],
+];
+
+/** "12 s ago", "in 3 days": the nearest unit, past or future. */
+export function formatRelative(iso: string, locale: string, now = Date.now(), style: Intl.RelativeTimeFormatStyle = 'short'): string {
+  const time = new Date(iso).getTime();
+  if (Number.isNaN(time)) return iso;
+  let value = (time - now) / 1000;
+  for (const [unit, size] of RELATIVE_STEPS) {
+    if (Math.abs(value) < size || unit === 'year') {
+      const rounded = Math.round(value);
+      return new Intl.RelativeTimeFormat(locale, { numeric: 'auto', style }).format(rounded === 0 ? 0 : rounded, unit);
+    }
+    value /= size;
+  }
+  return iso;
+}
+
+/**
+ * For moments known to be past (created, shared, last used): "5 min ago", or null under
+ * `justNowSeconds` (the caller then says "just now"). Clock skew between the server and
+ * this browser never turns them into "in 2 seconds".
+ */
+export function formatAgo(iso: string, locale: string, now = Date.now(), justNowSeconds = 45, style: Intl.RelativeTimeFormatStyle = 'long'): string | null {
+  const time = new Date(iso).getTime();
+  if (Number.isNaN(time)) return iso;
+  if (now - time < justNowSeconds * 1000) return null;
+  return formatRelative(iso, locale, now, style);
+}
+
+/** The value of an <input type="date"> ("2026-12-01") as the start or end of that local day, in ISO. */
+export function dateInputToIso(value: string, edge: 'start' | 'end'): string | undefined {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!match) return undefined;
+  const [year, month, day] = [Number(match[1]), Number(match[2]) - 1, Number(match[3])];
+  const date = edge === 'start' ? new Date(year, month, day, 0, 0, 0, 0) : new Date(year, month, day, 23, 59, 59, 999);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+/** Today (local) as an <input type="date"> value. */
+export function todayInputValue(now = new Date()): string {
+  return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
+}

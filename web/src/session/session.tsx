@@ -4,7 +4,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useState, t
 import { ApiError, api, isAbort, setCsrfToken, setUnauthenticatedHandler, type User } from '../lib/api';
 import { navigate } from '../lib/router';
 
-export type SignedOutReason = 'expired' | 'signed-out';
+export type SignedOutReason = 'expired' | 'signed-out' | 'signed-out-everywhere';
 
 export type SessionState =
   | { status: 'loading' }
@@ -17,6 +17,10 @@ interface SessionContextValue {
   instance: string | null;
   signIn(username: string, password: string): Promise<void>;
   signOut(): Promise<void>;
+  /** Ends every session of the user (this one too); throws if the server refuses. */
+  signOutEverywhere(): Promise<void>;
+  /** Changes the password; the server replaces our session, so the CSRF token changes too. */
+  changePassword(currentPassword: string, newPassword: string): Promise<void>;
 }
 
 const SessionContext = createContext<SessionContextValue | null>(null);
@@ -67,7 +71,23 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     navigate('/login');
   }, []);
 
-  const value = useMemo(() => ({ state, instance, signIn, signOut }), [state, instance, signIn, signOut]);
+  const signOutEverywhere = useCallback(async () => {
+    await api.logout({ everywhere: true });
+    setCsrfToken(null);
+    setState({ status: 'anonymous', reason: 'signed-out-everywhere' });
+    navigate('/login');
+  }, []);
+
+  const changePassword = useCallback(async (currentPassword: string, newPassword: string) => {
+    const { data } = await api.changePassword(currentPassword, newPassword);
+    setCsrfToken(data.csrfToken);
+    setState({ status: 'signed-in', user: data.user });
+  }, []);
+
+  const value = useMemo(
+    () => ({ state, instance, signIn, signOut, signOutEverywhere, changePassword }),
+    [state, instance, signIn, signOut, signOutEverywhere, changePassword],
+  );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 

@@ -64,12 +64,15 @@ export function LoginPage() {
 
   const failureText =
     failure instanceof ApiError && failure.status === 401 ? t('login.badCredentials') : failure ? errorMessage(failure, { t, tn }) : null;
+  const reason = state.status === 'anonymous' ? state.reason : undefined;
   const notice =
-    state.status === 'anonymous' && state.reason === 'expired'
+    reason === 'expired'
       ? t('login.sessionExpired')
-      : state.status === 'anonymous' && state.reason === 'signed-out'
+      : reason === 'signed-out'
         ? t('login.signedOut')
-        : null;
+        : reason === 'signed-out-everywhere'
+          ? t('login.signedOutEverywhere')
+          : null;
 
   return (
     <AuthLayout

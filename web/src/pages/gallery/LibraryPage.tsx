@@ -1,19 +1,18 @@
 import { useEffect, useRef, useState, type ChangeEvent } from 'react';
 import { Footer } from '../../components/Footer';
+import { TopBar } from '../../components/TopBar';
 import { Icon } from '../../components/Icon';
 import { Spinner } from '../../components/Spinner';
 import { errorMessage } from '../../i18n/errors';
 import { useDocumentTitle, useI18n } from '../../i18n/i18n';
 import type { FileKind, User, VaultFile } from '../../lib/api';
 import { useDebouncedValue } from '../../lib/useDebouncedValue';
-import { useSession } from '../../session/session';
 import { ViewerPage } from '../viewer/ViewerPage';
 import { DropOverlay } from './DropOverlay';
 import { EmptyState } from './EmptyState';
 import { KindFilter } from './KindFilter';
 import { FileGrid } from './FileGrid';
 import { TileSkeleton } from './Tile';
-import { TopBar } from './TopBar';
 import { UploadPanel } from './UploadPanel';
 import { useFileDrop } from './useFileDrop';
 import { useFileList } from './useFileList';
@@ -33,7 +32,6 @@ const SKELETON_TILES = 12;
 export function LibraryPage({ user, viewerId }: { user: User; viewerId: string | null }) {
   const i18n = useI18n();
   const { t } = i18n;
-  const { signOut } = useSession();
   useDocumentTitle(viewerId ? null : t('title.gallery'));
 
   const [search, setSearch] = useState('');
@@ -196,7 +194,7 @@ export function LibraryPage({ user, viewerId }: { user: User; viewerId: string |
   return (
     <>
       <div className="library" inert={viewerId !== null} aria-hidden={viewerId !== null ? true : undefined}>
-        <TopBar user={user} search={search} onSearchChange={setSearch} onUploadClick={openPicker} onSignOut={signOut} />
+        <TopBar user={user} search={{ value: search, onChange: setSearch }} onUploadClick={openPicker} />
         <input
           ref={inputRef}
           type="file"

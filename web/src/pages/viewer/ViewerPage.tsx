@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { Avatar } from '../../components/Avatar';
 import { Icon, KindIcon } from '../../components/Icon';
 import { Spinner } from '../../components/Spinner';
 import { errorMessage } from '../../i18n/errors';
@@ -6,16 +7,27 @@ import { useDocumentTitle, useI18n } from '../../i18n/i18n';
 import { ApiError, api, isAbort, type VaultFile } from '../../lib/api';
 import { formatDateTime, formatDuration, formatSize } from '../../lib/format';
 import { currentHistoryState, navigate } from '../../lib/router';
-import { ConfirmDialog } from './ConfirmDialog';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { RenameForm } from './RenameForm';
+import { SharePanel } from './SharePanel';
 import '../../styles/viewer.css';
+
+/** A listed file; those shared with me also say whose they are and since when. */
+type ListedFile = VaultFile & { owner?: string; sharedAt?: string };
+
+export type ViewerMode = 'library' | 'shared';
 
 interface ViewerPageProps {
   id: string;
-  /** The files listed in the library, for previous/next and an instant first paint. */
-  files: VaultFile[];
-  onChanged(file: VaultFile): void;
-  onDeleted(id: string): void;
+  /** The files listed behind the viewer, for previous/next and an instant first paint. */
+  files: ListedFile[];
+  onChanged?(file: VaultFile): void;
+  onDeleted?(id: string): void;
+  /**
+   * 'library': my own files (rename, delete, share). 'shared': files others shared with
+   * me, which I can only view and download.
+   */
+  mode?: ViewerMode;
 }
 
 interface Fetched {
@@ -24,18 +36,26 @@ interface Fetched {
   error: unknown;
 }
 
-/** Closes the viewer: back in history when we came from the library, else to it. */
-function closeViewer(): void {
+const PATHS: Record<ViewerMode, { home: string; file: (id: string) => string }> = {
+  library: { home: '/', file: (id) => `/files/${encodeURIComponent(id)}` },
+  shared: { home: '/shared', file: (id) => `/shared/${encodeURIComponent(id)}` },
+};
+
+/** Closes the viewer: back in history when we came from the grid, else to it. */
+function closeViewer(mode: ViewerMode): void {
   if (currentHistoryState().fromGallery) window.history.back();
-  else navigate('/', { replace: true });
+  else navigate(PATHS[mode].home, { replace: true });
 }
 
-function openSibling(id: string): void {
+function openSibling(mode: ViewerMode, id: string): void {
   // Replace, so that Back leaves the viewer instead of walking through every file seen.
-  navigate(`/files/${encodeURIComponent(id)}`, { replace: true, state: currentHistoryState() });
+  navigate(PATHS[mode].file(id), { replace: true, state: currentHistoryState() });
 }
 
-export function ViewerPage({ id, files, onChanged, onDeleted }: ViewerPageProps) {
+/** Whether I own a file: 'unknown' until known, for files the library has not listed. */
+type Ownership = { id: string; owner: boolean | null };
+
+export function ViewerPage({ id, files, onChanged, onDeleted, mode = 'library' }: ViewerPageProps) {
   const i18n = useI18n();
   const { t, locale } = i18n;
   const [fetched, setFetched] = useState<Fetched>({ id: '', file: null, error: null });
@@ -44,12 +64,16 @@ export function ViewerPage({ id, files, onChanged, onDeleted }: ViewerPageProps)
   const [deleting, setDeleting] = useState(false);
   const [deleteError, setDeleteError] = useState<unknown>(null);
   const [mediaFailed, setMediaFailed] = useState(false);
+  const [sharing, setSharing] = useState(false);
+  const [probed, setProbed] = useState<Ownership>({ id: '', owner: null });
   const backRef = useRef<HTMLButtonElement>(null);
+  const shareButtonRef = useRef<HTMLButtonElement>(null);
 
   useEffect(() => {
     const controller = new AbortController();
     setRenaming(false);
     setMediaFailed(false);
+    setSharing(false);
     api
       .getFile(id, controller.signal)
       .then(({ data }) => setFetched({ id, file: data, error: null }))
@@ -75,20 +99,38 @@ export function ViewerPage({ id, files, onChanged, onDeleted }: ViewerPageProps)
   const previous = index > 0 ? files[index - 1] : undefined;
   const next = index >= 0 && index < files.length - 1 ? files[index + 1] : undefined;
 
+  // The library lists only my files. A file reached some other way (an address typed or
+  // shared in a message) may be someone else's: its share list answers 403 then.
+  const mustProbe = mode === 'library' && !listed;
+  useEffect(() => {
+    if (!mustProbe) return;
+    const controller = new AbortController();
+    api
+      .listShares(id, controller.signal)
+      .then(() => setProbed({ id, owner: true }))
+      .catch((error: unknown) => {
+        if (isAbort(error)) return;
+        setProbed({ id, owner: error instanceof ApiError && error.status === 403 ? false : null });
+      });
+    return () => controller.abort();
+  }, [id, mustProbe]);
+  const owner = mode === 'library' && (listed !== undefined || (probed.id === id && probed.owner === true));
+  const readOnly = mode === 'shared' || (probed.id === id && probed.owner === false);
+
   useDocumentTitle(file?.name ?? t('app.loading'));
 
   const handleKey = useCallback(
     (event: KeyboardEvent) => {
-      if (event.defaultPrevented || renaming || confirmingDelete) return;
+      if (event.defaultPrevented || renaming || confirmingDelete || sharing) return;
       const target = event.target instanceof HTMLElement ? event.target : null;
       // Arrow keys belong to form fields and media controls (seeking, volume).
       const inControl = target?.closest('input, textarea, select, video, audio') ?? null;
-      if (event.key === 'Escape') closeViewer();
+      if (event.key === 'Escape') closeViewer(mode);
       else if (inControl) return;
-      else if (event.key === 'ArrowLeft' && previous) openSibling(previous.id);
-      else if (event.key === 'ArrowRight' && next) openSibling(next.id);
+      else if (event.key === 'ArrowLeft' && previous) openSibling(mode, previous.id);
+      else if (event.key === 'ArrowRight' && next) openSibling(mode, next.id);
     },
-    [renaming, confirmingDelete, previous, next],
+    [renaming, confirmingDelete, sharing, previous, next, mode],
   );
   useEffect(() => {
     window.addEventListener('keydown', handleKey);
@@ -97,7 +139,7 @@ export function ViewerPage({ id, files, onChanged, onDeleted }: ViewerPageProps)
 
   function handleRenamed(updated: VaultFile): void {
     setFetched({ id: updated.id, file: updated, error: null });
-    onChanged(updated);
+    onChanged?.(updated);
     setRenaming(false);
   }
 
@@ -107,9 +149,9 @@ export function ViewerPage({ id, files, onChanged, onDeleted }: ViewerPageProps)
     setDeleteError(null);
     try {
       await api.deleteFile(file.id);
-      onDeleted(file.id);
+      onDeleted?.(file.id);
       setConfirmingDelete(false);
-      closeViewer();
+      closeViewer(mode);
     } catch (error) {
       setDeleteError(error);
       setDeleting(false);
@@ -121,7 +163,14 @@ export function ViewerPage({ id, files, onChanged, onDeleted }: ViewerPageProps)
   return (
     <div className="viewer" role="region" aria-label={file?.name ?? t('app.loading')}>
       <header className="viewer-bar">
-        <button ref={backRef} type="button" className="icon-btn icon-btn--dark" aria-label={t('viewer.back')} onClick={closeViewer}>
+        <button
+          ref={backRef}
+          type="button"
+          className="icon-btn icon-btn--dark"
+          aria-label={mode === 'shared' ? t('viewer.backShared') : t('viewer.back')}
+          data-testid="viewer-back"
+          onClick={() => closeViewer(mode)}
+        >
           <Icon name="arrowLeft" size={22} />
         </button>
         <div className="viewer-title">
@@ -133,40 +182,66 @@ export function ViewerPage({ id, files, onChanged, onDeleted }: ViewerPageProps)
         </div>
         {file && (
           <div className="viewer-actions">
+            {readOnly && (
+              <span className="viewer-readonly" data-testid="viewer-read-only">
+                <Icon name="eye" size={16} />
+                <span className="hide-narrow">{t('viewer.readOnly')}</span>
+              </span>
+            )}
+            {owner && (
+              <button
+                ref={shareButtonRef}
+                type="button"
+                className="btn btn--ghost-dark"
+                data-testid="share-button"
+                aria-label={t('viewer.share')}
+                aria-haspopup="dialog"
+                onClick={() => setSharing(true)}
+              >
+                <Icon name="share" size={18} />
+                <span className="hide-narrow" aria-hidden="true">
+                  {t('viewer.share')}
+                </span>
+              </button>
+            )}
             <a className="btn btn--ghost-dark" href={file.urls.download} download={file.name} data-testid="viewer-download" aria-label={t('viewer.download')}>
               <Icon name="download" size={18} />
               <span className="hide-narrow" aria-hidden="true">
                 {t('viewer.download')}
               </span>
             </a>
-            <button
-              type="button"
-              className="btn btn--ghost-dark"
-              data-testid="viewer-rename"
-              aria-label={t('viewer.rename')}
-              aria-pressed={renaming}
-              onClick={() => setRenaming((value) => !value)}
-            >
-              <Icon name="pencil" size={18} />
-              <span className="hide-narrow" aria-hidden="true">
-                {t('viewer.rename')}
-              </span>
-            </button>
-            <button
-              type="button"
-              className="btn btn--ghost-dark btn--danger-text"
-              data-testid="viewer-delete"
-              aria-label={t('viewer.delete')}
-              onClick={() => {
-                setDeleteError(null);
-                setConfirmingDelete(true);
-              }}
-            >
-              <Icon name="trash" size={18} />
-              <span className="hide-narrow" aria-hidden="true">
-                {t('viewer.delete')}
-              </span>
-            </button>
+            {owner && (
+              <>
+                <button
+                  type="button"
+                  className="btn btn--ghost-dark"
+                  data-testid="viewer-rename"
+                  aria-label={t('viewer.rename')}
+                  aria-pressed={renaming}
+                  onClick={() => setRenaming((value) => !value)}
+                >
+                  <Icon name="pencil" size={18} />
+                  <span className="hide-narrow" aria-hidden="true">
+                    {t('viewer.rename')}
+                  </span>
+                </button>
+                <button
+                  type="button"
+                  className="btn btn--ghost-dark btn--danger-text"
+                  data-testid="viewer-delete"
+                  aria-label={t('viewer.delete')}
+                  onClick={() => {
+                    setDeleteError(null);
+                    setConfirmingDelete(true);
+                  }}
+                >
+                  <Icon name="trash" size={18} />
+                  <span className="hide-narrow" aria-hidden="true">
+                    {t('viewer.delete')}
+                  </span>
+                </button>
+              </>
+            )}
           </div>
         )}
       </header>
@@ -174,7 +249,7 @@ export function ViewerPage({ id, files, onChanged, onDeleted }: ViewerPageProps)
       <div className="viewer-body">
         <div className="viewer-stage">
           {previous && (
-            <button type="button" className="viewer-nav viewer-nav--prev" aria-label={t('viewer.previous')} onClick={() => openSibling(previous.id)}>
+            <button type="button" className="viewer-nav viewer-nav--prev" aria-label={t('viewer.previous')} onClick={() => openSibling(mode, previous.id)}>
               <Icon name="chevronLeft" size={28} />
             </button>
           )}
@@ -184,7 +259,7 @@ export function ViewerPage({ id, files, onChanged, onDeleted }: ViewerPageProps)
             <div className="viewer-message">
               <Icon name="alert" size={32} />
               <p>{t('viewer.notFound')}</p>
-              <button type="button" className="btn btn--secondary" onClick={() => navigate('/', { replace: true })}>
+              <button type="button" className="btn btn--secondary" onClick={() => navigate(PATHS[mode].home, { replace: true })}>
                 {t('notFound.back')}
               </button>
             </div>
@@ -202,7 +277,7 @@ export function ViewerPage({ id, files, onChanged, onDeleted }: ViewerPageProps)
             </p>
           )}
           {next && (
-            <button type="button" className="viewer-nav viewer-nav--next" aria-label={t('viewer.next')} onClick={() => openSibling(next.id)}>
+            <button type="button" className="viewer-nav viewer-nav--next" aria-label={t('viewer.next')} onClick={() => openSibling(mode, next.id)}>
               <Icon name="chevronRight" size={28} />
             </button>
           )}
@@ -238,6 +313,21 @@ export function ViewerPage({ id, files, onChanged, onDeleted }: ViewerPageProps)
                   <dd>{formatDuration(file.durationSeconds)}</dd>
                 </div>
               )}
+              {listed?.owner !== undefined && (
+                <div>
+                  <dt>{t('viewer.sharedBy')}</dt>
+                  <dd className="viewer-owner" data-testid="viewer-owner">
+                    <Avatar name={listed.owner} seed={listed.owner} size={24} />
+                    {listed.owner}
+                  </dd>
+                </div>
+              )}
+              {listed?.sharedAt !== undefined && (
+                <div>
+                  <dt>{t('viewer.sharedOn')}</dt>
+                  <dd>{formatDateTime(listed.sharedAt, locale)}</dd>
+                </div>
+              )}
               <div>
                 <dt>{t('viewer.uploaded')}</dt>
                 <dd>{formatDateTime(file.createdAt, locale)}</dd>
@@ -253,6 +343,15 @@ export function ViewerPage({ id, files, onChanged, onDeleted }: ViewerPageProps)
         )}
       </div>
 
+      {sharing && file && (
+        <SharePanel
+          file={file}
+          onClose={() => {
+            setSharing(false);
+            shareButtonRef.current?.focus();
+          }}
+        />
+      )}
       <ConfirmDialog
         open={confirmingDelete}
         title={t('viewer.deleteTitle')}
