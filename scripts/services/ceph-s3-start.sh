@@ -125,7 +125,8 @@ timeout 30 ceph osd crush add "osd.$OSD_ID" 1.0 root=default host=localhost >/de
 ceph-osd -i "$OSD_ID" 2>>"$BASE/log/stderr.log"            # daemonizes; pid -> run/osd.0.pid
 for i in $(seq 1 120); do
   timeout 10 ceph osd dump 2>/dev/null | grep -q "^osd.$OSD_ID up" && break
-  kill -0 "$(cat "$BASE/run/osd.$OSD_ID.pid")"              # OSD died -> ERR trap
+  # OSD died -> ERR trap (under load the daemon may not have written its pid file yet)
+  [ ! -f "$BASE/run/osd.$OSD_ID.pid" ] || kill -0 "$(cat "$BASE/run/osd.$OSD_ID.pid")"
   sleep 0.5
 done
 timeout 10 ceph osd dump | grep -q "^osd.$OSD_ID up"
@@ -135,7 +136,8 @@ echo "$(ts) osd up"
 radosgw -n client.rgw.a 2>>"$BASE/log/stderr.log"          # daemonizes; pid -> run/client.rgw.a.pid
 for i in $(seq 1 240); do
   curl -s -o /dev/null "http://127.0.0.1:$RGW_PORT/" && break
-  kill -0 "$(cat "$BASE/run/client.rgw.a.pid")"             # RGW died -> ERR trap
+  # RGW died -> ERR trap (under load the daemon may not have written its pid file yet)
+  [ ! -f "$BASE/run/client.rgw.a.pid" ] || kill -0 "$(cat "$BASE/run/client.rgw.a.pid")"
   sleep 0.25
 done
 curl -sf -o /dev/null "http://127.0.0.1:$RGW_PORT/"
