@@ -179,6 +179,8 @@ function cofferEnv(work: string, name: string, env: Record<string, string>): Rec
     MAX_UPLOAD_BYTES: '4GiB',
     // Given, so Coffer also starts when the caller's shell has NODE_ENV=production.
     SECRET_KEY: randomBytes(32).toString('hex'),
+    // As `npm start` and deploy/ run it: glibc keeps freed memory per thread otherwise.
+    MALLOC_ARENA_MAX: '2',
     ...env,
   };
 }

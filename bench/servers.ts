@@ -21,6 +21,8 @@ export async function startCoffer(repo: string, work: string): Promise<Running> 
     MAX_UPLOAD_BYTES: '4GiB',
     // Given, so Coffer also starts when the caller's shell has NODE_ENV=production.
     SECRET_KEY: randomBytes(32).toString('hex'),
+    // As `npm start` and deploy/ run it: glibc keeps freed memory per thread otherwise.
+    MALLOC_ARENA_MAX: '2',
   });
   const base = `http://127.0.0.1:${port}`;
   await waitReady(service, `${base}/healthz`);

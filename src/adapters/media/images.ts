@@ -10,8 +10,17 @@ const THUMBNAIL_EDGE = 512;
 // Refuse decompression bombs: a small file that decodes to a gigantic bitmap.
 const MAX_INPUT_PIXELS = 268_402_689;
 
-// libvips is large: load it at the first image, not at start-up.
-const loadSharp = async () => (await import('sharp')).default;
+// libvips is large: load it at the first image, not at start-up. Each image is read once,
+// so its operation cache (50 MB by default) would only hold memory; one thread per image
+// keeps a thumbnail job from competing with requests for both cores.
+async function importSharp() {
+  const { default: sharp } = await import('sharp');
+  sharp.cache(false);
+  sharp.concurrency(1);
+  return sharp;
+}
+let sharpLoading: ReturnType<typeof importSharp> | undefined;
+const loadSharp = () => (sharpLoading ??= importSharp());
 
 /** Reads an image once: its displayed size (EXIF orientation applied) and a WebP thumbnail. */
 export async function describeImage(source: Readable): Promise<ImageFacts> {

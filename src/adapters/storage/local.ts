@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
 import { assertBlobKey, type BlobStore, type ByteRange, type StoredObject } from './blob-store.js';
 
+const READ_CHUNK_BYTES = 1024 * 1024;
 const STALE_TEMPORARY_FILE_MS = 24 * 3600 * 1000;
 
 /**
@@ -63,7 +64,8 @@ export class LocalBlobStore implements BlobStore {
 
   async get(key: string, range?: ByteRange): Promise<Readable> {
     const file = this.pathOf(key);
-    const stream = createReadStream(file, range ? { start: range.start, end: range.end } : {});
+    // 1 MiB reads: a sixteenth of the system calls of the 64 KiB default, for the same memory per stream order.
+    const stream = createReadStream(file, { highWaterMark: READ_CHUNK_BYTES, ...(range ? { start: range.start, end: range.end } : {}) });
     // Surface "missing" as a rejected promise rather than a later stream error.
     await new Promise<void>((resolve, reject) => {
       stream.once('open', () => resolve());
