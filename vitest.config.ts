@@ -20,7 +20,7 @@ async function profileProjects(): Promise<TestProjectInlineConfiguration[]> {
       extends: true,
       test: {
         name,
-        include: ['test/integration/**/*.test.ts', 'test/e2e/http.test.ts'],
+        include: ['test/integration/**/*.test.ts', 'test/e2e/http.test.ts', 'test/e2e/instances.test.ts'],
         exclude: ['test/integration/blob-store.test.ts'],
         env: { COFFER_TEST_PROFILE: name },
       },

@@ -2,11 +2,12 @@
 # Installs the Debian packages Coffer's tests and benchmarks use, skipping those present:
 #   ffmpeg (media probing, video posters), chromium (browser test),
 #   nginx-light (benchmark baselines, coffer cluster and its tests), curl and wrk (benchmark
-#   clients), fonts (readable screenshots).
+#   clients), fonts (readable screenshots),
+#   apache2-utils (htpasswd: bcrypt hashes made by another library, for the import test).
 # Usage: scripts/install-system-packages.sh          (as root, on Debian 12)
 set -euo pipefail
 
-wanted=(ffmpeg:/usr/bin/ffprobe chromium:/usr/bin/chromium nginx-light:/usr/sbin/nginx curl:/usr/bin/curl wrk:/usr/bin/wrk fonts-dejavu-core:/usr/share/fonts/truetype/dejavu)
+wanted=(apache2-utils:/usr/bin/htpasswd ffmpeg:/usr/bin/ffprobe chromium:/usr/bin/chromium nginx-light:/usr/sbin/nginx curl:/usr/bin/curl wrk:/usr/bin/wrk fonts-dejavu-core:/usr/share/fonts/truetype/dejavu)
 missing=()
 for entry in "${wanted[@]}"; do
   [ -e "${entry#*:}" ] || missing+=("${entry%%:*}")

@@ -10,7 +10,8 @@ import { InProcessJobQueue, type JobQueue } from './adapters/jobs/job-queue.js';
 import { openSessionBackend, type SessionBackend } from './adapters/sessions/open.js';
 import type { BlobStore } from './adapters/storage/blob-store.js';
 import { LocalBlobStore } from './adapters/storage/local.js';
-import type { Config } from './config.js';
+import { openBlobStore } from './adapters/storage/open.js';
+import type { AuthScheme, Config } from './config.js';
 import { connectDatabase, maskUrl, type Db } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import { accountsRoutes } from './features/accounts/accounts.routes.js';
@@ -25,9 +26,23 @@ import { filesRoutes } from './features/files/files.routes.js';
 import { FileSchema } from './features/files/files.schemas.js';
 import { DESCRIBE_MEDIA_JOB, FilesService } from './features/files/files.service.js';
 import { describeMediaJob } from './features/files/media-facts.js';
+import { startJanitor } from './features/maintenance/janitor.js';
 import { healthRoutes } from './features/health/health.routes.js';
 import { ErrorSchema } from './features/shared.schemas.js';
-import access from './plugins/access.js';
+import access, { type Authenticator } from './plugins/access.js';
+import { basicAuthenticator, sessionAuthenticator } from './features/accounts/authenticators.js';
+import { AuditLog } from './features/audit/audit.log.js';
+import { jwtAuthenticator, tokenAuthenticator } from './features/tokens/authenticators.js';
+import { JwtIssuer } from './features/tokens/jwt.js';
+import { tokensRoutes } from './features/tokens/tokens.routes.js';
+import { adminUsersRoutes } from './features/admin/users.routes.js';
+import { AdminUsersService } from './features/admin/users.service.js';
+import { auditRoutes } from './features/audit/audit.routes.js';
+import { LinkSecrets } from './features/sharing/link-secrets.js';
+import { sharingRoutes } from './features/sharing/sharing.routes.js';
+import { SharingService } from './features/sharing/sharing.service.js';
+import { TokenSchema } from './features/tokens/tokens.schemas.js';
+import { TokensService } from './features/tokens/tokens.service.js';
 import errors from './plugins/errors.js';
 import openapi from './plugins/openapi.js';
 import { pageFallback, webPlugin } from './plugins/web.js';
@@ -43,12 +58,16 @@ export interface Backends {
 declare module 'fastify' {
   interface FastifyInstance {
     backends: Backends;
+    audit: AuditLog;
   }
 }
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** Login attempts allowed before a 429, per client IP and per username. */
+/** Wrong passwords allowed per public link and client address before a 429. */
+const LINK_PASSWORD_LIMIT = { name: 'link-password:', points: 10, durationSeconds: 15 * 60 };
+
 const LOGIN_LIMITS = {
   perIp: { name: 'login-ip:', points: 30, durationSeconds: 15 * 60 },
   perUsername: { name: 'login-user:', points: 10, durationSeconds: 15 * 60 },
@@ -60,7 +79,9 @@ const LOGIN_LIMITS = {
  */
 async function coffer(fastify: FastifyInstance, { config }: { config: Config }): Promise<void> {
   const backends = await openBackends(config, fastify);
+  const audit = new AuditLog(backends.db, fastify.log);
   fastify.decorate('backends', backends);
+  fastify.decorate('audit', audit);
   const instances = new InstancesService(backends.db, { id: config.instanceId, host: os.hostname(), pid: process.pid, version: VERSION }, fastify.log);
   // Registered once the port is known (and only by a listening server, not by inject()).
   fastify.addHook('onListen', async () => {
@@ -68,21 +89,42 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
     await instances.start(typeof address === 'object' && address ? address.port : config.port);
   });
   fastify.addHook('onClose', async () => {
+    stopJanitor();
     await instances.stop();
     await backends.jobs.close();
+    await audit.flush();
     await backends.sessions.store.close();
     await backends.blobs.close();
     await backends.db.destroy();
   });
 
+  const hasher = new PasswordHasher();
   const accounts = new AccountsService(
     backends.db,
-    new PasswordHasher(),
+    hasher,
     new LoginThrottle(backends.sessions.limiter(LOGIN_LIMITS.perIp), backends.sessions.limiter(LOGIN_LIMITS.perUsername)),
   );
   const sessions = new SessionsService(backends.sessions.store);
-  const files = new FilesService(backends.db, backends.blobs, backends.jobs, config.maxUploadBytes, fastify.log);
+  const files = new FilesService(
+    backends.db,
+    backends.blobs,
+    backends.jobs,
+    config.maxUploadBytes,
+    fastify.log,
+    config.s3PresignedDownloads,
+    accelRedirectPrefix(config, backends.blobs, fastify.log),
+  );
+  const tokens = new TokensService(backends.db, accounts);
+  const sharing = new SharingService(backends.db, new LinkSecrets(config.secretKey), hasher, backends.sessions.limiter(LINK_PASSWORD_LIMIT));
+  const jwt = await JwtIssuer.create(config.jwt, config.secretKey, config.publicUrl ?? 'coffer');
+  const authenticators: Record<AuthScheme, Authenticator> = {
+    basic: basicAuthenticator(accounts),
+    token: tokenAuthenticator(tokens, audit),
+    jwt: jwtAuthenticator(jwt, accounts, tokens),
+    session: sessionAuthenticator(accounts, sessions),
+  };
   backends.jobs.register(DESCRIBE_MEDIA_JOB, describeMediaJob(backends.db, backends.blobs, fastify.log));
+  const stopJanitor = startJanitor(backends.db, backends.blobs, fastify.log, config.auditRetentionDays);
 
   fastify.addHook('onRequest', async (_request, reply) => {
     reply.header('X-Request-Id', _request.id).header('X-Coffer-Instance', config.instanceId);
@@ -92,8 +134,14 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
   await fastify.register(fastifyHelmet, { contentSecurityPolicy: false, strictTransportSecurity: config.secureCookies });
   await fastify.register(fastifyCookie);
   await fastify.register(fastifyMultipart, { limits: { fileSize: config.maxUploadBytes } });
-  await fastify.register(access, { accounts, sessions });
-  for (const schema of [ErrorSchema, UserSchema, FileSchema]) fastify.addSchema(schema);
+  await fastify.register(access, {
+    authenticators: config.authSchemes.map((scheme) => authenticators[scheme]),
+    objectChecks: {
+      file: (caller, id, mode) => files.check(caller.user.id, id, mode),
+      link: (caller, id) => sharing.checkLink(caller.user.id, id),
+    },
+  });
+  for (const schema of [ErrorSchema, UserSchema, FileSchema, TokenSchema]) fastify.addSchema(schema);
   await fastify.register(openapi);
 
   await fastify.register(healthRoutes, {
@@ -103,20 +151,24 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
       { name: 'sessions', check: () => backends.sessions.store.check() },
     ],
   });
-  await fastify.register(accountsRoutes, { prefix: '/api/v1', accounts, sessions, secureCookies: config.secureCookies });
+  await fastify.register(accountsRoutes, { prefix: '/api/v1', accounts, sessions, audit, secureCookies: config.secureCookies });
+  await fastify.register(filesRoutes, { prefix: '/api/v1', files, audit, maxUploadBytes: config.maxUploadBytes });
+  await fastify.register(tokensRoutes, { prefix: '/api/v1', tokens, jwt, audit });
+  await fastify.register(adminUsersRoutes, { prefix: '/api/v1', users: new AdminUsersService(backends.db, accounts), audit });
   await fastify.register(instancesRoutes, { prefix: '/api/v1', instances });
-  await fastify.register(filesRoutes, { prefix: '/api/v1', files, maxUploadBytes: config.maxUploadBytes, accelRedirectPrefix: accelRedirectPrefix(config, backends.blobs, fastify.log) });
+  await fastify.register(auditRoutes, { prefix: '/api/v1', db: backends.db });
+  await fastify.register(sharingRoutes, { prefix: '/api/v1', sharing, files, audit, publicUrl: config.publicUrl });
   await fastify.register(webPlugin, { webDir: config.webDir });
 }
 
 async function openBackends(config: Config, fastify: FastifyInstance): Promise<Backends> {
-  const db = connectDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
+  const db = await connectDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
   try {
     const applied = await migrate(db, config.databaseUrl);
     if (applied.length > 0) fastify.log.info({ migrations: applied }, 'database migrated');
     return {
       db,
-      blobs: await LocalBlobStore.open(config.storageUrl.slice('file:'.length), config.instanceId),
+      blobs: await openBlobStore(config.storageUrl, config.instanceId),
       sessions: await openSessionBackend(config.sessionUrl),
       jobs: new InProcessJobQueue(fastify.log),
     };

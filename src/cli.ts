@@ -1,10 +1,19 @@
 #!/usr/bin/env node
+import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { runCluster } from './cluster/cluster.js';
 import { BALANCE_METHODS, type BalanceMethod } from './cluster/nginx-config.js';
+import { AccountsService } from './features/accounts/accounts.service.js';
+import { parseUserCsv } from './features/accounts/csv-import.js';
+import { LoginThrottle } from './features/accounts/login-throttle.js';
+import { PasswordHasher } from './features/accounts/passwords.js';
+import { AuditLog } from './features/audit/audit.log.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { connectDatabase } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
+import { openBlobStore } from './adapters/storage/open.js';
+import { checkConsistency } from './features/maintenance/fsck.service.js';
 import { serve } from './server.js';
 
 function configOrExit(): Config {
@@ -35,11 +44,113 @@ program
   .command('migrate')
   .description('apply pending database migrations and exit')
   .action(async () => {
-    const db = connectDatabase(configOrExit().databaseUrl);
+    const config = configOrExit();
+    const db = await connectDatabase(config.databaseUrl, { poolSize: 2 });
     try {
       const applied = await migrateToLatest(db);
       console.log(applied.length > 0 ? `applied: ${applied.join(', ')}` : 'the database is up to date');
     } finally {
+      await db.destroy();
+    }
+  });
+
+/** The accounts service over the configured database, for the `user` commands. */
+async function withAccounts(work: (accounts: AccountsService, audit: AuditLog) => Promise<void>): Promise<void> {
+  const config = configOrExit();
+  const db = await connectDatabase(config.databaseUrl, { poolSize: 2 });
+  const audit = new AuditLog(db, { error: (_details: object, message: string) => console.error(`coffer: ${message}`) });
+  try {
+    await migrateToLatest(db);
+    const throttle = new LoginThrottle(new RateLimiterMemory({ points: 1, duration: 1 }), new RateLimiterMemory({ points: 1, duration: 1 }));
+    await work(new AccountsService(db, new PasswordHasher(), throttle), audit);
+    await audit.flush();
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+const user = program.command('user').description('manage accounts');
+
+user
+  .command('create')
+  .description('create an account (the first administrator, for example)')
+  .requiredOption('--username <username>', '3 to 32 of a-z 0-9 _ . -')
+  .requiredOption('--email <email>', 'the email address')
+  .option('--name <name>', 'the display name (default: the username)')
+  .option('--admin', 'make the account an administrator')
+  .requiredOption('--password-stdin', 'read the password from standard input (never from the command line)')
+  .action(async (options: { username: string; email: string; name?: string; admin?: boolean }) => {
+    const password = await readStdin();
+    await withAccounts(async (accounts, audit) => {
+      const created = await accounts.createUser({ username: options.username, email: options.email, name: options.name ?? options.username, password, isAdmin: Boolean(options.admin) });
+      audit.record({ action: 'cli.user_create', outcome: 'success', actorName: 'cli', target: `user:${created.id}`, details: { username: created.username, isAdmin: created.isAdmin } });
+      console.log(`created ${created.isAdmin ? 'administrator' : 'user'} ${created.username} (${created.id})`);
+    });
+  });
+
+user
+  .command('import')
+  .description('import accounts from a CSV of login,bcrypt-hash,isAdmin lines; bcrypt is re-hashed to argon2id at first sign-in')
+  .argument('<file>', 'the CSV file')
+  .action(async (file: string) => {
+    const { users, errors } = parseUserCsv(await readFile(file, 'utf8'));
+    if (errors.length > 0) {
+      for (const error of errors) console.error(`coffer: ${file}: ${error}`);
+      console.error('coffer: nothing was imported');
+      process.exitCode = 1;
+      return;
+    }
+    await withAccounts(async (accounts, audit) => {
+      const { created, skipped } = await accounts.importUsers(users);
+      for (const name of skipped) console.log(`skipped ${name}: the username exists`);
+      audit.record({ action: 'cli.user_import', outcome: 'success', actorName: 'cli', details: { created: created.length, skipped: skipped.length } });
+      console.log(`imported ${created.length} user(s), skipped ${skipped.length}`);
+    });
+  });
+
+program
+  .command('storage')
+  .description('manage the blob store')
+  .command('init')
+  .description('create the S3 bucket STORAGE_URL names (private, with a rule that clears interrupted uploads); nothing to do for a folder')
+  .action(async () => {
+    const { storageUrl } = configOrExit();
+    if (!storageUrl.startsWith('s3://')) {
+      console.log('storage: a local folder needs no initialisation');
+      return;
+    }
+    const { S3BlobStore } = await import('./adapters/storage/s3.js');
+    await S3BlobStore.createBucket(storageUrl);
+    console.log(`storage: bucket ready (${storageUrl.split('?')[0]})`);
+  });
+
+program
+  .command('fsck')
+  .description('compare the blob store with the database: report orphan and missing blobs')
+  .option('--repair', 'delete orphan blobs (rows are never touched)')
+  .option('--min-age <minutes>', 'leave orphans younger than this alone (uploads in flight)', '60')
+  .action(async (options: { repair?: boolean; minAge: string }) => {
+    const minutes = Number(options.minAge);
+    if (!Number.isFinite(minutes) || minutes < 0) program.error('--min-age must be a number of minutes, for example --min-age 60');
+    const config = configOrExit();
+    const db = await connectDatabase(config.databaseUrl, { poolSize: 2 });
+    const blobs = await openBlobStore(config.storageUrl, config.instanceId);
+    try {
+      const report = await checkConsistency(db, blobs, { repair: Boolean(options.repair), minAgeMs: minutes * 60_000 });
+      for (const key of report.orphans) console.log(`orphan blob: ${key}${options.repair ? ' (removed)' : ''}`);
+      for (const key of report.recentOrphans) console.log(`recent blob without a file (an upload in flight?), left alone: ${key}`);
+      for (const { fileId, key } of report.missing) console.log(`missing blob for file ${fileId}: ${key}`);
+      console.log(`fsck: ${report.orphans.length} orphan(s), ${report.missing.length} missing, ${report.removed} removed`);
+      const unresolved = report.missing.length + report.orphans.length - report.removed;
+      process.exitCode = unresolved > 0 ? 1 : 0;
+    } finally {
+      await blobs.close();
       await db.destroy();
     }
   });

@@ -27,8 +27,23 @@ export interface Config {
   readonly production: boolean;
   /** True when cookies must carry `Secure` (PUBLIC_URL is https). */
   readonly secureCookies: boolean;
+  /** Authentication schemes in the order they are tried. */
+  readonly authSchemes: readonly AuthScheme[];
+  readonly jwt: JwtConfig;
+  readonly auditRetentionDays: number;
   /** Folder of the built web UI; absent when the UI was not built. */
   readonly webDir: string;
+}
+
+export const AUTH_SCHEMES = ['basic', 'token', 'jwt', 'session'] as const;
+export type AuthScheme = (typeof AUTH_SCHEMES)[number];
+
+export interface JwtConfig {
+  algorithm: 'HS256' | 'EdDSA';
+  /** PEM keys for EdDSA; HS256 derives its key from SECRET_KEY. */
+  privateKeyPem?: string;
+  publicKeyPem?: string;
+  ttlSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -56,10 +71,10 @@ export function parseSize(raw: string): number | undefined {
   return Math.floor(Number(match[1]) * unit);
 }
 
-function parseCount(env: Env, name: string, fallback: number): number {
+function parseCount(env: Env, name: string, fallback: number, max = 1000): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 1000) fail(name, `must be a whole number from 1 to 1000, not "${raw}"`, String(fallback));
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > max) fail(name, `must be a whole number from 1 to ${max}, not "${raw}"`, String(fallback));
   return Number(raw);
 }
 
@@ -68,6 +83,33 @@ function parseFlag(env: Env, name: string): boolean {
   if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false;
   if (raw === '1' || raw === 'true') return true;
   fail(name, `must be 1 or 0, not "${raw}"`, '1');
+}
+
+function parseAuthSchemes(env: Env): AuthScheme[] {
+  const raw = env.AUTH_SCHEMES ?? AUTH_SCHEMES.join(',');
+  const schemes = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = schemes.filter((s) => !(AUTH_SCHEMES as readonly string[]).includes(s));
+  if (schemes.length === 0 || unknown.length > 0 || new Set(schemes).size !== schemes.length) {
+    fail('AUTH_SCHEMES', `must list some of ${AUTH_SCHEMES.join(', ')} once each, not "${raw}"`, AUTH_SCHEMES.join(','));
+  }
+  return schemes as AuthScheme[];
+}
+
+function parseJwt(env: Env): JwtConfig {
+  const algorithm = env.JWT_ALGORITHM ?? 'HS256';
+  if (algorithm !== 'HS256' && algorithm !== 'EdDSA') fail('JWT_ALGORITHM', `must be HS256 or EdDSA, not "${algorithm}"`, 'EdDSA');
+  const ttlSeconds = parseCount(env, 'JWT_TTL_SECONDS', 900, 86_400);
+  if (algorithm === 'HS256') return { algorithm, ttlSeconds };
+  const read = (name: string) => {
+    const file = env[name];
+    if (!file) fail(name, 'is required when JWT_ALGORITHM=EdDSA (a PEM file)', '/etc/coffer/jwt-ed25519.pem');
+    try {
+      return readFileSync(file, 'utf8');
+    } catch {
+      fail(name, `names a file that cannot be read ("${file}")`, '/etc/coffer/jwt-ed25519.pem');
+    }
+  };
+  return { algorithm, ttlSeconds, privateKeyPem: read('JWT_PRIVATE_KEY_FILE'), publicKeyPem: read('JWT_PUBLIC_KEY_FILE') };
 }
 
 function parseMaxUpload(env: Env): number {
@@ -167,6 +209,9 @@ export function loadConfig(env: Env = process.env): Config {
     instanceId: parseInstanceId(env),
     production,
     secureCookies: publicUrl?.startsWith('https:') ?? false,
+    authSchemes: parseAuthSchemes(env),
+    jwt: parseJwt(env),
+    auditRetentionDays: parseCount(env, 'AUDIT_RETENTION_DAYS', 365, 36_500),
     // src/ and dist/ both sit one level below the package root.
     webDir: path.resolve(env.WEB_DIR ?? path.join(new URL('..', import.meta.url).pathname, 'dist', 'web')),
   };

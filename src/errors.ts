@@ -28,9 +28,10 @@ export class InvalidRequest extends AppError {
   }
 }
 
+/** One message for every cause, so a 401 never tells which part of the credentials was wrong. */
 export class Unauthenticated extends AppError {
-  constructor(message = 'Sign in to continue: the credentials are missing, wrong or expired.') {
-    super(401, 'unauthenticated', message, undefined, { 'WWW-Authenticate': 'Basic realm="coffer", charset="UTF-8"' });
+  constructor() {
+    super(401, 'unauthenticated', 'Authentication failed: the credentials are missing, wrong or expired.');
   }
 }
 

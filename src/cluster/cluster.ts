@@ -224,7 +224,7 @@ export async function runCluster(config: Config, options: ClusterOptions): Promi
 }
 
 async function migrate(databaseUrl: string): Promise<void> {
-  const db = connectDatabase(databaseUrl);
+  const db = await connectDatabase(databaseUrl);
   try {
     const applied = await migrateToLatest(db);
     if (applied.length > 0) say(`database migrated: ${applied.join(', ')}`);

@@ -1,12 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import SQLite from 'better-sqlite3';
-import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, type Dialect } from 'kysely';
-import { createPool } from 'mysql2';
-import pg from 'pg';
+import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, type Dialect, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
+/** What repositories take: the database, or a transaction the use case opened. */
+export type Executor = Db | Transaction<Database>;
 
 export interface DatabaseOptions {
   poolSize: number;
@@ -16,18 +15,22 @@ export interface DatabaseOptions {
 const CONNECT_TIMEOUT_MS = 3000;
 const STATEMENT_TIMEOUT_MS = 30_000;
 
-/** The dialect factory: one URL picks the database. */
-export function connectDatabase(url: string, options: DatabaseOptions = { poolSize: 10 }): Db {
-  return new Kysely<Database>({ dialect: dialectFor(url, options) });
+/**
+ * The dialect factory: one URL picks the database. Drivers are loaded only when chosen, so
+ * an instance carries in memory just the one it uses.
+ */
+export async function connectDatabase(url: string, options: DatabaseOptions = { poolSize: 10 }): Promise<Db> {
+  return new Kysely<Database>({ dialect: await dialectFor(url, options) });
 }
 
-function dialectFor(url: string, { poolSize }: DatabaseOptions): Dialect {
+async function dialectFor(url: string, { poolSize }: DatabaseOptions): Promise<Dialect> {
   const scheme = url.split(':', 1)[0];
   switch (scheme) {
     case 'sqlite':
       return sqliteDialect(url.slice('sqlite:'.length));
     case 'postgres':
-    case 'postgresql':
+    case 'postgresql': {
+      const { default: pg } = await import('pg');
       return new PostgresDialect({
         pool: new pg.Pool({
           connectionString: url,
@@ -37,8 +40,10 @@ function dialectFor(url: string, { poolSize }: DatabaseOptions): Dialect {
           query_timeout: STATEMENT_TIMEOUT_MS + 1000,
         }),
       });
+    }
     case 'mysql':
-    case 'mariadb':
+    case 'mariadb': {
+      const { createPool } = await import('mysql2');
       return new MysqlDialect({
         pool: createPool({
           uri: url.replace(/^mariadb:/, 'mysql:'),
@@ -50,12 +55,14 @@ function dialectFor(url: string, { poolSize }: DatabaseOptions): Dialect {
           bigNumberStrings: false,
         }),
       });
+    }
     default:
       throw new Error(`DATABASE_URL: unsupported database "${scheme}:"`);
   }
 }
 
-function sqliteDialect(file: string): Dialect {
+async function sqliteDialect(file: string): Promise<Dialect> {
+  const { default: SQLite } = await import('better-sqlite3');
   if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const database = new SQLite(file);
   database.pragma('journal_mode = WAL');

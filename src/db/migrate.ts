@@ -1,11 +1,13 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as initial from './migrations/0001-initial.js';
 import * as instances from './migrations/0002-instances.js';
+import * as accessControl from './migrations/0003-access-control.js';
 
 /** Migrations live in code (not read from a folder) so the compiled build and tests see the same list. */
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-instances': instances,
+  '0003-access-control': accessControl,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
@@ -15,7 +17,9 @@ const provider: MigrationProvider = { getMigrations: async () => migrations };
  * on PostgreSQL, GET_LOCK on MariaDB), so several instances starting at once do not race.
  */
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider });
+  // 0002-instances was written alongside 0003 and merged after it: databases that already
+  // ran 0003 apply 0002 next. Each migration adds its own tables, so the order is free.
+  const migrator = new Migrator({ db, provider, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

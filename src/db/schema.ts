@@ -37,6 +37,53 @@ export interface FilesTable {
   created_at: string;
 }
 
+export interface TokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  /** Space-separated. */
+  scopes: string;
+  prefix: string;
+  secret_hash: string;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  last_used_ip: string | null;
+  revoked_at: string | null;
+}
+
+export interface SharesTable {
+  file_id: string;
+  user_id: string;
+  created_at: string;
+}
+
+export interface LinksTable {
+  id: string;
+  file_id: string;
+  token_hash: string;
+  token_sealed: string;
+  password_hash: string | null;
+  created_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  views: ColumnType<number, number | undefined, number>;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  at: string;
+  actor_id: string | null;
+  actor: string | null;
+  action: string;
+  target: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  outcome: 'success' | 'failure';
+  /** JSON. */
+  details: string | null;
+}
+
 /** One running (or lately running) Coffer process; see features/admin/instances.service.ts. */
 export interface InstancesTable {
   id: string;
@@ -51,6 +98,10 @@ export interface InstancesTable {
 export interface Database {
   users: UsersTable;
   files: FilesTable;
+  tokens: TokensTable;
+  shares: SharesTable;
+  links: LinksTable;
+  audit_events: AuditEventsTable;
   instances: InstancesTable;
 }
 
@@ -59,4 +110,8 @@ export type NewUserRow = Insertable<UsersTable>;
 export type FileRow = Selectable<FilesTable>;
 export type NewFileRow = Insertable<FilesTable>;
 export type FileUpdate = Updateable<FilesTable>;
+export type TokenRow = Selectable<TokensTable>;
+export type LinkRow = Selectable<LinksTable>;
+export type AuditEventRow = Selectable<AuditEventsTable>;
+export type NewAuditEventRow = Insertable<AuditEventsTable>;
 export type InstanceRow = Selectable<InstancesTable>;

@@ -1,24 +1,54 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
-import { Forbidden, Unauthenticated } from '../errors.js';
-import type { AccountsService, User } from '../features/accounts/accounts.service.js';
-import { csrfTokenMatches, type Session, type SessionsService } from '../features/accounts/sessions.service.js';
+import { Forbidden, NotFound, Unauthenticated } from '../errors.js';
+import type { User } from '../features/accounts/accounts.service.js';
+import { csrfTokenMatches, type Session } from '../features/accounts/sessions.service.js';
+
+/** What a program's token may do. Browsers and Basic credentials get every scope the user has. */
+export const SCOPES = ['files:read', 'files:write', 'shares:write', 'admin'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** The groups a route may require. `admin` is the users flagged as administrators. */
+export const GROUPS = ['admin'] as const;
+
+export type ObjectMode = 'read' | 'write';
 
 /**
- * Who may call a route. Every route declares one in `config.access`; a route without one
- * stops the app from booting, so nothing is reachable by accident.
- *  - open:  anyone, no credentials needed
- *  - auth:  any signed-in user (session cookie or HTTP Basic)
- *  - admin: members of the admin group
+ * Who may call a route. Every route declares one in `config.access`; the app refuses to
+ * boot if a route declares none, names an unknown group, or an object domain nobody checks.
  */
-export type Access = 'open' | 'auth' | 'admin';
-const ACCESS_LEVELS: readonly Access[] = ['open', 'auth', 'admin'];
+export type Access =
+  | { kind: 'open' }
+  | { kind: 'auth'; scope?: Scope }
+  | { kind: 'group'; group: string; scope?: Scope }
+  | { kind: 'object'; domain: string; param: string; mode: ObjectMode; scope?: Scope };
+
+export const OPEN: Access = { kind: 'open' };
+export const AUTH = (scope?: Scope): Access => ({ kind: 'auth', ...(scope ? { scope } : {}) });
+export const GROUP = (group: string, scope?: Scope): Access => ({ kind: 'group', group, ...(scope ? { scope } : {}) });
+export const OBJECT = (domain: string, param: string, mode: ObjectMode, scope?: Scope): Access => ({ kind: 'object', domain, param, mode, ...(scope ? { scope } : {}) });
 
 export interface Caller {
   user: User;
-  via: 'session' | 'basic';
+  via: 'session' | 'basic' | 'token' | 'jwt';
+  scopes: ReadonlySet<Scope>;
   session?: Session;
+  /** The personal access token behind a token or JWT call. */
+  tokenId?: string;
 }
+
+/**
+ * One authentication scheme. `absent` when the request carries no credentials of this kind,
+ * `invalid` when it carries bad ones (a 401 at once: a bad credential never falls through
+ * to a weaker one).
+ */
+export interface Authenticator {
+  name: string;
+  authenticate(request: FastifyRequest): Promise<Caller | 'absent' | 'invalid'>;
+}
+
+/** Decides whether a caller may read or write one object of a domain. */
+export type ObjectCheck = (caller: Caller, id: string, mode: ObjectMode) => Promise<'allowed' | 'hidden' | 'denied'>;
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -26,90 +56,100 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     caller: Caller | null;
+    /** Set once the route's whole access rule has passed. */
+    accessChecked: boolean;
   }
 }
 
-export const SESSION_COOKIE = 'coffer_session';
-const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-
 export interface AccessOptions {
-  accounts: AccountsService;
-  sessions: SessionsService;
+  authenticators: Authenticator[];
+  objectChecks: Record<string, ObjectCheck>;
 }
 
-async function accessPlugin(app: FastifyInstance, { accounts, sessions }: AccessOptions): Promise<void> {
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export function scopesOf(user: User, granted: Iterable<Scope> = SCOPES): Set<Scope> {
+  return new Set([...granted].filter((scope) => scope !== 'admin' || user.isAdmin));
+}
+
+async function accessPlugin(app: FastifyInstance, { authenticators, objectChecks }: AccessOptions): Promise<void> {
   app.decorateRequest('caller', null);
+  app.decorateRequest('accessChecked', false);
 
   // Checked once every route is registered, so a plugin's routes can be given a level by
-  // the context that registers them (see openAccess below).
+  // the context that registers them (see declareOpenRoutes below).
   const routes: RouteOptions[] = [];
   app.addHook('onRoute', (route) => {
     routes.push(route);
   });
   app.addHook('onReady', async () => {
-    for (const route of routes) {
-      const access = route.config?.access;
-      const name = `${[route.method].flat().join(',')} ${route.url}`;
-      if (access === undefined) throw new Error(`Route ${name} declares no access level (config.access); refusing to start.`);
-      if (!ACCESS_LEVELS.includes(access)) throw new Error(`Route ${name} declares an unknown access level "${String(access)}".`);
-    }
+    for (const route of routes) assertDeclared(route, objectChecks);
   });
 
-  // Runs before the body is read: an anonymous 2 GB upload is refused at its first byte.
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+  // 1. authentication (401) and 2. group and scope (403) run before the body is read: an
+  // anonymous 2 GB upload is refused at its first byte.
+  app.addHook('onRequest', async (request: FastifyRequest) => {
     const access = request.routeOptions.config.access;
-    if (access === 'open' || access === undefined) return;
-    request.caller = await authenticate(request, accounts, sessions);
-    if (!request.caller) {
-      if (request.cookies[SESSION_COOKIE]) reply.clearCookie(SESSION_COOKIE, { path: '/' });
-      throw new Unauthenticated();
+    if (!access || access.kind === 'open') {
+      request.accessChecked = access !== undefined;
+      return;
     }
-    if (access === 'admin' && !request.caller.user.isAdmin) throw new Forbidden('Only administrators can do this.');
-    const { session } = request.caller;
-    if (session && UNSAFE_METHODS.has(request.method) && !csrfTokenMatches(session, request.headers['x-csrf-token'] as string | undefined)) {
+    request.caller = await authenticate(request, authenticators);
+    if (!request.caller) throw new Unauthenticated();
+    const { caller } = request;
+    if (access.kind === 'group' && !(access.group === 'admin' && caller.user.isAdmin)) throw new Forbidden(`Only members of the ${access.group} group can do this.`);
+    if (access.scope && !caller.scopes.has(access.scope)) throw new Forbidden(`This token lacks the "${access.scope}" scope.`);
+    if (caller.session && UNSAFE_METHODS.has(request.method) && !csrfTokenMatches(caller.session, request.headers['x-csrf-token']?.toString())) {
       throw new Forbidden('The X-CSRF-Token header is missing or wrong; reload the page and try again.');
     }
+    if (access.kind !== 'object') request.accessChecked = true;
+  });
+
+  // 3. parameters (400) are validated between the hooks; 4. the object check (404/403).
+  app.addHook('preHandler', async (request: FastifyRequest) => {
+    const access = request.routeOptions.config.access;
+    if (access?.kind !== 'object' || !request.caller) return;
+    const id = (request.params as Record<string, string>)[access.param];
+    const verdict = id === undefined ? 'hidden' : await objectChecks[access.domain]!(request.caller, id, access.mode);
+    if (verdict === 'hidden') throw new NotFound(access.domain);
+    if (verdict === 'denied') throw new Forbidden(`You can see this ${access.domain} but not change it.`);
+    request.accessChecked = true;
+  });
+
+  // A success from a route whose check never ran is a bug: refuse to send it.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (reply.statusCode >= 300 || reply.statusCode < 200 || request.accessChecked) return payload;
+    request.log.error({ route: request.routeOptions.url }, 'a 2xx reply escaped the access check; answering 500');
+    if (payload && typeof (payload as NodeJS.ReadableStream).pipe === 'function') (payload as unknown as { destroy(): void }).destroy();
+    reply.code(500).type('application/json; charset=utf-8').removeHeader('content-length');
+    return JSON.stringify({ error: `Something went wrong on our side; it was logged with request id ${request.id}.`, code: 'internal_error' });
   });
 }
 
-async function authenticate(request: FastifyRequest, accounts: AccountsService, sessions: SessionsService): Promise<Caller | null> {
-  const authorization = request.headers.authorization;
-  if (authorization !== undefined) {
-    // Explicit credentials win over a cookie and are judged on their own: a bad one is a 401.
-    const basic = parseBasic(authorization);
-    if (!basic) return null;
-    const user = await accounts.authenticate(basic.username, basic.password, request.ip);
-    return { user, via: 'basic' };
-  }
-  const sessionId = request.cookies[SESSION_COOKIE];
-  if (!sessionId) return null;
-  const session = await sessions.resolve(sessionId);
-  if (!session) return null;
-  const user = await accounts.findActiveUser(session.userId);
-  if (!user || session.createdAt < user.sessionsValidAfter) {
-    await sessions.destroy(session.id);
-    return null;
-  }
-  return { user, via: 'session', session };
+function assertDeclared(route: RouteOptions, objectChecks: Record<string, ObjectCheck>): void {
+  const access = route.config?.access;
+  const name = `${[route.method].flat().join(',')} ${route.url}`;
+  if (access === undefined) throw new Error(`Route ${name} declares no access level (config.access); refusing to start.`);
+  if (access.kind === 'group' && !(GROUPS as readonly string[]).includes(access.group)) throw new Error(`Route ${name} requires the unknown group "${access.group}".`);
+  if (access.kind === 'object' && !objectChecks[access.domain]) throw new Error(`Route ${name} checks objects of the unknown domain "${access.domain}".`);
+  if (access.kind !== 'open' && access.scope && !(SCOPES as readonly string[]).includes(access.scope)) throw new Error(`Route ${name} requires the unknown scope "${access.scope}".`);
 }
 
-function parseBasic(header: string): { username: string; password: string } | null {
-  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
-  if (!match?.[1]) return null;
-  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon <= 0) return null;
-  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+async function authenticate(request: FastifyRequest, authenticators: Authenticator[]): Promise<Caller | null> {
+  for (const authenticator of authenticators) {
+    const result = await authenticator.authenticate(request);
+    if (result === 'absent') continue;
+    return result === 'invalid' ? null : result;
+  }
+  return null;
 }
 
-/** The signed-in caller of an `auth` or `admin` route (the hook above guarantees one). */
+/** The signed-in caller of a route that is not `open` (the hook above guarantees one). */
 export function callerOf(request: FastifyRequest): Caller {
   // Reaching here without a caller means a route declared `open` but needs a user: a bug.
   if (!request.caller) throw new Error(`${request.method} ${request.url} needs a caller but is declared open`);
   return request.caller;
 }
-
-export default fp(accessPlugin, { name: 'access', dependencies: ['@fastify/cookie'] });
 
 /**
  * For routes registered by third-party plugins (static files, the API reference): call in
@@ -117,6 +157,8 @@ export default fp(accessPlugin, { name: 'access', dependencies: ['@fastify/cooki
  */
 export function declareOpenRoutes(context: FastifyInstance): void {
   context.addHook('onRoute', (route) => {
-    route.config = { ...route.config, access: route.config?.access ?? 'open' };
+    route.config = { ...route.config, access: route.config?.access ?? OPEN };
   });
 }
+
+export default fp(accessPlugin, { name: 'access', dependencies: ['@fastify/cookie'] });

@@ -43,6 +43,25 @@ const FRAMEWORK_MESSAGES: Record<string, string> = {
   FST_PARTS_LIMIT: 'Too many parts in one request.',
 };
 
+/**
+ * Errors that mean "a backing service is away" rather than "a bug": connection refused or
+ * reset, timeouts, and the drivers' own codes for a lost or shutting-down server.
+ */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
+  'PROTOCOL_CONNECTION_LOST', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN',
+  '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006',
+]);
+
+export function isBackendUnavailable(error: unknown): boolean {
+  const candidate = error as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown } | null;
+  if (!candidate) return false;
+  if (typeof candidate.code === 'string' && UNAVAILABLE_CODES.has(candidate.code)) return true;
+  if (candidate.name === 'TimeoutError' || candidate.name === 'AbortError') return true;
+  if (typeof candidate.message === 'string' && /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/.test(candidate.message)) return true;
+  return candidate.cause !== undefined && candidate.cause !== error && isBackendUnavailable(candidate.cause);
+}
+
 export function toValidationDetails(issues: ValidationIssue[], context: string | undefined): ErrorDetail[] {
   return issues.map((issue) => {
     const path = issue.instancePath.replace(/^\//, '').replaceAll('/', '.');
@@ -87,6 +106,7 @@ async function errorsPlugin(app: FastifyInstance, { pageFallback }: ErrorsOption
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof AppError) {
       if (error.headers) reply.headers(error.headers);
+      if (error.status === 401) reply.header('WWW-Authenticate', challenge(request));
       if (error.status >= 500) request.log.error({ err: error }, error.message);
       return send(reply, error.status, { error: error.message, code: error.code, ...(error.details ? { details: error.details } : {}) });
     }
@@ -100,9 +120,23 @@ async function errorsPlugin(app: FastifyInstance, { pageFallback }: ErrorsOption
       const message = FRAMEWORK_MESSAGES[error.code] ?? (status === 400 ? 'The request is malformed.' : error.message);
       return send(reply, mapped, { error: message, code: STATUS_CODES[mapped] ?? 'invalid_request' });
     }
+    if (isBackendUnavailable(error)) {
+      request.log.warn({ err: error }, 'a backing service is unavailable');
+      reply.header('Retry-After', '5');
+      return send(reply, 503, { error: 'A service Coffer depends on is unavailable; try again shortly.', code: 'unavailable' });
+    }
     request.log.error({ err: error }, 'request failed');
     return send(reply, 500, { error: `Something went wrong on our side; it was logged with request id ${request.id}.`, code: 'internal_error' });
   });
+}
+
+/**
+ * Programs are told every scheme. The web UI marks its calls with X-Requested-With and gets
+ * only Bearer, which browsers do not answer with their own password dialog.
+ */
+function challenge(request: FastifyRequest): string {
+  if (request.headers['x-requested-with'] === 'XMLHttpRequest') return 'Bearer realm="coffer"';
+  return 'Basic realm="coffer", charset="UTF-8", Bearer realm="coffer"';
 }
 
 function send(reply: FastifyReply, status: number, body: ErrorBody): FastifyReply {

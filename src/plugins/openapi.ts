@@ -2,7 +2,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { declareOpenRoutes } from './access.js';
+import { declareOpenRoutes, OPEN } from './access.js';
 
 /**
  * The OpenAPI document is generated from the route schemas, so it cannot drift from what
@@ -25,7 +25,7 @@ async function openapiPlugin(app: FastifyInstance): Promise<void> {
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
 
-  app.get('/api/v1/openapi.json', { config: { access: 'open' }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/api/v1/openapi.json', { config: { access: OPEN }, schema: { hide: true } }, async () => app.swagger());
 
   await app.register(async (docs) => {
     declareOpenRoutes(docs);

@@ -37,6 +37,8 @@ export function pageFallback(webDir: string): (request: FastifyRequest, reply: F
   return (request, reply) => {
     const isPage = (request.method === 'GET' || request.method === 'HEAD') && !request.url.startsWith('/api/') && (request.headers.accept ?? '').includes('text/html');
     if (!isPage || !existsSync(index)) return undefined;
+    // The page shell is public (it holds no data); the API calls it makes are checked.
+    request.accessChecked = true;
     return reply
       .status(200)
       .headers({ 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache', 'Content-Security-Policy': PAGE_CSP })

@@ -65,6 +65,11 @@ async function componentAvailable(component: Component): Promise<boolean> {
   }
 }
 
+/** Whether a shared server answers, and if not, how to start it. */
+export async function serverStatus(server: keyof typeof SERVERS): Promise<{ up: boolean; howToStart: string; url: string }> {
+  return { up: await reachable(SERVERS[server]), howToStart: HOW_TO_START[server], url: SERVERS[server] };
+}
+
 /** Why a profile cannot run here, or undefined when all its services answer. */
 export async function missingServices(profile: ProfileName): Promise<string | undefined> {
   const problems: string[] = [];

@@ -14,16 +14,27 @@ export interface LiveServer {
   log(): string;
   /** Peak resident memory of the server process (VmHWM), in bytes. */
   peakRssBytes(): number;
+  /** Kills the process at once (SIGKILL), as a crash would, keeping its data. */
+  crash(): Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface LiveServerOptions {
+  env?: Record<string, string>;
+  /**
+   * Run on existing data and backends (a second instance, or a restart) instead of fresh
+   * ones; the caller then owns their cleanup.
+   */
+  shared?: { dataDir: string; env: Record<string, string> };
 }
 
 /**
  * A real Coffer process on a free port with a fresh DATA_DIR and the test profile's
  * backends, running the current sources (through tsx) and serving the UI from dist/web.
  */
-export async function startLiveServer(options: { env?: Record<string, string> } = {}): Promise<LiveServer> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'coffer-live-'));
-  const backends = await provisionBackends();
+export async function startLiveServer(options: LiveServerOptions = {}): Promise<LiveServer> {
+  const dataDir = options.shared?.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'coffer-live-'));
+  const backends = options.shared ? { env: options.shared.env, cleanup: async () => {} } : await provisionBackends();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', ...backends.env, ...options.env },
@@ -65,13 +76,20 @@ export async function startLiveServer(options: { env?: Record<string, string> } 
       const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]);
       return kb * 1024;
     },
+    async crash() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
         await exited;
         clearTimeout(timer);
       }
+      if (options.shared) return;
       await backends.cleanup();
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -3,6 +3,9 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const TIMEOUT_MS = 60_000;
+// Uploaded bytes are hostile until proven otherwise: ffmpeg may open the blob (a file or a
+// presigned URL) and nothing else, whatever references a crafted container carries.
+const INPUT_OPTIONS = ['-protocol_whitelist', 'file,http,https,tcp,tls'];
 
 export interface AvFacts {
   durationSeconds: number | null;
@@ -21,7 +24,7 @@ interface ProbeOutput {
  * in (a presigned S3 URL): reading from a path lets it find an MP4 index at the file's end.
  */
 export async function probeAv(input: string): Promise<AvFacts> {
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '--', input], {
+  const { stdout } = await run('ffprobe', ['-v', 'error', ...INPUT_OPTIONS, '-print_format', 'json', '-show_format', '-show_streams', input], {
     timeout: TIMEOUT_MS,
     maxBuffer: 4 * 1024 * 1024,
   });
@@ -39,7 +42,7 @@ export async function probeAv(input: string): Promise<AvFacts> {
 /** One PNG frame from `atSeconds` into the video, bounded in time and size. */
 export function extractFrame(input: string, atSeconds: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const child = spawn('ffmpeg', ['-v', 'error', '-ss', atSeconds.toFixed(2), '-i', input, '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', 'pipe:1'], {
+    const child = spawn('ffmpeg', ['-v', 'error', ...INPUT_OPTIONS, '-ss', atSeconds.toFixed(2), '-i', input, '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', 'pipe:1'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: TIMEOUT_MS,
     });

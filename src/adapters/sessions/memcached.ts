@@ -1,6 +1,5 @@
 import memjs from 'memjs';
-import { Unavailable } from '../../errors.js';
-import type { SessionData, SessionStore } from './session-store.js';
+import { orUnavailable, type SessionData, type SessionStore } from './session-store.js';
 
 type Callback<T = unknown> = (error: Error | null, result?: T) => void;
 
@@ -15,20 +14,20 @@ export class MemcachedSessionStore implements SessionStore {
   ) {}
 
   async get(key: string): Promise<SessionData | undefined> {
-    const { value } = await this.run(() => this.client.get(this.key(key)));
+    const { value } = await orUnavailable(() => this.client.get(this.key(key)));
     return value ? (JSON.parse(value.toString('utf8')) as SessionData) : undefined;
   }
 
   async set(key: string, data: SessionData, ttlSeconds: number): Promise<void> {
-    await this.run(() => this.client.set(this.key(key), JSON.stringify(data), { expires: Math.max(1, ttlSeconds) }));
+    await orUnavailable(() => this.client.set(this.key(key), JSON.stringify(data), { expires: Math.max(1, ttlSeconds) }));
   }
 
   async delete(key: string): Promise<void> {
-    await this.run(() => this.client.delete(this.key(key)));
+    await orUnavailable(() => this.client.delete(this.key(key)));
   }
 
   async check(): Promise<void> {
-    await this.run(() => this.client.get(`${this.prefix}ping`));
+    await orUnavailable(() => this.client.get(`${this.prefix}ping`));
   }
 
   async close(): Promise<void> {
@@ -37,14 +36,6 @@ export class MemcachedSessionStore implements SessionStore {
 
   private key(key: string): string {
     return `${this.prefix}session:${key}`;
-  }
-
-  private async run<T>(command: () => Promise<T>): Promise<T> {
-    try {
-      return await command();
-    } catch {
-      throw new Unavailable('session store');
-    }
   }
 }
 

@@ -1,8 +1,6 @@
 import { RateLimiterMemcache, RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { maskUrl } from '../../db/connect.js';
-import { createMemcachedClient, memcachedLimiterClient, MemcachedSessionStore } from './memcached.js';
 import { MemorySessionStore } from './memory.js';
-import { createRedisClient, RedisSessionStore } from './redis.js';
 import type { SessionStore } from './session-store.js';
 
 export interface LimiterOptions {
@@ -31,15 +29,31 @@ export async function openSessionBackend(rawUrl: string): Promise<SessionBackend
   const prefix = url.searchParams.get('prefix') ?? DEFAULT_PREFIX;
   url.searchParams.delete('prefix');
 
+  // Clients are loaded only when chosen: an instance carries just the one it uses.
   if (url.protocol === 'redis:' || url.protocol === 'rediss:') {
+    const { createRedisClient, RedisSessionStore } = await import('./redis.js');
     const client = createRedisClient(url);
-    await reach(rawUrl, () => client.connect().then(() => client.ping()));
+    // Connection errors surface as 503s and in /readyz; the client reconnects by itself.
+    let lastError: Error | undefined;
+    client.on('error', (error: Error) => {
+      lastError = error;
+    });
+    await reach(rawUrl, async () => {
+      try {
+        await client.connect();
+        await client.ping();
+      } catch (error) {
+        client.disconnect();
+        throw lastError ?? error;
+      }
+    });
     return {
       store: new RedisSessionStore(client, prefix),
       limiter: ({ name, points, durationSeconds }) => new RateLimiterRedis({ storeClient: client, keyPrefix: `${prefix}${name}`, points, duration: durationSeconds }),
     };
   }
   if (url.protocol === 'memcached:') {
+    const { createMemcachedClient, memcachedLimiterClient, MemcachedSessionStore } = await import('./memcached.js');
     const client = createMemcachedClient(url);
     await reach(rawUrl, () => client.get(`${prefix}ping`));
     const limiterClient = memcachedLimiterClient(client);

@@ -1,6 +1,5 @@
 import { Redis } from 'ioredis';
-import { Unavailable } from '../../errors.js';
-import type { SessionData, SessionStore } from './session-store.js';
+import { orUnavailable, type SessionData, type SessionStore } from './session-store.js';
 
 /**
  * Sessions in Redis (or ElastiCache for Redis/Valkey), shared by every instance. Commands
@@ -14,20 +13,20 @@ export class RedisSessionStore implements SessionStore {
   ) {}
 
   async get(key: string): Promise<SessionData | undefined> {
-    const raw = await this.run(() => this.client.get(this.key(key)));
+    const raw = await orUnavailable(() => this.client.get(this.key(key)));
     return raw ? (JSON.parse(raw) as SessionData) : undefined;
   }
 
   async set(key: string, data: SessionData, ttlSeconds: number): Promise<void> {
-    await this.run(() => this.client.set(this.key(key), JSON.stringify(data), 'EX', Math.max(1, ttlSeconds)));
+    await orUnavailable(() => this.client.set(this.key(key), JSON.stringify(data), 'EX', Math.max(1, ttlSeconds)));
   }
 
   async delete(key: string): Promise<void> {
-    await this.run(() => this.client.del(this.key(key)));
+    await orUnavailable(() => this.client.del(this.key(key)));
   }
 
   async check(): Promise<void> {
-    await this.run(() => this.client.ping());
+    await orUnavailable(() => this.client.ping());
   }
 
   async close(): Promise<void> {
@@ -36,14 +35,6 @@ export class RedisSessionStore implements SessionStore {
 
   private key(key: string): string {
     return `${this.prefix}session:${key}`;
-  }
-
-  private async run<T>(command: () => Promise<T>): Promise<T> {
-    try {
-      return await command();
-    } catch {
-      throw new Unavailable('session store');
-    }
   }
 }
 

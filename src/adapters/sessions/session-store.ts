@@ -1,3 +1,5 @@
+import { Unavailable } from '../../errors.js';
+
 /** What a signed-in session remembers. Stored under the SHA-256 of its id, never the id. */
 export interface SessionData {
   userId: string;
@@ -16,4 +18,13 @@ export interface SessionStore {
   delete(key: string): Promise<void>;
   check(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Runs a store command; any failure means the store is away (a 503), whatever the client says. */
+export async function orUnavailable<T>(command: () => Promise<T>): Promise<T> {
+  try {
+    return await command();
+  } catch {
+    throw new Unavailable('session store');
+  }
 }

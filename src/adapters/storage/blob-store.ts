@@ -1,9 +1,22 @@
 import type { Readable } from 'node:stream';
 
+/** Keys Coffer makes: lower-case letters, digits, `-` and `/` (as in `ab/<uuid>`). */
+const KEY_PATTERN = /^[a-z0-9][a-z0-9/-]{0,99}$/;
+
+/** Every store accepts the same keys, so a key that works on one backend works on all. */
+export function assertBlobKey(key: string): void {
+  if (!KEY_PATTERN.test(key) || key.includes('..')) throw new Error(`invalid blob key "${key}"`);
+}
+
 /** An inclusive byte range, as HTTP Range uses. */
 export interface ByteRange {
   start: number;
   end: number;
+}
+
+export interface StoredObject {
+  key: string;
+  lastModified: Date;
 }
 
 /**
@@ -17,9 +30,14 @@ export interface BlobStore {
   delete(key: string): Promise<void>;
   /** A local path or URL that ffmpeg can open and seek in, for media probing. */
   mediaSource(key: string): Promise<string>;
+  /**
+   * Stores that can serve a browser directly (S3) give a short-lived URL for the object,
+   * with these response headers signed in.
+   */
+  presignedDownloadUrl?(key: string, options: { contentType: string; contentDisposition: string; expiresInSeconds: number }): Promise<string>;
   exists(key: string): Promise<boolean>;
-  /** Every stored key, for the janitor and `coffer fsck`. */
-  list(): AsyncIterable<string>;
+  /** Every stored object, for the janitor and `coffer fsck`. */
+  list(): AsyncIterable<StoredObject>;
   /** Throws when the store cannot be reached (for /readyz). */
   check(): Promise<void>;
   close(): Promise<void>;

@@ -1,14 +1,13 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { access, mkdir, opendir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { access, mkdir, opendir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
-import type { BlobStore, ByteRange } from './blob-store.js';
+import { assertBlobKey, type BlobStore, type ByteRange, type StoredObject } from './blob-store.js';
 
-const KEY_PATTERN = /^[a-z0-9][a-z0-9/-]{0,99}$/;
-// A write in progress touches its file all the time; one untouched this long was abandoned.
-const ABANDONED_AFTER_MS = 24 * 60 * 60 * 1000;
+const READ_CHUNK_BYTES = 1024 * 1024;
+const STALE_TEMPORARY_FILE_MS = 24 * 3600 * 1000;
 
 /**
  * Blobs as files under one folder. Writes go to `tmp/` first and are renamed into place
@@ -31,33 +30,32 @@ export class LocalBlobStore implements BlobStore {
     return path.join(path.resolve(root), 'objects');
   }
 
-  /**
-   * `writer` names this process's temporary files. Several instances may share the folder
-   * (`coffer cluster`), so a starting one discards only its own leftovers — those of its
-   * previous run under the same name — and files abandoned long ago, never another
-   * instance's upload in progress.
-   */
+  /** `writer` names this process's temporary files (the instance id, unique per instance). */
   static async open(root: string, writer = 'coffer'): Promise<LocalBlobStore> {
     const store = new LocalBlobStore(path.resolve(root), writer.replace(/[^A-Za-z0-9_-]/g, '_'));
     await mkdir(store.tmpDir, { recursive: true });
     await mkdir(store.objectsDir, { recursive: true });
-    await store.discardLeftovers();
+    await store.removeLeftoverTemporaryFiles();
     return store;
   }
 
-  private async discardLeftovers(): Promise<void> {
-    const abandoned = Date.now() - ABANDONED_AFTER_MS;
-    for (const name of await readdir(this.tmpDir)) {
-      const file = path.join(this.tmpDir, name);
-      // A file that vanished meanwhile was another instance's, now complete: leave it be.
-      const modified = (await stat(file).catch(() => undefined))?.mtimeMs ?? Date.now();
-      if (name.startsWith(`${this.writer}.`) || modified < abandoned) await rm(file, { recursive: true, force: true });
+  /**
+   * Leftovers of writes cut off by a crash: never visible under a real key. Other instances
+   * sharing this folder may be writing right now, so only this writer's own files (from its
+   * previous run under the same name) and old ones go.
+   */
+  private async removeLeftoverTemporaryFiles(): Promise<void> {
+    const cutoff = Date.now() - STALE_TEMPORARY_FILE_MS;
+    for await (const entry of await opendir(this.tmpDir)) {
+      const file = path.join(this.tmpDir, entry.name);
+      const info = await stat(file).catch(() => undefined);
+      if (info && (entry.name.startsWith(`${this.writer}.`) || info.mtimeMs < cutoff)) await rm(file, { force: true });
     }
   }
 
   /** The path of a stored blob, for serving it with sendfile-style offload. */
   pathOf(key: string): string {
-    if (!KEY_PATTERN.test(key) || key.includes('..')) throw new Error(`invalid blob key "${key}"`);
+    assertBlobKey(key);
     return path.join(this.objectsDir, key);
   }
 
@@ -76,7 +74,8 @@ export class LocalBlobStore implements BlobStore {
 
   async get(key: string, range?: ByteRange): Promise<Readable> {
     const file = this.pathOf(key);
-    const stream = createReadStream(file, range ? { start: range.start, end: range.end } : {});
+    // 1 MiB reads: a sixteenth of the system calls of the 64 KiB default, for the same memory per stream order.
+    const stream = createReadStream(file, { highWaterMark: READ_CHUNK_BYTES, ...(range ? { start: range.start, end: range.end } : {}) });
     // Surface "missing" as a rejected promise rather than a later stream error.
     await new Promise<void>((resolve, reject) => {
       stream.once('open', () => resolve());
@@ -102,8 +101,10 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
-  async *list(): AsyncIterable<string> {
-    yield* walk(this.objectsDir, '');
+  async *list(): AsyncIterable<StoredObject> {
+    for await (const key of walk(this.objectsDir, '')) {
+      yield { key, lastModified: (await stat(path.join(this.objectsDir, key))).mtime };
+    }
   }
 
   async check(): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { tableOptions } from './0001-initial.js';
+import { tableOptions } from './table-options.js';
 
 // Forward-only. The instance registry: one row per running Coffer process, kept fresh by
 // its heartbeat, so administrators can see which instances serve and which went silent.

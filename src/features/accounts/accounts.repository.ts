@@ -1,7 +1,5 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { Database, NewUserRow, UserRow } from '../../db/schema.js';
-
-type Executor = Kysely<Database> | Transaction<Database>;
+import type { Executor } from '../../db/connect.js';
+import type { NewUserRow, UserRow } from '../../db/schema.js';
 
 export interface User {
   id: string;
@@ -61,4 +59,14 @@ export async function updatePasswordHash(db: Executor, id: string, passwordHash:
 
 export async function voidSessionsBefore(db: Executor, id: string, instant: number): Promise<void> {
   await db.updateTable('users').set({ sessions_valid_after: instant }).where('id', '=', id).execute();
+}
+
+export async function setAdmin(db: Executor, id: string, isAdmin: boolean): Promise<void> {
+  await db.updateTable('users').set({ is_admin: isAdmin ? 1 : 0 }).where('id', '=', id).execute();
+}
+
+export async function existingUsernames(db: Executor, usernames: string[]): Promise<string[]> {
+  if (usernames.length === 0) return [];
+  const rows = await db.selectFrom('users').select('username').where('username', 'in', usernames).execute();
+  return rows.map((row) => row.username);
 }

@@ -1,27 +1,31 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { callerOf, SESSION_COOKIE } from '../../plugins/access.js';
+import { AUTH, callerOf, OPEN } from '../../plugins/access.js';
+import { AppError, Forbidden } from '../../errors.js';
+import { origin, type AuditLog } from '../audit/audit.log.js';
 import { errorResponses } from '../shared.schemas.js';
-import { LoginBody, LogoutQuery, RegisterBody, SessionEnvelope, UserEnvelope } from './accounts.schemas.js';
+import { ChangePasswordBody, LoginBody, LogoutQuery, RegisterBody, SessionEnvelope, UserEnvelope } from './accounts.schemas.js';
 import { toPublicUser, type AccountsService } from './accounts.service.js';
-import type { SessionsService } from './sessions.service.js';
+import { SESSION_COOKIE, type SessionsService } from './sessions.service.js';
 
 export interface AccountsRoutesOptions {
   accounts: AccountsService;
   sessions: SessionsService;
+  audit: AuditLog;
   secureCookies: boolean;
 }
 
-export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = async (app, { accounts, sessions, secureCookies }) => {
+export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = async (app, { accounts, sessions, audit, secureCookies }) => {
   const cookieOptions = { path: '/', httpOnly: true, sameSite: 'lax', secure: secureCookies } as const;
 
   app.post(
     '/auth/register',
     {
-      config: { access: 'open' },
+      config: { access: OPEN },
       schema: { tags: ['accounts'], summary: 'Create an account', body: RegisterBody, response: { 201: UserEnvelope, ...errorResponses(400, 409) } },
     },
     async (request, reply) => {
       const user = await accounts.register(request.body);
+      audit.record({ action: 'account.register', outcome: 'success', actor: user, target: `user:${user.id}`, ...origin(request) });
       return reply.status(201).send({ user });
     },
   );
@@ -29,11 +33,17 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
   app.post(
     '/auth/login',
     {
-      config: { access: 'open' },
+      config: { access: OPEN },
       schema: { tags: ['accounts'], summary: 'Sign in and receive a session cookie', body: LoginBody, response: { 200: SessionEnvelope, ...errorResponses(400, 401, 429) } },
     },
     async (request, reply) => {
-      const user = await accounts.authenticate(request.body.username, request.body.password, request.ip);
+      const { username } = request.body;
+      const user = await accounts.authenticate(username, request.body.password, request.ip).catch((error: unknown) => {
+        const reason = error instanceof AppError ? error.code : 'error';
+        audit.record({ action: 'auth.login', outcome: 'failure', actorName: username, details: { reason }, ...origin(request) });
+        throw error;
+      });
+      audit.record({ action: 'auth.login', outcome: 'success', actor: user, ...origin(request) });
       // A new id at every sign-in: a session id planted before login is worth nothing after.
       const previous = request.cookies[SESSION_COOKIE];
       if (previous) await sessions.destroy(previous);
@@ -46,7 +56,7 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
   app.post(
     '/auth/logout',
     {
-      config: { access: 'auth' },
+      config: { access: AUTH() },
       schema: {
         tags: ['accounts'],
         summary: 'Sign out (destroys the session); with everywhere=true, every session of the user',
@@ -56,16 +66,45 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
     },
     async (request, reply) => {
       const { session, user } = callerOf(request);
-      if (request.query.everywhere === 'true' || request.query.everywhere === '1') await accounts.signOutEverywhere(user.id);
+      const everywhere = request.query.everywhere === 'true' || request.query.everywhere === '1';
+      if (everywhere) await accounts.signOutEverywhere(user.id);
       if (session) await sessions.destroy(session.id);
+      audit.record({ action: everywhere ? 'auth.logout_everywhere' : 'auth.logout', outcome: 'success', actor: user, ...origin(request) });
       reply.clearCookie(SESSION_COOKIE, cookieOptions);
       return reply.status(204).send(null);
     },
   );
 
+  app.post(
+    '/auth/password',
+    {
+      config: { access: AUTH() },
+      schema: {
+        tags: ['accounts'],
+        summary: 'Change the password (needs the current one); signs out every other session',
+        body: ChangePasswordBody,
+        response: { 200: SessionEnvelope, ...errorResponses(400, 401, 403, 429) },
+      },
+    },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      if (caller.via === 'token' || caller.via === 'jwt') throw new Forbidden('Change the password while signed in with it, not with a token.');
+      await accounts.changePassword(caller.user, request.body.currentPassword, request.body.newPassword, request.ip).catch((error: unknown) => {
+        audit.record({ action: 'auth.password_change', outcome: 'failure', actor: caller.user, ...origin(request) });
+        throw error;
+      });
+      audit.record({ action: 'auth.password_change', outcome: 'success', actor: caller.user, ...origin(request) });
+      // Every session ended with the change; this browser gets a fresh one.
+      if (caller.session) await sessions.destroy(caller.session.id);
+      const session = caller.via === 'session' ? await sessions.create(caller.user.id) : undefined;
+      if (session) reply.setCookie(SESSION_COOKIE, session.id, { ...cookieOptions, maxAge: sessions.cookieMaxAgeSeconds });
+      return { user: toPublicUser(caller.user), csrfToken: session?.csrfToken ?? null };
+    },
+  );
+
   app.get(
     '/auth/me',
-    { config: { access: 'auth' }, schema: { tags: ['accounts'], summary: 'The signed-in user', response: { 200: SessionEnvelope, ...errorResponses(401) } } },
+    { config: { access: AUTH() }, schema: { tags: ['accounts'], summary: 'The signed-in user', response: { 200: SessionEnvelope, ...errorResponses(401) } } },
     async (request) => {
       const caller = callerOf(request);
       return { user: toPublicUser(caller.user), csrfToken: caller.session?.csrfToken ?? null };

@@ -34,3 +34,8 @@ export const UserEnvelope = Type.Object({ user: Type.Ref('User') });
 export const SessionEnvelope = Type.Object({ user: Type.Ref('User'), csrfToken: Type.Union([Type.String(), Type.Null()]) });
 
 export const LogoutQuery = Type.Object({ everywhere: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('1'), Type.Literal('false'), Type.Literal('0')])) }, { additionalProperties: false });
+
+export const ChangePasswordBody = Type.Object(
+  { currentPassword: Type.String({ minLength: 1, maxLength: 1024 }), newPassword: Type.String({ maxLength: 1024 }) },
+  { additionalProperties: false },
+);

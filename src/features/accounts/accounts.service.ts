@@ -4,6 +4,8 @@ import { isUniqueViolation } from '../../db/connect.js';
 import { Conflict, InvalidRequest, Unauthenticated, type ErrorDetail } from '../../errors.js';
 import * as users from './accounts.repository.js';
 import type { User } from './accounts.repository.js';
+import { CredentialCache } from './credential-cache.js';
+import type { ImportedUser } from './csv-import.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './passwords.js';
 
@@ -59,11 +61,46 @@ export function validatePassword(password: string, username: string): ErrorDetai
 }
 
 export class AccountsService {
+  private readonly credentials = new CredentialCache();
+
   constructor(
     private readonly db: Db,
     private readonly hasher: PasswordHasher,
     private readonly throttle: LoginThrottle,
   ) {}
+
+  /** `coffer user create`: like registering, optionally as an administrator. */
+  async createUser(input: Registration & { isAdmin: boolean }): Promise<PublicUser> {
+    const user = await this.register(input);
+    if (input.isAdmin) await users.setAdmin(this.db, user.id, true);
+    return { ...user, isAdmin: input.isAdmin };
+  }
+
+  /**
+   * `coffer user import`: accounts with bcrypt hashes from another system, re-hashed to
+   * argon2id at each one's first sign-in. Existing usernames are skipped, not changed.
+   */
+  async importUsers(imported: ImportedUser[]): Promise<{ created: string[]; skipped: string[] }> {
+    const existing = new Set(await users.existingUsernames(this.db, imported.map((u) => u.username)));
+    const fresh = imported.filter((u) => !existing.has(u.username));
+    const createdAt = new Date().toISOString();
+    await this.db.transaction().execute(async (trx) => {
+      for (const u of fresh) {
+        await users.insertUser(trx, {
+          id: randomUUID(),
+          username: u.username,
+          // Imported lists carry no email; .invalid is reserved and can never be delivered.
+          email: `${u.username}@imported.invalid`,
+          name: u.username,
+          password_hash: u.passwordHash,
+          is_admin: u.isAdmin ? 1 : 0,
+          disabled: 0,
+          created_at: createdAt,
+        });
+      }
+    });
+    return { created: fresh.map((u) => u.username), skipped: imported.filter((u) => existing.has(u.username)).map((u) => u.username) };
+  }
 
   async register(input: Registration): Promise<PublicUser> {
     const registration = { ...input, name: input.name.trim(), email: input.email.trim().toLowerCase() };
@@ -103,15 +140,53 @@ export class AccountsService {
     const valid = user ? await this.hasher.verify(user.passwordHash, password) : await this.hasher.verifyDummy(password);
     if (!user || !valid || user.disabled) {
       await this.throttle.recordFailure(ip, username);
-      throw new Unauthenticated('The username or password is incorrect.');
+      throw new Unauthenticated();
     }
     await this.throttle.recordSuccess(username);
+    if (this.hasher.needsRehash(user.passwordHash)) await users.updatePasswordHash(this.db, user.id, await this.hasher.hash(password));
+    return user;
+  }
+
+  /**
+   * Changes the password after checking the current one, and voids every session and JWT
+   * made before; the caller signs the current browser in again.
+   */
+  async changePassword(user: User, currentPassword: string, newPassword: string, ip: string): Promise<void> {
+    const current = await users.findUserById(this.db, user.id);
+    if (!current || !(await this.hasher.verify(current.passwordHash, currentPassword))) {
+      await this.throttle.recordFailure(ip, user.username);
+      throw new InvalidRequest('The current password is not correct.', [{ field: 'currentPassword', message: 'The current password is not correct.' }]);
+    }
+    const problems = validatePassword(newPassword, user.username);
+    if (newPassword === currentPassword) problems.push({ field: 'newPassword', message: 'The new password must differ from the current one.' });
+    if (problems.length > 0) throw new InvalidRequest(problems.map((p) => p.message).join(' '), problems.map((p) => ({ ...p, field: 'newPassword' })));
+    await users.updatePasswordHash(this.db, user.id, await this.hasher.hash(newPassword));
+    await this.signOutEverywhere(user.id);
+  }
+
+  /**
+   * HTTP Basic on every request: as `authenticate`, but a recent success with the same
+   * credentials skips the hash (see CredentialCache).
+   */
+  async authenticateBasic(username: string, password: string, ip: string): Promise<User> {
+    const cached = this.credentials.lookup(username, password);
+    if (cached) {
+      const user = await users.findUserById(this.db, cached.userId);
+      if (user && !user.disabled && user.username === username && user.passwordHash === cached.passwordHash) return user;
+    }
+    const user = await this.authenticate(username, password, ip);
+    const current = await users.findUserById(this.db, user.id);
+    if (current) this.credentials.remember(username, password, user.id, current.passwordHash);
     return user;
   }
 
   /** Ends every session of the user, on every instance, whichever store holds them. */
   async signOutEverywhere(userId: string): Promise<void> {
     await users.voidSessionsBefore(this.db, userId, Date.now());
+  }
+
+  async findUser(id: string): Promise<User | undefined> {
+    return users.findUserById(this.db, id);
   }
 
   /** The signed-in user behind a session or token, if the account still exists and is enabled. */

@@ -1,4 +1,5 @@
 import argon2 from 'argon2';
+import bcrypt from 'bcryptjs';
 
 /**
  * argon2id at OWASP's recommended cost (19 MiB, 2 passes): strong, and cheap enough that a
@@ -13,12 +14,19 @@ export class PasswordHasher {
     return argon2.hash(password, OPTIONS);
   }
 
+  /** Checks argon2id hashes and, for imported accounts, bcrypt ones ($2a$, $2b$, $2y$). */
   async verify(hash: string, password: string): Promise<boolean> {
     try {
+      if (isBcrypt(hash)) return await bcrypt.compare(password, hash.replace(/^\$2y\$/, '$2b$'));
       return await argon2.verify(hash, password);
     } catch {
       return false;
     }
+  }
+
+  /** True for hashes to replace with a fresh argon2id one at the next successful sign-in. */
+  needsRehash(hash: string): boolean {
+    return isBcrypt(hash) || argon2.needsRehash(hash, OPTIONS);
   }
 
   /**
@@ -30,4 +38,8 @@ export class PasswordHasher {
     await this.verify(await this.dummy, password);
     return false;
   }
+}
+
+export function isBcrypt(hash: string): boolean {
+  return /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/.test(hash);
 }

@@ -8,6 +8,8 @@ export interface SessionPolicy {
   absoluteSeconds: number;
 }
 
+export const SESSION_COOKIE = 'coffer_session';
+
 export const DEFAULT_SESSION_POLICY: SessionPolicy = { idleSeconds: 7 * 24 * 3600, absoluteSeconds: 30 * 24 * 3600 };
 
 // Refreshing the idle deadline on every request would write to the store on every request.

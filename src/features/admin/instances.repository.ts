@@ -1,8 +1,5 @@
-import type { Kysely, Transaction } from 'kysely';
-import { isUniqueViolation } from '../../db/connect.js';
-import type { Database, InstanceRow } from '../../db/schema.js';
-
-type Executor = Kysely<Database> | Transaction<Database>;
+import { isUniqueViolation, type Executor } from '../../db/connect.js';
+import type { InstanceRow } from '../../db/schema.js';
 
 export interface InstanceRecord {
   id: string;

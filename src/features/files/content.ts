@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import parseRange from 'range-parser';
 import type { ByteRange } from '../../adapters/storage/blob-store.js';
+import type { ContentSource } from './files.service.js';
 import { RangeNotSatisfiable } from '../../errors.js';
 import { contentDisposition } from './file-names.js';
 
@@ -21,18 +22,21 @@ const CONTENT_SECURITY_POLICY = "default-src 'none'; img-src 'self'; media-src '
  * (304), single byte ranges (206, 416), and a stream from the store — never a buffer.
  * Several ranges in one request are answered with the whole file, which RFC 9110 allows.
  *
- * With `accelRedirect` (the blob's path under nginx's internal location) the bytes are
- * nginx's to send: the reply carries the headers and `X-Accel-Redirect`, no body, and nginx
- * serves the file and the range itself with sendfile.
+ * With `source.accelRedirect` (the blob's path under nginx's internal location) the bytes
+ * are nginx's to send: the reply carries the headers and `X-Accel-Redirect`, no body, and
+ * nginx serves the file and the range itself with sendfile.
  */
 export async function sendContent(
   request: FastifyRequest,
   reply: FastifyReply,
   blob: ServedBlob,
-  open: (range?: ByteRange) => Promise<Readable>,
+  source: ContentSource,
   disposition: 'inline' | 'attachment',
-  accelRedirect?: string,
 ): Promise<FastifyReply> {
+  const contentDispositionValue = contentDisposition(disposition, blob.name);
+  const target = await source.redirect?.(contentDispositionValue);
+  if (target) return reply.header('Cache-Control', 'no-store').redirect(target, 302);
+
   const etag = `"${blob.sha256}"`;
   const lastModified = new Date(blob.createdAt);
   lastModified.setMilliseconds(0);
@@ -44,15 +48,15 @@ export async function sendContent(
     'Cache-Control': 'private',
     'X-Content-Type-Options': 'nosniff',
     'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-    'Content-Disposition': contentDisposition(disposition, blob.name),
+    'Content-Disposition': contentDispositionValue,
   });
 
   if (isNotModified(request, etag, lastModified)) return reply.status(304).send();
 
   const range = requestedRange(request, blob.size, etag, lastModified);
-  if (accelRedirect !== undefined) {
+  if (source.accelRedirect !== undefined) {
     // nginx states Accept-Ranges itself when it serves the file; ours would be a duplicate.
-    return reply.removeHeader('Accept-Ranges').header('X-Accel-Redirect', accelRedirect).send();
+    return reply.removeHeader('Accept-Ranges').header('X-Accel-Redirect', source.accelRedirect).send();
   }
   if (range) {
     reply.status(206).header('Content-Range', `bytes ${range.start}-${range.end}/${blob.size}`);
@@ -63,7 +67,7 @@ export async function sendContent(
   // An empty stream: Fastify's HEAD handling then keeps our Content-Length (and drains a
   // real stream, which would read the whole blob for nothing).
   if (request.method === 'HEAD') return reply.send(Readable.from([]));
-  return reply.send(await open(range));
+  return reply.send(await source.open(range));
 }
 
 function isNotModified(request: FastifyRequest, etag: string, lastModified: Date): boolean {

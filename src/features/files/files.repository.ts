@@ -1,8 +1,7 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database, FileRow, NewFileRow } from '../../db/schema.js';
+import { sql } from 'kysely';
+import type { Executor } from '../../db/connect.js';
+import type { FileRow, NewFileRow } from '../../db/schema.js';
 import type { MediaKind } from './media-types.js';
-
-type Executor = Kysely<Database> | Transaction<Database>;
 
 export interface StoredFile {
   id: string;
@@ -104,4 +103,33 @@ export async function updateMediaFacts(
 
 export async function deleteFileRow(db: Executor, id: string): Promise<void> {
   await db.deleteFrom('files').where('id', '=', id).execute();
+}
+
+export type FileAccess = 'owner' | 'shared';
+
+/**
+ * How a user may reach each of `ids`, in one query: as owner, through a share, or (absent
+ * from the map) not at all. Used for single checks and bulk operations alike.
+ */
+export async function findAccess(db: Executor, userId: string, ids: readonly string[]): Promise<Map<string, FileAccess>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('files')
+    .leftJoin('shares', (join) => join.onRef('shares.file_id', '=', 'files.id').on('shares.user_id', '=', userId))
+    .select(['files.id', 'files.owner_id', 'shares.user_id as shared_with'])
+    .where('files.id', 'in', ids)
+    .where((eb) => eb.or([eb('files.owner_id', '=', userId), eb('shares.user_id', '=', userId)]))
+    .execute();
+  return new Map(rows.map((row) => [row.id, row.owner_id === userId ? 'owner' : 'shared'] as const));
+}
+
+/** A file its owner or a user it is shared with may see. */
+export async function findVisibleFile(db: Executor, userId: string, id: string): Promise<StoredFile | undefined> {
+  const row = await db
+    .selectFrom('files')
+    .selectAll('files')
+    .where('files.id', '=', id)
+    .where((eb) => eb.or([eb('files.owner_id', '=', userId), eb.exists(eb.selectFrom('shares').select('shares.file_id').whereRef('shares.file_id', '=', 'files.id').where('shares.user_id', '=', userId))]))
+    .executeTakeFirst();
+  return row && toStoredFile(row);
 }

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { InvalidRequest } from '../../errors.js';
-import { callerOf } from '../../plugins/access.js';
+import { AUTH, callerOf, OBJECT } from '../../plugins/access.js';
+import { origin, type AuditLog } from '../audit/audit.log.js';
 import { errorResponses, IdParams } from '../shared.schemas.js';
 import { sendContent } from './content.js';
 import { ContentQuery, FileList, FilePage, FileSchema, ListQuery, RenameBody } from './files.schemas.js';
@@ -9,9 +10,8 @@ import type { FilesService, StoredFile, UploadPart } from './files.service.js';
 
 export interface FilesRoutesOptions {
   files: FilesService;
+  audit: AuditLog;
   maxUploadBytes: number;
-  /** Hand content downloads to nginx under this internal location (local blob folder only). */
-  accelRedirectPrefix?: string | undefined;
 }
 
 const BASE = '/api/v1/files';
@@ -45,10 +45,10 @@ async function* fileParts(request: FastifyRequest, maxUploadBytes: number): Asyn
   }
 }
 
-export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async (app, { files, maxUploadBytes, accelRedirectPrefix }) => {
+export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async (app, { files, audit, maxUploadBytes }) => {
   app.get(
     '/files',
-    { config: { access: 'auth' }, schema: { tags: ['files'], summary: 'List your files, newest first', querystring: ListQuery, response: { 200: FilePage, ...errorResponses(400, 401) } } },
+    { config: { access: AUTH('files:read') }, schema: { tags: ['files'], summary: 'List your files, newest first', querystring: ListQuery, response: { 200: FilePage, ...errorResponses(400, 401) } } },
     async (request) => {
       const page = await files.list(callerOf(request).user.id, request.query);
       return { items: page.items.map(toFileJson), nextCursor: page.nextCursor };
@@ -58,7 +58,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
   app.post(
     '/files',
     {
-      config: { access: 'auth' },
+      config: { access: AUTH('files:write') },
       schema: {
         tags: ['files'],
         summary: 'Upload one or more files (multipart/form-data, parts named "file")',
@@ -68,21 +68,23 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
     },
     async (request, reply) => {
       if (!request.isMultipart()) throw new InvalidRequest('Send the files as multipart/form-data, in parts named "file".');
-      const stored = await files.upload(callerOf(request).user.id, fileParts(request, maxUploadBytes));
+      const { user } = callerOf(request);
+      const stored = await files.upload(user.id, fileParts(request, maxUploadBytes));
+      for (const file of stored) audit.record({ action: 'file.upload', outcome: 'success', actor: user, target: `file:${file.id}`, details: { name: file.name, size: file.size }, ...origin(request) });
       return reply.status(201).send({ items: stored.map(toFileJson) });
     },
   );
 
   app.get(
     '/files/:id',
-    { config: { access: 'auth' }, schema: { tags: ['files'], summary: 'One file', params: IdParams, response: { 200: FileSchema, ...errorResponses(401, 404) } } },
+    { config: { access: OBJECT('file', 'id', 'read', 'files:read') }, schema: { tags: ['files'], summary: 'One file', params: IdParams, response: { 200: FileSchema, ...errorResponses(401, 404) } } },
     async (request) => toFileJson(await files.get(callerOf(request).user.id, request.params.id)),
   );
 
   app.patch(
     '/files/:id',
     {
-      config: { access: 'auth' },
+      config: { access: OBJECT('file', 'id', 'write', 'files:write') },
       schema: { tags: ['files'], summary: 'Rename a file', params: IdParams, body: RenameBody, response: { 200: FileSchema, ...errorResponses(400, 401, 403, 404) } },
     },
     async (request) => toFileJson(await files.rename(callerOf(request).user.id, request.params.id, request.body.name)),
@@ -90,9 +92,11 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
 
   app.delete(
     '/files/:id',
-    { config: { access: 'auth' }, schema: { tags: ['files'], summary: 'Delete a file', params: IdParams, response: { 204: { type: 'null' }, ...errorResponses(401, 403, 404) } } },
+    { config: { access: OBJECT('file', 'id', 'write', 'files:write') }, schema: { tags: ['files'], summary: 'Delete a file', params: IdParams, response: { 204: { type: 'null' }, ...errorResponses(401, 403, 404) } } },
     async (request, reply) => {
-      await files.delete(callerOf(request).user.id, request.params.id);
+      const { user } = callerOf(request);
+      await files.delete(user.id, request.params.id);
+      audit.record({ action: 'file.delete', outcome: 'success', actor: user, target: `file:${request.params.id}`, ...origin(request) });
       return reply.status(204).send(null);
     },
   );
@@ -100,20 +104,22 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
   app.get(
     '/files/:id/content',
     {
-      config: { access: 'auth' },
+      config: { access: OBJECT('file', 'id', 'read', 'files:read') },
       schema: { tags: ['files'], summary: 'The stored bytes (Range, ETag)', params: IdParams, querystring: ContentQuery, response: errorResponses(401, 404, 416) },
     },
     async (request, reply) => {
-      const file = await files.get(callerOf(request).user.id, request.params.id);
+      const { user } = callerOf(request);
+      const file = await files.get(user.id, request.params.id);
       const download = request.query.download === '1' || request.query.download === 'true';
-      const accelRedirect = accelRedirectPrefix === undefined ? undefined : `${accelRedirectPrefix}${file.blobKey}`;
-      return sendContent(request, reply, file, (range) => files.openBlob(file.blobKey, range), download ? 'attachment' : 'inline', accelRedirect);
+      // Downloads are audited; inline playback (many range requests) is not.
+      if (download) audit.record({ action: 'file.download', outcome: 'success', actor: user, target: `file:${file.id}`, ...origin(request) });
+      return sendContent(request, reply, file, files.contentSource(file), download ? 'attachment' : 'inline');
     },
   );
 
   app.get(
     '/files/:id/thumbnail',
-    { config: { access: 'auth' }, schema: { tags: ['files'], summary: 'A WebP thumbnail, where one exists', params: IdParams, response: errorResponses(401, 404) } },
+    { config: { access: OBJECT('file', 'id', 'read', 'files:read') }, schema: { tags: ['files'], summary: 'A WebP thumbnail, where one exists', params: IdParams, response: errorResponses(401, 404) } },
     async (request, reply) => {
       const file = await files.get(callerOf(request).user.id, request.params.id);
       const thumbnail = await files.thumbnail(file);

@@ -7,6 +7,7 @@ import type { BlobStore, ByteRange } from '../../adapters/storage/blob-store.js'
 import type { Db } from '../../db/connect.js';
 import type { FileRow } from '../../db/schema.js';
 import { InvalidRequest, NotFound, TooLarge, UnsupportedType } from '../../errors.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
 import { sanitizeFileName } from './file-names.js';
 import * as files from './files.repository.js';
 import type { StoredFile } from './files.repository.js';
@@ -19,6 +20,15 @@ export interface UploadPart {
   filename: string | undefined;
   /** Emits 'limit' when the multipart parser cut the file at the size limit. */
   stream: Readable;
+}
+
+/** Where the bytes of a content response come from. */
+export interface ContentSource {
+  open: (range?: ByteRange) => Promise<Readable>;
+  /** A presigned URL to send the client to instead of streaming, when configured. */
+  redirect?: (contentDisposition: string) => Promise<string | undefined>;
+  /** The blob under nginx's internal location, when nginx sends local blobs (X-Accel-Redirect). */
+  accelRedirect?: string;
 }
 
 export interface FilePage {
@@ -37,6 +47,7 @@ export interface ListOptions {
 type PendingRow = FileRow & { size: number };
 
 export const DESCRIBE_MEDIA_JOB = 'describe-media';
+const PRESIGNED_DOWNLOAD_SECONDS = 5 * 60;
 
 export class FilesService {
   constructor(
@@ -45,6 +56,8 @@ export class FilesService {
     private readonly jobs: JobQueue,
     private readonly maxUploadBytes: number,
     private readonly log: FastifyBaseLogger,
+    private readonly presignedDownloads = false,
+    private readonly accelRedirectPrefix?: string,
   ) {}
 
   /**
@@ -100,7 +113,7 @@ export class FilesService {
   }
 
   async list(ownerId: string, options: ListOptions): Promise<FilePage> {
-    const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
+    const after = options.cursor === undefined ? undefined : toPosition(decodeCursor(options.cursor, 2));
     const q = options.q?.trim();
     const items = await files.listFiles(this.db, {
       ownerId,
@@ -111,21 +124,33 @@ export class FilesService {
     });
     const page = items.slice(0, options.limit);
     const last = page.at(-1);
-    return { items: page, nextCursor: items.length > options.limit && last ? encodeCursor(last) : null };
+    return { items: page, nextCursor: items.length > options.limit && last ? encodeCursor([last.createdAt, last.id]) : null };
   }
 
-  /** The caller's file, or 404 — the same answer whether it is someone else's or absent. */
-  async get(ownerId: string, id: string): Promise<StoredFile> {
-    const file = await files.findOwnedFile(this.db, ownerId, id);
+  /**
+   * A file the user owns or was shared, or 404 — the same answer whether it is someone
+   * else's or absent.
+   */
+  async get(userId: string, id: string): Promise<StoredFile> {
+    const file = await files.findVisibleFile(this.db, userId, id);
     if (!file) throw new NotFound('file');
     return file;
+  }
+
+  /** The object check of the `file` domain: owners may write, share recipients only read. */
+  async check(userId: string, id: string, mode: 'read' | 'write'): Promise<'allowed' | 'hidden' | 'denied'> {
+    const access = (await files.findAccess(this.db, userId, [id])).get(id);
+    if (!access) return 'hidden';
+    return mode === 'write' && access !== 'owner' ? 'denied' : 'allowed';
   }
 
   async rename(ownerId: string, id: string, rawName: string): Promise<StoredFile> {
     const name = sanitizeFileName(rawName, '');
     if (name === '') throw new InvalidRequest('The name must not be empty.', [{ field: 'name', message: 'Enter a name.' }]);
     if (!(await files.updateFileName(this.db, ownerId, id, name))) throw new NotFound('file');
-    return this.get(ownerId, id);
+    const file = await files.findOwnedFile(this.db, ownerId, id);
+    if (!file) throw new NotFound('file');
+    return file;
   }
 
   async delete(ownerId: string, id: string): Promise<void> {
@@ -146,8 +171,20 @@ export class FilesService {
     return this.blobs.get(file.thumbnailKey);
   }
 
-  openBlob(key: string, range?: ByteRange): Promise<Readable> {
-    return this.blobs.get(key, range);
+  /**
+   * Where a file's bytes come from for a content request the caller may make: a stream, or
+   * with S3_PRESIGNED_DOWNLOADS (where the store can) a URL valid a few minutes that serves
+   * them straight from the private bucket.
+   */
+  contentSource(file: StoredFile): ContentSource {
+    const { presignedDownloadUrl } = this.blobs;
+    return {
+      open: (range?: ByteRange) => this.blobs.get(file.blobKey, range),
+      ...(this.presignedDownloads && presignedDownloadUrl
+        ? { redirect: (contentDisposition: string) => presignedDownloadUrl.call(this.blobs, file.blobKey, { contentType: file.contentType, contentDisposition, expiresInSeconds: PRESIGNED_DOWNLOAD_SECONDS }) }
+        : {}),
+      ...(this.accelRedirectPrefix !== undefined ? { accelRedirect: `${this.accelRedirectPrefix}${file.blobKey}` } : {}),
+    };
   }
 
   private async removeBlob(key: string): Promise<void> {
@@ -159,16 +196,6 @@ export class FilesService {
   }
 }
 
-function encodeCursor(file: StoredFile): string {
-  return Buffer.from(JSON.stringify([file.createdAt, file.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: string; id: string } {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof createdAt === 'string' && typeof id === 'string') return { createdAt, id };
-  } catch {
-    // fall through to the 400 below
-  }
-  throw new InvalidRequest('The cursor is not valid; use the nextCursor of a previous page.', [{ field: 'cursor', message: 'Unknown cursor.' }]);
+function toPosition([createdAt, id]: string[]): { createdAt: string; id: string } {
+  return { createdAt: createdAt!, id: id! };
 }

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { OPEN } from '../../plugins/access.js';
 
 export interface HealthCheck {
   name: string;
@@ -23,14 +24,14 @@ function withTimeout(promise: Promise<void>): Promise<void> {
 export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (app, { checks }) => {
   app.get(
     '/healthz',
-    { config: { access: 'open' }, schema: { tags: ['operations'], summary: 'The process is running', response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+    { config: { access: OPEN }, schema: { tags: ['operations'], summary: 'The process is running', response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
     async () => ({ status: 'ok' as const }),
   );
 
   app.get(
     '/readyz',
     {
-      config: { access: 'open' },
+      config: { access: OPEN },
       schema: {
         tags: ['operations'],
         summary: 'Every backing service answers',

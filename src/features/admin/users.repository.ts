@@ -1,0 +1,51 @@
+import { sql, type SqlBool } from 'kysely';
+import type { Executor } from '../../db/connect.js';
+
+export interface UserSummary {
+  id: string;
+  username: string;
+  name: string;
+  email: string;
+  isAdmin: boolean;
+  disabled: boolean;
+  createdAt: string;
+  storageBytes: number;
+}
+
+export async function listUsers(db: Executor, options: { q?: string; after?: string; limit: number }): Promise<UserSummary[]> {
+  let query = db
+    .selectFrom('users')
+    .select(['id', 'username', 'name', 'email', 'is_admin', 'disabled', 'created_at'])
+    // A subquery rather than GROUP BY: portable, and MariaDB has no functional-dependency rule.
+    .select((eb) => eb.fn.coalesce(eb.selectFrom('files').select((f) => f.fn.sum<number | string>('size').as('total')).whereRef('files.owner_id', '=', 'users.id'), sql.lit(0)).as('storage_bytes'));
+  if (options.q) {
+    const pattern = `%${options.q.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`;
+    query = query.where((eb) =>
+      eb.or([sql<SqlBool>`lower(username) like ${pattern} escape '!'`, sql<SqlBool>`lower(name) like ${pattern} escape '!'`, sql<SqlBool>`lower(email) like ${pattern} escape '!'`]),
+    );
+  }
+  if (options.after) query = query.where('username', '>', options.after);
+  const rows = await query.orderBy('username').limit(options.limit).execute();
+  return rows.map((row) => ({
+    id: row.id,
+    username: row.username,
+    name: row.name,
+    email: row.email,
+    isAdmin: Boolean(row.is_admin),
+    disabled: Boolean(row.disabled),
+    createdAt: row.created_at,
+    storageBytes: Number(row.storage_bytes ?? 0),
+  }));
+}
+
+export async function updateUserFlags(db: Executor, id: string, flags: { disabled?: boolean; isAdmin?: boolean }): Promise<boolean> {
+  const result = await db
+    .updateTable('users')
+    .set({
+      ...(flags.disabled !== undefined ? { disabled: flags.disabled ? 1 : 0 } : {}),
+      ...(flags.isAdmin !== undefined ? { is_admin: flags.isAdmin ? 1 : 0 } : {}),
+    })
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}

@@ -1,0 +1,53 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { callerOf, GROUP } from '../../plugins/access.js';
+import { origin, type AuditLog } from '../audit/audit.log.js';
+import { errorResponses, IdParams } from '../shared.schemas.js';
+import type { AdminUsersService } from './users.service.js';
+
+const ListQuery = Type.Object(
+  { q: Type.Optional(Type.String({ maxLength: 100 })), cursor: Type.Optional(Type.String({ maxLength: 200 })), limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }) },
+  { additionalProperties: false },
+);
+const UserSummary = Type.Object({
+  id: Type.String(),
+  username: Type.String(),
+  name: Type.String(),
+  email: Type.String(),
+  isAdmin: Type.Boolean(),
+  createdAt: Type.String(),
+  disabled: Type.Boolean(),
+  storageBytes: Type.Integer(),
+});
+const UpdateBody = Type.Object({ disabled: Type.Optional(Type.Boolean()), isAdmin: Type.Optional(Type.Boolean()) }, { additionalProperties: false, minProperties: 1 });
+
+export const adminUsersRoutes: FastifyPluginAsyncTypebox<{ users: AdminUsersService; audit: AuditLog }> = async (app, { users, audit }) => {
+  const admin = { access: GROUP('admin', 'admin') };
+
+  app.get(
+    '/admin/users',
+    { config: admin, schema: { tags: ['administration'], summary: 'Users with their storage use', querystring: ListQuery, response: { 200: Type.Object({ items: Type.Array(UserSummary), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...errorResponses(400, 401, 403) } } },
+    async (request) => users.list(request.query),
+  );
+
+  app.patch(
+    '/admin/users/:id',
+    { config: admin, schema: { tags: ['administration'], summary: 'Disable or enable a user, grant or remove administrator rights', params: IdParams, body: UpdateBody, response: { 200: Type.Object({ user: Type.Ref('User') }), ...errorResponses(400, 401, 403, 404) } } },
+    async (request) => {
+      const actor = callerOf(request).user;
+      const user = await users.update(actor, request.params.id, request.body);
+      audit.record({ action: 'admin.user_update', outcome: 'success', actor, target: `user:${user.id}`, details: { ...request.body, username: user.username }, ...origin(request) });
+      return { user };
+    },
+  );
+
+  app.post(
+    '/admin/users/:id/sign-out',
+    { config: admin, schema: { tags: ['administration'], summary: 'End every session and JWT of a user', params: IdParams, response: { 204: { type: 'null' }, ...errorResponses(401, 403, 404) } } },
+    async (request, reply) => {
+      await users.signOut(request.params.id);
+      audit.record({ action: 'admin.sign_out', outcome: 'success', actor: callerOf(request).user, target: `user:${request.params.id}`, ...origin(request) });
+      return reply.status(204).send(null);
+    },
+  );
+};

@@ -1,0 +1,47 @@
+import type { Db } from '../../db/connect.js';
+import { InvalidRequest, NotFound } from '../../errors.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import type { AccountsService, User } from '../accounts/accounts.service.js';
+import { toPublicUser, type PublicUser } from '../accounts/accounts.service.js';
+import * as users from './users.repository.js';
+import type { UserSummary } from './users.repository.js';
+
+export type { UserSummary };
+
+export interface UserChanges {
+  disabled?: boolean;
+  isAdmin?: boolean;
+}
+
+/** What administrators do to accounts. */
+export class AdminUsersService {
+  constructor(
+    private readonly db: Db,
+    private readonly accounts: AccountsService,
+  ) {}
+
+  async list(options: { q?: string; cursor?: string; limit: number }): Promise<{ items: UserSummary[]; nextCursor: string | null }> {
+    const [after] = options.cursor === undefined ? [] : decodeCursor(options.cursor, 1);
+    const items = await users.listUsers(this.db, { limit: options.limit + 1, ...(options.q ? { q: options.q.trim() } : {}), ...(after ? { after } : {}) });
+    const page = items.slice(0, options.limit);
+    const last = page.at(-1);
+    return { items: page, nextCursor: items.length > options.limit && last ? encodeCursor([last.username]) : null };
+  }
+
+  async update(admin: User, id: string, changes: UserChanges): Promise<PublicUser> {
+    // An administrator cannot lock themselves out; another administrator can.
+    if (id === admin.id && (changes.disabled === true || changes.isAdmin === false)) {
+      throw new InvalidRequest('You cannot disable your own account or remove your own administrator rights.', [{ field: changes.disabled ? 'disabled' : 'isAdmin', message: 'Ask another administrator.' }]);
+    }
+    if (!(await users.updateUserFlags(this.db, id, changes))) throw new NotFound('user');
+    if (changes.disabled) await this.accounts.signOutEverywhere(id);
+    const user = await this.accounts.findUser(id);
+    if (!user) throw new NotFound('user');
+    return toPublicUser(user);
+  }
+
+  async signOut(id: string): Promise<void> {
+    if (!(await this.accounts.findUser(id))) throw new NotFound('user');
+    await this.accounts.signOutEverywhere(id);
+  }
+}

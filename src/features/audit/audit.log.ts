@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import type { Db } from '../../db/connect.js';
+import type { NewAuditEventRow } from '../../db/schema.js';
+
+export interface AuditEntry {
+  action: string;
+  outcome: 'success' | 'failure';
+  actor?: { id: string; username: string } | null;
+  /** Who tried, when there is no account (a failed sign-in's username). */
+  actorName?: string;
+  target?: string;
+  details?: Record<string, unknown>;
+  ip?: string;
+  userAgent?: string;
+}
+
+const MAX_PENDING = 10_000;
+
+/**
+ * The append-only security log. Recording never blocks or fails a request: events are
+ * queued and written in batches in the background; a write that fails is logged.
+ */
+export class AuditLog {
+  private pending: NewAuditEventRow[] = [];
+  private flushing: Promise<void> | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly log: { error(details: object, message: string): void },
+  ) {}
+
+  record(entry: AuditEntry): void {
+    if (this.pending.length >= MAX_PENDING) {
+      this.log.error({ action: entry.action }, 'audit queue full; event dropped');
+      return;
+    }
+    this.pending.push({
+      id: randomUUID(),
+      at: new Date().toISOString(),
+      actor_id: entry.actor?.id ?? null,
+      actor: (entry.actor?.username ?? entry.actorName ?? null)?.slice(0, 64) ?? null,
+      action: entry.action,
+      target: entry.target?.slice(0, 255) ?? null,
+      ip: entry.ip?.slice(0, 64) ?? null,
+      user_agent: entry.userAgent?.slice(0, 255) ?? null,
+      outcome: entry.outcome,
+      details: entry.details ? JSON.stringify(entry.details) : null,
+    });
+    this.flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.write());
+  }
+
+  /** Resolves when every event recorded so far is written (tests, shutdown). */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
+
+  private async write(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0, 200);
+      try {
+        await this.db.insertInto('audit_events').values(batch).execute();
+      } catch (error) {
+        this.log.error({ err: error, events: batch.length }, 'could not write audit events');
+      }
+    }
+    this.flushing = undefined;
+  }
+}
+
+/** Who and where, from the request: the address (proxy-aware) and the user agent. */
+export function origin(request: FastifyRequest): Pick<AuditEntry, 'ip' | 'userAgent'> {
+  return { ip: request.ip, userAgent: request.headers['user-agent'] ?? '' };
+}

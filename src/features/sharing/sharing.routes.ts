@@ -1,0 +1,158 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { AUTH, callerOf, OBJECT, OPEN } from '../../plugins/access.js';
+import { origin, type AuditLog } from '../audit/audit.log.js';
+import { sendContent } from '../files/content.js';
+import { toFileJson } from '../files/files.routes.js';
+import type { FilesService, StoredFile } from '../files/files.service.js';
+import { errorResponses, IdParams } from '../shared.schemas.js';
+import type { Link, SharingService } from './sharing.service.js';
+
+export interface SharingRoutesOptions {
+  sharing: SharingService;
+  files: FilesService;
+  audit: AuditLog;
+  publicUrl: string | undefined;
+}
+
+const UNLOCK_COOKIE = 'coffer_link';
+const UNLOCK_TTL_SECONDS = 3600;
+
+const ShareSchema = Type.Object({ fileId: Type.String(), username: Type.String(), name: Type.String(), createdAt: Type.String() });
+const LinkSchema = Type.Object({ id: Type.String(), url: Type.String(), createdAt: Type.String(), expiresAt: Type.Union([Type.String(), Type.Null()]), hasPassword: Type.Boolean(), views: Type.Integer() });
+const TokenParams = Type.Object({ token: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
+const ContentQuery = Type.Object({ download: Type.Optional(Type.Union([Type.Literal('1'), Type.Literal('0'), Type.Literal('true'), Type.Literal('false')])) }, { additionalProperties: false });
+const PageQuery = Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }), cursor: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false });
+
+/** A link's file as a visitor sees it: no id or owner, and addresses under the link. */
+function publicFileJson(token: string, file: StoredFile) {
+  const { id: _id, urls: _ownerUrls, ...json } = toFileJson(file);
+  const content = `/api/v1/links/${token}/content`;
+  return { ...json, urls: { content, download: `${content}?download=1` } };
+}
+
+export const sharingRoutes: FastifyPluginAsyncTypebox<SharingRoutesOptions> = async (app, { sharing, files, audit, publicUrl }) => {
+  const linkJson = (request: FastifyRequest, link: Link) => {
+    const base = publicUrl ?? `${request.protocol}://${request.host}`;
+    return { id: link.id, url: `${base}/s/${link.token}`, createdAt: link.createdAt, expiresAt: link.expiresAt, hasPassword: link.hasPassword, views: link.views };
+  };
+
+  app.post(
+    '/files/:id/shares',
+    {
+      config: { access: OBJECT('file', 'id', 'write', 'shares:write') },
+      schema: { tags: ['sharing'], summary: 'Share a file (read-only) with another user', params: IdParams, body: Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }), response: { 201: Type.Object({ share: ShareSchema }), ...errorResponses(400, 401, 403, 404, 409) } },
+    },
+    async (request, reply) => {
+      const { user } = callerOf(request);
+      const share = await sharing.share(user, request.params.id, request.body.username);
+      audit.record({ action: 'share.create', outcome: 'success', actor: user, target: `file:${request.params.id}`, details: { with: share.username }, ...origin(request) });
+      return reply.status(201).send({ share });
+    },
+  );
+
+  app.get(
+    '/files/:id/shares',
+    { config: { access: OBJECT('file', 'id', 'write', 'files:read') }, schema: { tags: ['sharing'], summary: 'Who a file is shared with', params: IdParams, response: { 200: Type.Object({ items: Type.Array(ShareSchema) }), ...errorResponses(401, 403, 404) } } },
+    async (request) => ({ items: await sharing.listShares(request.params.id) }),
+  );
+
+  app.delete(
+    '/files/:id/shares/:username',
+    {
+      config: { access: OBJECT('file', 'id', 'write', 'shares:write') },
+      schema: { tags: ['sharing'], summary: 'Stop sharing a file with a user', params: Type.Object({ id: Type.String({ format: 'uuid' }), username: Type.String({ maxLength: 64 }) }, { additionalProperties: false }), response: { 204: { type: 'null' }, ...errorResponses(401, 403, 404) } },
+    },
+    async (request, reply) => {
+      await sharing.unshare(request.params.id, request.params.username);
+      audit.record({ action: 'share.revoke', outcome: 'success', actor: callerOf(request).user, target: `file:${request.params.id}`, details: { with: request.params.username }, ...origin(request) });
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    '/shared-with-me',
+    { config: { access: AUTH('files:read') }, schema: { tags: ['sharing'], summary: 'Files other users shared with you', querystring: PageQuery, response: { 200: Type.Object({ items: Type.Array(Type.Any()), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...errorResponses(400, 401) } } },
+    async (request) => {
+      const page = await sharing.sharedWith(callerOf(request).user.id, request.query.limit, request.query.cursor);
+      return { items: page.items.map((file) => ({ ...toFileJson(file), sharedAt: file.sharedAt, owner: file.ownerUsername })), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.post(
+    '/files/:id/links',
+    {
+      config: { access: OBJECT('file', 'id', 'write', 'shares:write') },
+      schema: {
+        tags: ['sharing'],
+        summary: 'Create a public link, optionally expiring and with a password',
+        params: IdParams,
+        body: Type.Object({ expiresAt: Type.Optional(Type.String({ format: 'date-time' })), password: Type.Optional(Type.String({ maxLength: 1024 })) }, { additionalProperties: false }),
+        response: { 201: Type.Object({ link: LinkSchema }), ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const link = await sharing.createLink(request.params.id, request.body);
+      audit.record({ action: 'link.create', outcome: 'success', actor: callerOf(request).user, target: `file:${request.params.id}`, details: { link: link.id, expiresAt: link.expiresAt, password: link.hasPassword }, ...origin(request) });
+      return reply.status(201).send({ link: linkJson(request, link) });
+    },
+  );
+
+  app.get(
+    '/files/:id/links',
+    { config: { access: OBJECT('file', 'id', 'write', 'files:read') }, schema: { tags: ['sharing'], summary: 'The live public links of a file', params: IdParams, response: { 200: Type.Object({ items: Type.Array(LinkSchema) }), ...errorResponses(401, 403, 404) } } },
+    async (request) => ({ items: (await sharing.listLinks(request.params.id)).map((link) => linkJson(request, link)) }),
+  );
+
+  app.delete(
+    '/links/:id',
+    { config: { access: OBJECT('link', 'id', 'write', 'shares:write') }, schema: { tags: ['sharing'], summary: 'Revoke a public link', params: IdParams, response: { 204: { type: 'null' }, ...errorResponses(401, 403, 404) } } },
+    async (request, reply) => {
+      await sharing.revokeLink(request.params.id);
+      audit.record({ action: 'link.revoke', outcome: 'success', actor: callerOf(request).user, target: `link:${request.params.id}`, ...origin(request) });
+      return reply.status(204).send(null);
+    },
+  );
+
+  const visit = (request: FastifyRequest & { params: { token: string } }) =>
+    sharing.open(request.params.token, {
+      ip: request.ip,
+      unlockCookie: request.cookies[UNLOCK_COOKIE],
+      ...(typeof request.headers['x-link-password'] === 'string' ? { password: request.headers['x-link-password'] } : {}),
+    });
+
+  app.get(
+    '/links/:token',
+    { config: { access: OPEN }, schema: { tags: ['sharing'], summary: 'A public link\'s file (password in X-Link-Password)', params: TokenParams, response: { 200: Type.Object({ file: Type.Any() }), ...errorResponses(401, 404, 429) } } },
+    async (request) => {
+      const { link, file } = await visit(request);
+      await sharing.countView(link.id);
+      return { file: publicFileJson(request.params.token, file) };
+    },
+  );
+
+  app.post(
+    '/links/:token/unlock',
+    {
+      config: { access: OPEN },
+      schema: { tags: ['sharing'], summary: 'Check a link password and remember it in a cookie for an hour (for players)', params: TokenParams, body: Type.Object({ password: Type.String({ maxLength: 1024 }) }, { additionalProperties: false }), response: { 204: { type: 'null' }, ...errorResponses(400, 401, 404, 429) } },
+    },
+    async (request, reply) => {
+      const { link } = await sharing.open(request.params.token, { ip: request.ip, password: request.body.password });
+      reply.setCookie(UNLOCK_COOKIE, sharing.unlockCookie(link.id, UNLOCK_TTL_SECONDS), { path: `/api/v1/links/${request.params.token}`, httpOnly: true, sameSite: 'lax', secure: request.protocol === 'https', maxAge: UNLOCK_TTL_SECONDS });
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    '/links/:token/content',
+    { config: { access: OPEN }, schema: { tags: ['sharing'], summary: 'A public link\'s bytes (Range, ETag), as /files/:id/content', params: TokenParams, querystring: ContentQuery, response: errorResponses(401, 404, 416, 429) } },
+    async (request, reply) => {
+      const { link, file } = await visit(request);
+      const download = request.query.download === '1' || request.query.download === 'true';
+      if (download) audit.record({ action: 'link.download', outcome: 'success', actor: null, target: `link:${link.id}`, details: { file: file.id }, ...origin(request) });
+      return sendContent(request, reply, file, files.contentSource(file), download ? 'attachment' : 'inline');
+    },
+  );
+};

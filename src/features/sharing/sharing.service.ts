@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Db } from '../../db/connect.js';
+import { isUniqueViolation } from '../../db/connect.js';
+import type { LinkRow } from '../../db/schema.js';
+import { Conflict, InvalidRequest, NotFound, RateLimited, Unauthenticated } from '../../errors.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import { findUserByUsername } from '../accounts/accounts.repository.js';
+import type { PasswordHasher } from '../accounts/passwords.js';
+import { findFileById, type StoredFile } from '../files/files.repository.js';
+import type { LinkSecrets } from './link-secrets.js';
+import * as sharing from './sharing.repository.js';
+import type { Share } from './sharing.repository.js';
+
+export type { Share };
+
+export interface Link {
+  id: string;
+  fileId: string;
+  token: string;
+  createdAt: string;
+  expiresAt: string | null;
+  hasPassword: boolean;
+  views: number;
+}
+
+export interface SharedFile extends StoredFile {
+  sharedAt: string;
+  ownerUsername: string;
+}
+
+/** Read-only shares with other users, and public links for people without an account. */
+export class SharingService {
+  constructor(
+    private readonly db: Db,
+    private readonly secrets: LinkSecrets,
+    private readonly hasher: PasswordHasher,
+    private readonly passwordAttempts: RateLimiterAbstract,
+  ) {}
+
+  async share(owner: { id: string; username: string }, fileId: string, username: string): Promise<Share> {
+    if (username === owner.username) throw new InvalidRequest('You already own this file.', [{ field: 'username', message: 'Choose another user.' }]);
+    const recipient = await findUserByUsername(this.db, username);
+    if (!recipient || recipient.disabled) throw new NotFound('user');
+    const createdAt = new Date().toISOString();
+    try {
+      await sharing.insertShare(this.db, fileId, recipient.id, createdAt);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new Conflict(`The file is already shared with ${username}.`, [{ field: 'username', reason: 'already_shared', message: 'Already shared with this user.' }]);
+      throw error;
+    }
+    return { fileId, username: recipient.username, name: recipient.name, createdAt };
+  }
+
+  listShares(fileId: string): Promise<Share[]> {
+    return sharing.listShares(this.db, fileId);
+  }
+
+  async unshare(fileId: string, username: string): Promise<void> {
+    if (!(await sharing.deleteShare(this.db, fileId, username))) throw new NotFound('share');
+  }
+
+  async sharedWith(userId: string, limit: number, cursor?: string): Promise<{ items: SharedFile[]; nextCursor: string | null }> {
+    const [sharedAt, id] = cursor === undefined ? [] : decodeCursor(cursor, 2);
+    const after = sharedAt && id ? { sharedAt, id } : undefined;
+    const rows = await sharing.listSharedWith(this.db, userId, limit + 1, after);
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return { items: page, nextCursor: rows.length > limit && last ? encodeCursor([last.sharedAt, last.id]) : null };
+  }
+
+  async createLink(fileId: string, options: { expiresAt?: string; password?: string }): Promise<Link> {
+    const expiresAt = options.expiresAt === undefined ? null : new Date(options.expiresAt);
+    if (expiresAt && expiresAt.getTime() <= Date.now()) throw new InvalidRequest('The expiry must be in the future.', [{ field: 'expiresAt', message: 'Choose a date in the future.' }]);
+    if (options.password !== undefined && options.password.length < 4) throw new InvalidRequest('A link password needs at least 4 characters.', [{ field: 'password', message: 'At least 4 characters.' }]);
+    const token = this.secrets.newToken();
+    const row: LinkRow = {
+      id: randomUUID(),
+      file_id: fileId,
+      token_hash: this.secrets.hash(token),
+      token_sealed: this.secrets.seal(token),
+      password_hash: options.password === undefined ? null : await this.hasher.hash(options.password),
+      created_at: new Date().toISOString(),
+      expires_at: expiresAt?.toISOString() ?? null,
+      revoked_at: null,
+      views: 0,
+    };
+    await sharing.insertLink(this.db, row);
+    return this.toLink(row);
+  }
+
+  async listLinks(fileId: string): Promise<Link[]> {
+    return (await sharing.listActiveLinks(this.db, fileId, new Date().toISOString())).map((row) => this.toLink(row));
+  }
+
+  async revokeLink(id: string): Promise<void> {
+    await sharing.revokeLink(this.db, id, new Date().toISOString());
+  }
+
+  /** The object check of the `link` domain: only the owner of the linked file manages it. */
+  async checkLink(userId: string, linkId: string): Promise<'allowed' | 'hidden'> {
+    return (await sharing.findLinkOwner(this.db, linkId)) === userId ? 'allowed' : 'hidden';
+  }
+
+  /**
+   * The file behind a public link, if the link is live and the visitor holds its password
+   * (or the unlock cookie). Expired, revoked and unknown links are all just 404.
+   */
+  async open(token: string, access: { password?: string; unlockCookie?: string; ip: string }): Promise<{ link: Link; file: StoredFile }> {
+    const row = /^[A-Za-z0-9_-]{32}$/.test(token) ? await sharing.findLinkByHash(this.db, this.secrets.hash(token)) : undefined;
+    if (!row || row.revoked_at || (row.expires_at && Date.parse(row.expires_at) <= Date.now())) throw new NotFound('link');
+    if (row.password_hash && !this.secrets.isUnlocked(access.unlockCookie, row.id)) await this.checkPassword(row, access.password, access.ip);
+    const file = await findFileById(this.db, row.file_id);
+    if (!file) throw new NotFound('link');
+    return { link: this.toLink(row), file };
+  }
+
+  countView(linkId: string): Promise<void> {
+    return sharing.countView(this.db, linkId);
+  }
+
+  unlockCookie(linkId: string, ttlSeconds: number): string {
+    return this.secrets.unlockCookie(linkId, Date.now() + ttlSeconds * 1000);
+  }
+
+  private async checkPassword(row: LinkRow, password: string | undefined, ip: string): Promise<void> {
+    const key = `${row.id}:${ip}`;
+    const state = await this.passwordAttempts.get(key);
+    if (state && state.consumedPoints >= this.passwordAttempts.points) throw new RateLimited(Math.max(1, Math.ceil(state.msBeforeNext / 1000)));
+    if (password !== undefined && (await this.hasher.verify(row.password_hash!, password))) return;
+    if (password !== undefined) await this.passwordAttempts.penalty(key);
+    throw new Unauthenticated();
+  }
+
+  private toLink(row: LinkRow): Link {
+    return {
+      id: row.id,
+      fileId: row.file_id,
+      token: this.secrets.unseal(row.token_sealed),
+      createdAt: row.created_at,
+      expiresAt: row.expires_at,
+      hasPassword: row.password_hash !== null,
+      views: Number(row.views),
+    };
+  }
+}

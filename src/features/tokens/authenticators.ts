@@ -1,0 +1,47 @@
+import type { FastifyRequest } from 'fastify';
+import { scopesOf, type Authenticator } from '../../plugins/access.js';
+import type { AccountsService } from '../accounts/accounts.service.js';
+import { origin, type AuditLog } from '../audit/audit.log.js';
+import type { JwtIssuer } from './jwt.js';
+import { TOKEN_PREFIX, type TokensService } from './tokens.service.js';
+
+function bearer(request: FastifyRequest): string | undefined {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+  return match?.[1];
+}
+
+/** `Authorization: Bearer coffer_pat_…`: a personal access token. */
+export function tokenAuthenticator(tokens: TokensService, audit: AuditLog): Authenticator {
+  return {
+    name: 'token',
+    async authenticate(request) {
+      const secret = bearer(request);
+      if (!secret?.startsWith(TOKEN_PREFIX)) return 'absent';
+      const found = await tokens.authenticate(secret, request.ip);
+      if (!found) return 'invalid';
+      if (found.firstUse) audit.record({ action: 'token.first_use', outcome: 'success', actor: found.user, target: `token:${found.token.id}`, ...origin(request) });
+      return { user: found.user, via: 'token', tokenId: found.token.id, scopes: scopesOf(found.user, found.token.scopes) };
+    },
+  };
+}
+
+/**
+ * `Authorization: Bearer <JWT>`. Checked against the live account on every call, so
+ * disabling a user, signing them out everywhere or revoking the token a JWT was made from
+ * takes effect at once, not at expiry.
+ */
+export function jwtAuthenticator(issuer: JwtIssuer, accounts: AccountsService, tokens: TokensService): Authenticator {
+  return {
+    name: 'jwt',
+    async authenticate(request) {
+      const token = bearer(request);
+      if (!token || token.startsWith(TOKEN_PREFIX)) return 'absent';
+      const claims = await issuer.verify(token);
+      if (!claims) return 'invalid';
+      const user = await accounts.findActiveUser(claims.userId);
+      if (!user || claims.issuedAtMs < user.sessionsValidAfter) return 'invalid';
+      if (claims.family && !(await tokens.isCurrent(claims.family))) return 'invalid';
+      return { user, via: 'jwt', scopes: scopesOf(user, claims.scopes), ...(claims.family ? { tokenId: claims.family } : {}) };
+    },
+  };
+}

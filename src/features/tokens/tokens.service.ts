@@ -1,0 +1,100 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Db } from '../../db/connect.js';
+import { InvalidRequest, NotFound } from '../../errors.js';
+import type { Scope } from '../../plugins/access.js';
+import { SCOPES } from '../../plugins/access.js';
+import type { AccountsService, User } from '../accounts/accounts.service.js';
+import * as tokens from './tokens.repository.js';
+import type { PersonalToken } from './tokens.repository.js';
+
+export type { PersonalToken };
+
+/** A recognisable prefix, so secret scanners can find leaked tokens. */
+export const TOKEN_PREFIX = 'coffer_pat_';
+// Writing "last used" on every call would turn each read into a write.
+const LAST_USED_RESOLUTION_MS = 60_000;
+const MAX_TOKENS_PER_USER = 100;
+
+export interface NewToken {
+  name: string;
+  scopes: string[];
+  expiresAt?: string;
+}
+
+export class TokensService {
+  constructor(
+    private readonly db: Db,
+    private readonly accounts: AccountsService,
+  ) {}
+
+  /** Creates a token; its secret is returned here once and stored only as a hash. */
+  async create(user: User, input: NewToken): Promise<{ token: PersonalToken; secret: string }> {
+    const name = input.name.trim();
+    const problems = [];
+    if (name.length === 0 || name.length > 100) problems.push({ field: 'name', message: 'Give the token a name of 1 to 100 characters.' });
+    const unknown = input.scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
+    if (input.scopes.length === 0 || unknown.length > 0) problems.push({ field: 'scopes', message: `Choose scopes among ${SCOPES.join(', ')}.` });
+    if (input.scopes.includes('admin') && !user.isAdmin) problems.push({ field: 'scopes', message: 'Only administrators can create tokens with the "admin" scope.' });
+    const expiresAt = input.expiresAt === undefined ? null : new Date(input.expiresAt);
+    if (expiresAt && (Number.isNaN(expiresAt.getTime()) || expiresAt.getTime() <= Date.now())) problems.push({ field: 'expiresAt', message: 'The expiry must be a date in the future.' });
+    if ((await tokens.listActiveTokens(this.db, user.id)).length >= MAX_TOKENS_PER_USER) problems.push({ field: 'name', message: `You already have ${MAX_TOKENS_PER_USER} tokens; revoke some first.` });
+    if (problems.length > 0) throw new InvalidRequest(problems.map((p) => p.message).join(' '), problems);
+
+    const secret = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+    const token: PersonalToken = {
+      id: randomUUID(),
+      userId: user.id,
+      name,
+      scopes: [...new Set(input.scopes)] as Scope[],
+      prefix: secret.slice(0, TOKEN_PREFIX.length + 6),
+      createdAt: new Date().toISOString(),
+      expiresAt: expiresAt?.toISOString() ?? null,
+      lastUsedAt: null,
+      lastUsedIp: null,
+      revokedAt: null,
+    };
+    await tokens.insertToken(this.db, token, hashSecret(secret));
+    return { token, secret };
+  }
+
+  list(userId: string): Promise<PersonalToken[]> {
+    return tokens.listActiveTokens(this.db, userId);
+  }
+
+  async revoke(userId: string, id: string): Promise<void> {
+    if (!(await tokens.revokeToken(this.db, userId, id, new Date().toISOString()))) throw new NotFound('token');
+  }
+
+  /**
+   * The user and token behind a presented secret, if it is current; records its use.
+   * `firstUse` tells the caller to audit the token's first appearance.
+   */
+  async authenticate(secret: string, ip: string): Promise<{ user: User; token: PersonalToken; firstUse: boolean } | undefined> {
+    const token = await tokens.findTokenByHash(this.db, hashSecret(secret));
+    if (!token || !isCurrent(token)) return undefined;
+    const user = await this.accounts.findActiveUser(token.userId);
+    if (!user) return undefined;
+    const now = Date.now();
+    const lastUsed = token.lastUsedAt ? Date.parse(token.lastUsedAt) : 0;
+    if (now - lastUsed > LAST_USED_RESOLUTION_MS || token.lastUsedIp !== ip) await tokens.recordTokenUse(this.db, token.id, new Date(now).toISOString(), ip);
+    return { user, token, firstUse: token.lastUsedAt === null };
+  }
+
+  /** Whether a token (the family of the JWTs made from it) is still current. */
+  async isCurrent(id: string): Promise<boolean> {
+    const token = await tokens.findTokenById(this.db, id);
+    return token !== undefined && isCurrent(token);
+  }
+}
+
+function isCurrent(token: PersonalToken): boolean {
+  return token.revokedAt === null && (token.expiresAt === null || Date.parse(token.expiresAt) > Date.now());
+}
+
+function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+export function toTokenJson(token: PersonalToken) {
+  return { id: token.id, name: token.name, scopes: token.scopes, prefix: token.prefix, createdAt: token.createdAt, expiresAt: token.expiresAt, lastUsedAt: token.lastUsedAt, lastUsedIp: token.lastUsedIp };
+}

@@ -1,0 +1,68 @@
+import { useState } from 'react';
+import { Icon, KindIcon } from '../../components/Icon';
+import { useI18n } from '../../i18n/i18n';
+import type { VaultFile } from '../../lib/api';
+import { formatDuration } from '../../lib/format';
+import { Link } from '../../lib/router';
+
+interface TileProps {
+  file: VaultFile;
+  /** Where the tile leads; the library's viewer by default. */
+  to?: string;
+  /** For a file shared with me: whose it is ("from ana"). */
+  owner?: string;
+}
+
+/** One square in the grid: a thumbnail for images, an icon card for audio and video. */
+export function Tile({ file, to, owner }: TileProps) {
+  const { t } = useI18n();
+  const [thumbnailFailed, setThumbnailFailed] = useState(false);
+  const thumbnail = file.kind === 'image' && !thumbnailFailed ? file.urls.thumbnail : undefined;
+  const duration = file.durationSeconds !== undefined ? formatDuration(file.durationSeconds) : null;
+
+  return (
+    <Link
+      to={to ?? `/files/${encodeURIComponent(file.id)}`}
+      state={{ fromGallery: true }}
+      className={`tile tile--${file.kind}${thumbnail ? ' tile--photo' : ''}${owner !== undefined ? ' tile--shared' : ''}`}
+      data-testid="gallery-tile"
+      data-kind={file.kind}
+      data-name={file.name}
+      title={file.name}
+    >
+      {thumbnail ? (
+        <img src={thumbnail} alt="" loading="lazy" decoding="async" onError={() => setThumbnailFailed(true)} />
+      ) : (
+        <span className="tile-art" aria-hidden="true">
+          <KindIcon kind={file.kind} size={40} />
+          {file.kind === 'image' && <span className="tile-pending">{t('gallery.previewPending')}</span>}
+        </span>
+      )}
+      {/* Photos show whose they are in a pill; other tiles under their name. */}
+      {owner !== undefined && thumbnail && (
+        <span className="tile-owner" data-testid="tile-owner">
+          {t('shared.from', { owner })}
+        </span>
+      )}
+      {file.kind !== 'image' && (
+        <span className="tile-badge">
+          <Icon name={file.kind === 'video' ? 'play' : 'audio'} size={12} />
+          <span className="visually-hidden">{t(`kind.${file.kind}`)}</span>
+          {duration && <span>{duration}</span>}
+        </span>
+      )}
+      <span className="tile-caption">
+        {file.name}
+        {owner !== undefined && !thumbnail && (
+          <span className="tile-caption-owner" data-testid="tile-owner">
+            {t('shared.from', { owner })}
+          </span>
+        )}
+      </span>
+    </Link>
+  );
+}
+
+export function TileSkeleton() {
+  return <span className="tile tile--skeleton" aria-hidden="true" />;
+}

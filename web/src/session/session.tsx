@@ -1,0 +1,98 @@
+// Who is signed in. The session itself is an HttpOnly cookie; we only keep the user and
+// the CSRF token (in memory) and ask /auth/me at start-up.
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { ApiError, api, isAbort, setCsrfToken, setUnauthenticatedHandler, type User } from '../lib/api';
+import { navigate } from '../lib/router';
+
+export type SignedOutReason = 'expired' | 'signed-out' | 'signed-out-everywhere';
+
+export type SessionState =
+  | { status: 'loading' }
+  | { status: 'anonymous'; reason?: SignedOutReason }
+  | { status: 'signed-in'; user: User };
+
+interface SessionContextValue {
+  state: SessionState;
+  /** The X-Coffer-Instance that answered /auth/me, shown in the footer. */
+  instance: string | null;
+  signIn(username: string, password: string): Promise<void>;
+  signOut(): Promise<void>;
+  /** Ends every session of the user (this one too); throws if the server refuses. */
+  signOutEverywhere(): Promise<void>;
+  /** Changes the password; the server replaces our session, so the CSRF token changes too. */
+  changePassword(currentPassword: string, newPassword: string): Promise<void>;
+}
+
+const SessionContext = createContext<SessionContextValue | null>(null);
+
+export function SessionProvider({ children }: { children: ReactNode }) {
+  const [state, setState] = useState<SessionState>({ status: 'loading' });
+  const [instance, setInstance] = useState<string | null>(null);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    api
+      .me(controller.signal)
+      .then(({ data, headers }) => {
+        setInstance(headers.get('X-Coffer-Instance'));
+        setCsrfToken(data.csrfToken);
+        setState({ status: 'signed-in', user: data.user });
+      })
+      .catch((error: unknown) => {
+        if (isAbort(error)) return;
+        if (error instanceof ApiError) setInstance(error.headers?.get('X-Coffer-Instance') ?? null);
+        setState({ status: 'anonymous' });
+      });
+    return () => controller.abort();
+  }, []);
+
+  useEffect(() => {
+    setUnauthenticatedHandler(() => {
+      setCsrfToken(null);
+      setState({ status: 'anonymous', reason: 'expired' });
+    });
+    return () => setUnauthenticatedHandler(null);
+  }, []);
+
+  const signIn = useCallback(async (username: string, password: string) => {
+    const { data } = await api.login(username, password);
+    setCsrfToken(data.csrfToken);
+    setState({ status: 'signed-in', user: data.user });
+  }, []);
+
+  const signOut = useCallback(async () => {
+    try {
+      await api.logout();
+    } catch {
+      // The server may already have dropped the session; either way we are signed out here.
+    }
+    setCsrfToken(null);
+    setState({ status: 'anonymous', reason: 'signed-out' });
+    navigate('/login');
+  }, []);
+
+  const signOutEverywhere = useCallback(async () => {
+    await api.logout({ everywhere: true });
+    setCsrfToken(null);
+    setState({ status: 'anonymous', reason: 'signed-out-everywhere' });
+    navigate('/login');
+  }, []);
+
+  const changePassword = useCallback(async (currentPassword: string, newPassword: string) => {
+    const { data } = await api.changePassword(currentPassword, newPassword);
+    setCsrfToken(data.csrfToken);
+    setState({ status: 'signed-in', user: data.user });
+  }, []);
+
+  const value = useMemo(
+    () => ({ state, instance, signIn, signOut, signOutEverywhere, changePassword }),
+    [state, instance, signIn, signOut, signOutEverywhere, changePassword],
+  );
+  return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
+}
+
+export function useSession(): SessionContextValue {
+  const value = useContext(SessionContext);
+  if (!value) throw new Error('useSession must be used inside <SessionProvider>');
+  return value;
+}
