@@ -14,12 +14,12 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import net from 'node:net';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { commandExists, cpuSeconds, download, firstLine, flushDirtyPages, freePort, killAllOwnedSync, median, rate, sleep, startService, stopService, upload, waitReady } from './lib.js';
 
 const MB = 1e6;
 const DOWNLOAD_BYTES = 200 * MB;
@@ -38,42 +38,19 @@ const WATCHDOG_MS = 15 * 60_000;
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const work = mkdtempSync(path.join(os.tmpdir(), 'coffer-bench-cluster-'));
 const dataDir = path.join(work, 'data');
-// Every process started, stopped by its PID at the end or on Ctrl-C. A cluster is asked to
-// stop (SIGTERM), so that it stops its instances and its nginx by their PIDs in turn.
-const owned = new Set<ChildProcess>();
+// Every process started is stopped by its PID, at the end or on Ctrl-C: curl and the static
+// nginx through lib.ts; wrk here; a cluster is asked to stop (SIGTERM), so that it stops its
+// instances and its nginx by their PIDs in turn.
+const clients = new Set<ChildProcess>();
 const clusters = new Set<Cluster>();
 const loadAtStart = os.loadavg()[0] ?? NaN;
 
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 
 async function stopEverything(): Promise<void> {
   await Promise.all([...clusters].map((cluster) => cluster.stop()));
-  await Promise.all([...owned].map((child) => stop(child, 5000)));
-}
-
-/** SIGTERM, then SIGKILL after `graceMs` (nginx's SIGTERM takes its workers down too). */
-async function stop(child: ChildProcess, graceMs: number): Promise<void> {
-  if (child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    await exited;
-    clearTimeout(timer);
-  }
-  owned.delete(child);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+  for (const child of clients) child.kill('SIGKILL');
+  killAllOwnedSync();
 }
 
 /** A real MP4 head for Coffer's type check, then random blocks: ordinary page-cache bytes. */
@@ -86,26 +63,45 @@ function makeMediaFile(file: string, size: number): void {
   closeSync(fd);
 }
 
-function run(command: string, args: string[]): string {
-  const result = spawnSync(command, args, { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
-  return result.stdout;
-}
-
-/** Runs a client to its end; owned, so Ctrl-C stops it too. */
-function runClient(command: string, args: string[]): Promise<string> {
+/** wrk to its end, with its report. */
+function runWrk(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    owned.add(child);
+    const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    clients.add(child);
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.once('close', (code) => {
-      owned.delete(child);
+      clients.delete(child);
       if (code === 0) resolve(out);
-      else reject(new Error(`${command} failed (${code}): ${out}`));
+      else reject(new Error(`wrk failed (${code}): ${out}`));
     });
   });
+}
+
+/**
+ * nginx serving the blob folder statically with the cluster's nginx settings for files
+ * (sendfile, tcp_nopush), so that the comparison measures the offload and nothing else. One
+ * process (no master): one download needs one worker, and a SIGKILL on Ctrl-C leaves no
+ * workers behind.
+ */
+async function startStaticNginx(root: string, probe: string) {
+  const port = await freePort();
+  const dir = path.join(work, 'static-nginx');
+  mkdirSync(dir, { recursive: true });
+  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((name) => `${name}_temp_path ${dir}/${name};`).join(' ');
+  writeFileSync(
+    path.join(dir, 'nginx.conf'),
+    `daemon off; master_process off; pid ${dir}/nginx.pid; error_log ${dir}/error.log warn;
+events { worker_connections 1024; }
+http { ${temp} access_log off; sendfile on; tcp_nopush on; default_type application/octet-stream;
+  server { listen 127.0.0.1:${port}; root ${root}; } }
+`,
+  );
+  const service = startService('static nginx', NGINX, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')], path.join(dir, 'stdout.log'));
+  const base = `http://127.0.0.1:${port}`;
+  await waitReady(service, `${base}/${probe}`);
+  return { service, base };
 }
 
 interface Cluster {
@@ -127,13 +123,19 @@ async function startCluster(instances: number, extra: string[] = []): Promise<Cl
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise((resolve) => child.once('exit', resolve));
   const cluster: Cluster = {
     url: `http://127.0.0.1:${port}`,
     instances: new Map(),
     instancePids: [],
     nginxPid: 0,
     async stop() {
-      await stop(child, 30_000);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+        await exited;
+        clearTimeout(timer);
+      }
       clusters.delete(cluster);
     },
   };
@@ -147,30 +149,6 @@ async function startCluster(instances: number, extra: string[] = []): Promise<Cl
   }
   cluster.nginxPid = Number(/coffer cluster: nginx pid (\d+)/.exec(output)?.[1]);
   return cluster;
-}
-
-/** nginx serving the blob folder as static files, configured like the cluster's nginx. */
-async function startStaticNginx(root: string): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const dir = path.join(work, 'static-nginx');
-  mkdirSync(dir, { recursive: true });
-  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((name) => `${name}_temp_path ${dir}/${name};`).join(' ');
-  const user = process.getuid?.() === 0 ? `user ${os.userInfo().username};` : '';
-  writeFileSync(
-    path.join(dir, 'nginx.conf'),
-    `${user} daemon off; worker_processes auto; pid ${dir}/nginx.pid; error_log ${dir}/error.log warn;
-events { worker_connections 1024; }
-http { ${temp} access_log off; sendfile on; tcp_nopush on; default_type application/octet-stream;
-  server { listen 127.0.0.1:${port}; location /static/ { alias ${root}/; } } }
-`,
-  );
-  const child = spawn(NGINX, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')], { stdio: 'ignore' });
-  owned.add(child);
-  const url = `http://127.0.0.1:${port}`;
-  for (const deadline = Date.now() + 10_000; !(await fetch(url).then(() => true, () => false)); await sleep(100)) {
-    if (Date.now() > deadline) throw new Error('the static nginx did not start');
-  }
-  return { url, child };
 }
 
 /** One signed-in user, by session cookie (one argon2id check at sign-in, none per request). */
@@ -225,29 +203,10 @@ function blobKeyOf(id: string): string {
   }
 }
 
-const CURL_METRICS = '\n%{http_code} %{size_download} %{time_total}';
+const TICK = 0.01; // /proc/stat counts in 1/100 s
 
-/** Bytes per second of one curl transfer, checking the status and, for downloads, the size. */
-async function transfer(args: string[], status: number, bytes: number, download: boolean): Promise<{ rate: number; body: string }> {
-  const out = await runClient('curl', ['--silent', '--show-error', '--max-time', '300', '--write-out', CURL_METRICS, ...args]);
-  const cut = out.lastIndexOf('\n');
-  const [code, size, seconds] = out.slice(cut + 1).split(' ').map(Number);
-  if (code !== status || (download && size !== bytes)) throw new Error(`curl ${args.at(-1)}: HTTP ${code}, ${size} bytes: ${out.slice(0, 300)}`);
-  return { rate: bytes / (seconds ?? NaN), body: out.slice(0, cut) };
-}
-
-const download = (url: string, extra: string[] = []) => transfer(['--output', '/dev/null', ...extra, url], 200, DOWNLOAD_BYTES, true).then((t) => t.rate);
-
-// CPU time from /proc, in seconds (Linux counts in ticks of 1/100 s).
-const TICK = 0.01;
-
-/** CPU used so far by these processes (user + system). */
-function processCpu(pids: number[]): number {
-  return pids.reduce((sum, pid) => {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return sum + (Number(fields[11]) + Number(fields[12])) * TICK;
-  }, 0);
-}
+/** CPU used so far by these processes, in seconds. */
+const processCpu = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
 
 /** CPU used so far by the whole machine, every process and the kernel. */
 function machineCpu(): number {
@@ -281,7 +240,7 @@ interface ListingRun {
 async function listing(base: string, session: Session, coffer: number[], nginx: number[]): Promise<ListingRun> {
   const sample = () => ({ coffer: processCpu(coffer), nginx: processCpu(nginx), redis: processCpu(REDIS_PIDS), machine: machineCpu() });
   const before = sample();
-  const out = await runClient('wrk', ['-t1', `-c${LISTING_CONNECTIONS}`, `-d${LISTING_SECONDS}s`, '-H', `Cookie: ${session.cookie}`, `${base}/api/v1/files`]);
+  const out = await runWrk(['-t1', `-c${LISTING_CONNECTIONS}`, `-d${LISTING_SECONDS}s`, '-H', `Cookie: ${session.cookie}`, `${base}/api/v1/files`]);
   const after = sample();
   if (/Non-2xx or 3xx responses/.test(out)) throw new Error(`the listing answered errors:\n${out}`);
   const cores = (name: keyof typeof before) => (after[name] - before[name]) / LISTING_SECONDS;
@@ -304,11 +263,11 @@ async function interleaved<T>(runs: number, contenders: Record<string, () => Pro
 }
 
 async function main(): Promise<void> {
-  for (const [tool, path] of [['nginx', NGINX], ['curl', '/usr/bin/curl'], ['wrk', '/usr/bin/wrk']]) {
-    if (!existsSync(path!)) throw new Error(`${tool} is missing: apt-get install nginx-light curl wrk`);
+  if (![commandExists(NGINX, '-v'), commandExists('curl'), commandExists('wrk', '-v')].every(Boolean)) {
+    throw new Error('nginx, curl or wrk is missing: apt-get install nginx-light curl wrk');
   }
   console.log('Building dist/ ...');
-  run('npx', ['tsc', '-p', path.join(repo, 'tsconfig.build.json')]);
+  if (spawnSync('npx', ['tsc', '-p', path.join(repo, 'tsconfig.build.json')], { stdio: 'inherit' }).status !== 0) throw new Error('the build failed');
   const small = path.join(work, 'download.mp4');
   const big = path.join(work, 'upload.mp4');
   makeMediaFile(small, DOWNLOAD_BYTES);
@@ -321,13 +280,14 @@ async function main(): Promise<void> {
   for (let i = 0; i < LISTED_FILES; i++) await session.upload(cluster.url, path.join(repo, 'test', 'fixtures', 'sample.jpg'));
   const id = await session.upload(cluster.url, small);
   await session.settle(cluster.url, id);
-  const staticNginx = await startStaticNginx(path.join(dataDir, 'blobs', 'objects'));
   const blobKey = blobKeyOf(id);
+  const staticNginx = await startStaticNginx(path.join(dataDir, 'blobs', 'objects'), blobKey);
   const content = `/api/v1/files/${id}/content`;
-  const streamed = await interleaved(DOWNLOAD_RUNS, {
-    coffer: () => download(`${cluster.url}${content}`, ['--cookie', session.cookie]),
-    nginx: () => download(`${staticNginx.url}/static/${blobKey}`),
+  const downloads = () => ({
+    coffer: async () => rate(await download(`${cluster.url}${content}`, DOWNLOAD_BYTES, ['--cookie', session.cookie])),
+    nginx: async () => rate(await download(`${staticNginx.base}/${blobKey}`, DOWNLOAD_BYTES)),
   });
+  const streamed = await interleaved(DOWNLOAD_RUNS, downloads());
   const listings = await interleaved(LISTING_RUNS, {
     direct: () => listing(cluster.instances.get('coffer-1')!, session, cluster.instancePids, []),
     1: () => listing(cluster.url, session, cluster.instancePids, withWorkers(cluster.nginxPid)),
@@ -342,22 +302,19 @@ async function main(): Promise<void> {
   console.log('3/3 Three instances: listing, downloads handed to nginx, uploads ...');
   cluster = await startCluster(3);
   Object.assign(listings, await interleaved(LISTING_RUNS, { 3: () => listing(cluster.url, session, cluster.instancePids, withWorkers(cluster.nginxPid)) }));
-  const offloaded = await interleaved(DOWNLOAD_RUNS, {
-    coffer: () => download(`${cluster.url}${content}`, ['--cookie', session.cookie]),
-    nginx: () => download(`${staticNginx.url}/static/${blobKey}`),
-  });
+  const offloaded = await interleaved(DOWNLOAD_RUNS, downloads());
   const uploadTo = (base: string) => async () => {
-    spawnSync('sync');
-    const { rate, body } = await transfer(['--output', '-', ...session.curl, '--form', `file=@${big}`, `${base}/api/v1/files`], 201, UPLOAD_BYTES, false);
+    flushDirtyPages();
+    const transfer = await upload(`${base}/api/v1/files`, big, UPLOAD_BYTES, session.curl);
     // The next upload starts from the same state: this copy's media job done and the copy gone.
-    const { id } = JSON.parse(body).items[0] as { id: string };
+    const { id } = JSON.parse(transfer.body).items[0] as { id: string };
     await session.settle(cluster.url, id);
     await session.call(cluster.url, 'DELETE', `/api/v1/files/${id}`);
-    return rate;
+    return rate(transfer);
   };
   const uploads = await interleaved(UPLOAD_RUNS, { balancer: uploadTo(cluster.url), direct: uploadTo(cluster.instances.get('coffer-1')!) });
   await cluster.stop();
-  await stop(staticNginx.child, 5000);
+  await stopService(staticNginx.service);
 
   const report = renderReport(streamed, offloaded, uploads, listings);
   console.log(`\n${report}`);
@@ -393,7 +350,7 @@ function renderReport(streamed: Runs, offloaded: Runs, uploads: Runs, listings: 
     `- Date: ${new Date().toISOString()}`,
     `- CPU: nproc ${os.availableParallelism()}, ${cpu}; RAM ${fmt(os.totalmem() / 1024 ** 3, 1)} GiB; Linux ${os.release()}`,
     `- Load average (1 min) at start ${fmt(loadAtStart, 2)}, at end ${fmt(loadAtEnd, 2)}${loadAtStart > os.availableParallelism() / 4 ? ' — other work was running on the machine: expect noisy numbers' : ''} (the end includes this run's own load)`,
-    `- Node ${process.version} · ${spawnSync(NGINX, ['-v'], { encoding: 'utf8' }).stderr.trim().replace('nginx version: ', '')} · ${run('curl', ['--version']).split(' ').slice(0, 2).join(' ')} · ${spawnSync('wrk', ['--version'], { encoding: 'utf8' }).stdout.split(' ').slice(0, 2).join(' ')}`,
+    `- Node ${process.version} · ${firstLine(NGINX, ['-v']).replace('nginx version: ', '')} · ${firstLine('curl', ['--version']).split(' ').slice(0, 2).join(' ')} · ${firstLine('wrk', ['-v']).split(' ').slice(0, 2).join(' ')}`,
     `- \`coffer cluster\` from dist/ (LOG_LEVEL=warn), SQLite and the blob folder in one DATA_DIR, sessions in Redis; every client on 127.0.0.1.`,
     `- Transfers: curl to /dev/null, session cookie; downloads median of ${DOWNLOAD_RUNS}, uploads median of ${UPLOAD_RUNS}, after one warm-up, interleaved with their baseline. MB = 10^6 bytes.`,
     `- Listing: wrk, 1 thread, ${LISTING_CONNECTIONS} keep-alive connections, median of ${LISTING_RUNS} runs of ${LISTING_SECONDS} s after one warm-up, GET /api/v1/files (${LISTED_FILES} files) with a session cookie; every answer a 200.`,
