@@ -38,6 +38,17 @@ describe.runIf(PROFILES[profileName].storage === 'file')('content handed to ngin
     });
   });
 
+  it('hands public-link content to nginx the same way, after checking the link', async () => {
+    const created = await t.app.inject({ method: 'POST', url: `/api/v1/files/${file.id}/links`, payload: {}, headers: { authorization: alice.basic } });
+    expect(created.statusCode).toBe(201);
+    const token = (created.json().link.url as string).split('/s/')[1];
+    const content = await t.app.inject({ url: `/api/v1/links/${token}/content` });
+    expect(content.statusCode).toBe(200);
+    expect(content.headers['x-accel-redirect']).toMatch(/^\/_protected_blobs\//);
+    expect(content.body).toBe('');
+    expect((await t.app.inject({ url: `/api/v1/links/${token}x/content` })).headers['x-accel-redirect']).toBeUndefined();
+  });
+
   it('still answers conditional requests, bad ranges and other people itself', async () => {
     const notModified = await get(alice, file.urls.content, { 'if-none-match': `"${file.sha256}"` });
     expect(notModified.statusCode).toBe(304);
