@@ -17,9 +17,7 @@ const provider: MigrationProvider = { getMigrations: async () => migrations };
  * on PostgreSQL, GET_LOCK on MariaDB), so several instances starting at once do not race.
  */
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  // 0002-instances was written alongside 0003 and merged after it: databases that already
-  // ran 0003 apply 0002 next. Each migration adds its own tables, so the order is free.
-  const migrator = new Migrator({ db, provider, allowUnorderedMigrations: true });
+  const migrator = new Migrator({ db, provider });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
