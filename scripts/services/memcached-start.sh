@@ -12,6 +12,9 @@ mkdir -p "$BASE"
 if [ -f "$BASE/memcached.pid" ] && kill -0 "$(cat "$BASE/memcached.pid")" 2>/dev/null; then
   echo "memcached: already running (pid $(cat "$BASE/memcached.pid"))"; exit 0
 fi
+if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+  echo "memcached: something already listens on 127.0.0.1:$PORT; using it"; exit 0
+fi
 # -u root: the daemon refuses to run as root without it; it only listens on loopback.
 memcached -d -u root -l 127.0.0.1 -p "$PORT" -m 64 -P "$BASE/memcached.pid"
 for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
