@@ -233,8 +233,8 @@ async function migrate(databaseUrl: string): Promise<void> {
   }
 }
 
-/** A port the kernel says is free now; the instance binds it a moment later. */
-function freePort(): Promise<number> {
+/** A port the kernel says is free now; whoever needs it binds it a moment later. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);

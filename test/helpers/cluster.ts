@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './processes.js';
 import { SERVERS } from './backends.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -41,18 +41,6 @@ export interface RunningCluster {
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   /** SIGTERM to the supervisor, then SIGKILL to anything it started that is still there. */
   stop(): Promise<void>;
-}
-
-/** A free TCP port on loopback, found by binding port 0. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Redis for the cluster's sessions, under a key prefix of its own. */
