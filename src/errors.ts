@@ -36,14 +36,14 @@ export class Unauthenticated extends AppError {
 }
 
 export class Forbidden extends AppError {
-  constructor(message = 'You are not allowed to do this.') {
-    super(403, 'forbidden', message);
+  constructor(message = 'You are not allowed to do this.', details?: ErrorDetail[]) {
+    super(403, 'forbidden', message, details);
   }
 }
 
 export class NotFound extends AppError {
-  constructor(what = 'resource') {
-    super(404, 'not_found', `No such ${what}.`);
+  constructor(what = 'resource', details?: ErrorDetail[]) {
+    super(404, 'not_found', `No such ${what}.`, details);
   }
 }
 

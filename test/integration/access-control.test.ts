@@ -43,10 +43,13 @@ describe('access control matrix', () => {
     ['GET', () => `${file()}/links`, undefined, { anonymous: 401, alice: 200, bob: 404, carol: 403, root: 404 }],
     ['POST', () => `${file()}/links`, {}, { anonymous: 401, alice: 201, bob: 404, carol: 403, root: 404 }],
     ['DELETE', () => '/api/v1/links/00000000-0000-4000-8000-000000000000', undefined, { anonymous: 401, alice: 404, bob: 404, carol: 404, root: 404 }],
+    // With an unknown id in the list nothing is deleted, whoever asks.
+    ['POST', () => '/api/v1/files/bulk-delete', () => ({ ids: [fileId, '00000000-0000-4000-8000-000000000000'] }), { anonymous: 401, alice: 404, bob: 404, carol: 404, root: 404 }],
     ['GET', () => '/api/v1/shared-with-me', undefined, { anonymous: 401, alice: 200, bob: 200, carol: 200, root: 200 }],
     ['GET', () => '/api/v1/tokens', undefined, { anonymous: 401, alice: 200, bob: 200, carol: 200, root: 200 }],
     ['GET', () => '/api/v1/admin/users', undefined, { anonymous: 401, alice: 403, bob: 403, carol: 403, root: 200 }],
     ['GET', () => '/api/v1/admin/audit', undefined, { anonymous: 401, alice: 403, bob: 403, carol: 403, root: 200 }],
+    ['GET', () => '/api/v1/admin/instances', undefined, { anonymous: 401, alice: 403, bob: 403, carol: 403, root: 200 }],
     ['POST', () => '/api/v1/admin/users/00000000-0000-4000-8000-000000000000/sign-out', undefined, { anonymous: 401, alice: 403, bob: 403, carol: 403, root: 404 }],
   ];
 
@@ -56,7 +59,8 @@ describe('access control matrix', () => {
         for (const [who, status] of Object.entries(expected)) {
           // Tokens and JWTs of plain users carry no admin scope; token management needs the password.
           const adjusted = tokenAdjusted(auth, path(), who, status);
-          await api.request(method, path(), adjusted, { ...(who === 'anonymous' ? {} : { as: who, auth }), ...(body === undefined ? {} : { body }) });
+          const payload = typeof body === 'function' ? (body as () => unknown)() : body;
+          await api.request(method, path(), adjusted, { ...(who === 'anonymous' ? {} : { as: who, auth }), ...(payload === undefined ? {} : { body: payload }) });
         }
       }
     });

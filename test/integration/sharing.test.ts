@@ -100,6 +100,29 @@ describe('sharing', () => {
     expect(status).toBe(429);
   });
 
+  it('deletes in bulk after checking every id in one go: all or nothing', async () => {
+    const upload = async (who: string) => {
+      const body = multipart([{ filename: `${who}.png`, content: await fixture('sample.png') }]);
+      const response = await t.app.inject({ method: 'POST', url: '/api/v1/files', payload: body.payload, headers: { ...body.headers, authorization: `Basic ${Buffer.from(`${who}:${who}-password-1`).toString('base64')}` } });
+      return response.json().items[0].id as string;
+    };
+    const [mine1, mine2, theirs] = [await upload('friend'), await upload('friend'), await upload('owner')];
+    await api.post(`/api/v1/files/${theirs}/shares`, 201, { as: 'owner', body: { username: 'friend' } });
+
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    const hidden = await api.post('/api/v1/files/bulk-delete', 404, { as: 'friend', body: { ids: [mine1, unknown] } });
+    expect(hidden.json().details).toEqual([expect.objectContaining({ field: 'ids', reason: unknown })]);
+    const notOwned = await api.post('/api/v1/files/bulk-delete', 403, { as: 'friend', body: { ids: [mine1, theirs] } });
+    expect(notOwned.json().details).toEqual([expect.objectContaining({ reason: theirs })]);
+    await api.post('/api/v1/files/bulk-delete', 404, { as: 'stranger', body: { ids: [mine1] } });
+    await api.post('/api/v1/files/bulk-delete', 400, { as: 'friend', body: { ids: [] } });
+    expect((await api.get('/api/v1/files', 200, { as: 'friend' })).json().items).toHaveLength(2);
+
+    await api.post('/api/v1/files/bulk-delete', 204, { as: 'friend', body: { ids: [mine1, mine2, mine1] } });
+    expect((await api.get('/api/v1/files', 200, { as: 'friend' })).json().items).toHaveLength(0);
+    await api.get(`/api/v1/files/${theirs}`, 200, { as: 'friend' });
+  });
+
   it('removes shares and links with the file', async () => {
     const body = multipart([{ filename: 'gone.png', content: await fixture('sample.png') }]);
     const upload = await t.app.inject({ method: 'POST', url: '/api/v1/files', payload: body.payload, headers: { ...body.headers, authorization: `Basic ${Buffer.from('owner:owner-password-1').toString('base64')}` } });

@@ -101,8 +101,14 @@ export async function updateMediaFacts(
   return result.numUpdatedRows > 0n;
 }
 
-export async function deleteFileRow(db: Executor, id: string): Promise<void> {
-  await db.deleteFrom('files').where('id', '=', id).execute();
+export async function findOwnedFiles(db: Executor, ownerId: string, ids: string[]): Promise<StoredFile[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.selectFrom('files').selectAll().where('id', 'in', ids).where('owner_id', '=', ownerId).execute();
+  return rows.map(toStoredFile);
+}
+
+export async function deleteFileRows(db: Executor, ids: string[]): Promise<void> {
+  if (ids.length > 0) await db.deleteFrom('files').where('id', 'in', ids).execute();
 }
 
 export type FileAccess = 'owner' | 'shared';

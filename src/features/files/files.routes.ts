@@ -5,7 +5,7 @@ import { AUTH, callerOf, OBJECT } from '../../plugins/access.js';
 import { origin, type AuditLog } from '../audit/audit.log.js';
 import { errorResponses, IdParams } from '../shared.schemas.js';
 import { sendContent } from './content.js';
-import { ContentQuery, FileList, FilePage, FileSchema, ListQuery, RenameBody } from './files.schemas.js';
+import { BulkDeleteBody, ContentQuery, FileList, FilePage, FileSchema, ListQuery, RenameBody } from './files.schemas.js';
 import type { FilesService, StoredFile, UploadPart } from './files.service.js';
 
 export interface FilesRoutesOptions {
@@ -97,6 +97,20 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
       const { user } = callerOf(request);
       await files.delete(user.id, request.params.id);
       audit.record({ action: 'file.delete', outcome: 'success', actor: user, target: `file:${request.params.id}`, ...origin(request) });
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/files/bulk-delete',
+    {
+      config: { access: AUTH('files:write') },
+      schema: { tags: ['files'], summary: 'Delete several files, all or none (every id checked in one query)', body: BulkDeleteBody, response: { 204: { type: 'null' }, ...errorResponses(400, 401, 403, 404) } },
+    },
+    async (request, reply) => {
+      const { user } = callerOf(request);
+      await files.deleteMany(user.id, request.body.ids);
+      for (const id of new Set(request.body.ids)) audit.record({ action: 'file.delete', outcome: 'success', actor: user, target: `file:${id}`, ...origin(request) });
       return reply.status(204).send(null);
     },
   );

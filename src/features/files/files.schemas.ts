@@ -33,3 +33,5 @@ export const RenameBody = Type.Object({ name: Type.String({ minLength: 1, maxLen
 
 export const FilePage = Type.Object({ items: Type.Array(Type.Ref('File')), nextCursor: Type.Union([Type.String(), Type.Null()]) });
 export const FileList = Type.Object({ items: Type.Array(Type.Ref('File')) });
+
+export const BulkDeleteBody = Type.Object({ ids: Type.Array(Type.String({ format: 'uuid' }), { minItems: 1, maxItems: 200 }) }, { additionalProperties: false });

@@ -6,7 +6,7 @@ import type { JobQueue } from '../../adapters/jobs/job-queue.js';
 import type { BlobStore, ByteRange } from '../../adapters/storage/blob-store.js';
 import type { Db } from '../../db/connect.js';
 import type { FileRow } from '../../db/schema.js';
-import { InvalidRequest, NotFound, TooLarge, UnsupportedType } from '../../errors.js';
+import { Forbidden, InvalidRequest, NotFound, TooLarge, UnsupportedType } from '../../errors.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { sanitizeFileName } from './file-names.js';
 import * as files from './files.repository.js';
@@ -154,16 +154,33 @@ export class FilesService {
   }
 
   async delete(ownerId: string, id: string): Promise<void> {
-    const file = await this.db.transaction().execute(async (trx) => {
-      const found = await files.findOwnedFile(trx, ownerId, id);
-      if (found) await files.deleteFileRow(trx, id);
-      return found;
+    await this.deleteMany(ownerId, [id]);
+  }
+
+  /**
+   * Deletes several files at once, all or none: the caller's access to every id is checked
+   * in one query first; any id not visible is a 404 and any only shared with them a 403,
+   * each naming the ids.
+   */
+  async deleteMany(ownerId: string, ids: string[]): Promise<void> {
+    const unique = [...new Set(ids)];
+    const access = await files.findAccess(this.db, ownerId, unique);
+    const hidden = unique.filter((id) => !access.has(id));
+    if (hidden.length > 0) throw new NotFound('file', hidden.map((id) => ({ field: 'ids', message: `No such file: ${id}.`, reason: id })));
+    const shared = unique.filter((id) => access.get(id) !== 'owner');
+    if (shared.length > 0) throw new Forbidden('Only the owner can delete a file.', shared.map((id) => ({ field: 'ids', message: `Shared with you, not yours: ${id}.`, reason: id })));
+    const removed = await this.db.transaction().execute(async (trx) => {
+      const rows = await files.findOwnedFiles(trx, ownerId, unique);
+      await files.deleteFileRows(trx, rows.map((file) => file.id));
+      return rows;
     });
-    if (!file) throw new NotFound('file');
-    // The row is gone, so the file is gone for users; a blob that fails to delete is an
+    if (removed.length === 0) throw new NotFound('file');
+    // The rows are gone, so the files are gone for users; a blob that fails to delete is an
     // orphan the janitor reports, never a visible half-file.
-    await this.removeBlob(file.blobKey);
-    if (file.thumbnailKey) await this.removeBlob(file.thumbnailKey);
+    for (const file of removed) {
+      await this.removeBlob(file.blobKey);
+      if (file.thumbnailKey) await this.removeBlob(file.thumbnailKey);
+    }
   }
 
   async thumbnail(file: StoredFile): Promise<Readable> {
