@@ -16,8 +16,7 @@
  * creates a database and a Redis key prefix of its own, and removes all of it at the end,
  * on Ctrl-C too.
  */
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, closeSync, openSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -43,6 +42,7 @@ import {
   type Service,
   withServerCpu,
   type Transfer,
+  makeMediaFile,
 } from './lib.js';
 import { CofferSession, loadTest, percentile, requestsPerSecond, type LoadResult } from './backends-client.js';
 import {
@@ -112,19 +112,6 @@ interface Variant {
 }
 
 const mbps = (samples: Sample[]) => median(samples.map((s) => SIZE / s.seconds)) / MB;
-
-/** sample.mp4 then a repeated random block up to `size`, as in bench/run.ts: a real MP4 head for Coffer's type check. */
-function makeMediaFile(file: string, size: number): void {
-  const head = readFileSync(path.join(repo, 'test', 'fixtures', 'sample.mp4'));
-  const block = randomBytes(1 << 20);
-  const fd = openSync(file, 'w');
-  try {
-    writeSync(fd, head);
-    for (let written = head.length; written < size; ) written += writeSync(fd, block, 0, Math.min(block.length, size - written));
-  } finally {
-    closeSync(fd);
-  }
-}
 
 const fromTransfer = (t: Transfer): Sample => ({ seconds: t.totalSeconds, cpuSeconds: t.serverCpuSeconds ?? NaN });
 

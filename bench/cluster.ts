@@ -13,13 +13,12 @@
  * started is stopped by its PID.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { commandExists, cpuSeconds, download, firstLine, flushDirtyPages, freePort, killAllOwnedSync, median, rate, sleep, startService, stopService, upload, waitReady } from './lib.js';
+import { commandExists, cpuSeconds, download, firstLine, flushDirtyPages, freePort, killAllOwnedSync, median, rate, sleep, startService, stopService, upload, waitReady, makeMediaFile } from './lib.js';
 
 const MB = 1e6;
 const DOWNLOAD_BYTES = 200 * MB;
@@ -51,16 +50,6 @@ async function stopEverything(): Promise<void> {
   await Promise.all([...clusters].map((cluster) => cluster.stop()));
   for (const child of clients) child.kill('SIGKILL');
   killAllOwnedSync();
-}
-
-/** A real MP4 head for Coffer's type check, then random blocks: ordinary page-cache bytes. */
-function makeMediaFile(file: string, size: number): void {
-  const head = readFileSync(path.join(repo, 'test', 'fixtures', 'sample.mp4'));
-  const block = randomBytes(1 << 20);
-  const fd = openSync(file, 'w');
-  writeSync(fd, head);
-  for (let written = head.length; written < size; ) written += writeSync(fd, block, 0, Math.min(block.length, size - written));
-  closeSync(fd);
 }
 
 /** wrk to its end, with its report. */

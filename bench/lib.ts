@@ -3,8 +3,10 @@
  * client for every server, and peak-memory readings from /proc.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 
 // Every process we start, by PID, so both `finally` and a Ctrl-C handler can stop them.
 const owned = new Map<number, { name: string; child: ChildProcess }>();
@@ -223,4 +225,20 @@ export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
+}
+
+/**
+ * sample.mp4 then a repeated random block up to `size`: a real MP4 head for Coffer's type
+ * sniffing, and real bytes (not a sparse file) so every server reads ordinary page cache.
+ */
+export function makeMediaFile(file: string, size: number): void {
+  const head = readFileSync(path.join(import.meta.dirname, '..', 'test', 'fixtures', 'sample.mp4'));
+  const block = randomBytes(1 << 20);
+  const fd = openSync(file, 'w');
+  try {
+    writeSync(fd, head);
+    for (let written = head.length; written < size; ) written += writeSync(fd, block, 0, Math.min(block.length, size - written));
+  } finally {
+    closeSync(fd);
+  }
 }

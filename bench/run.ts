@@ -9,7 +9,7 @@
  * optionally nginx. Everything listens on 127.0.0.1; everything started is stopped.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +32,7 @@ import {
   withServerCpu,
   type Service,
   type Transfer,
+  makeMediaFile,
 } from './lib.js';
 import { startBaseline, startCoffer, startNginx, type Running } from './servers.js';
 
@@ -65,22 +66,6 @@ interface Row {
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 const mbps = (t: Transfer[], of = rate) => median(t.map(of)) / MB;
 const verdict = (pass: boolean) => (pass ? 'PASS' : '**FAIL**');
-
-/**
- * sample.mp4 then a repeated random block up to `size`: a real MP4 head for Coffer's type
- * sniffing, and real bytes (not a sparse file) so every server reads ordinary page cache.
- */
-function makeMediaFile(file: string, size: number): void {
-  const head = readFileSync(path.join(repo, 'test', 'fixtures', 'sample.mp4'));
-  const block = randomBytes(1 << 20);
-  const fd = openSync(file, 'w');
-  try {
-    writeSync(fd, head);
-    for (let written = head.length; written < size; ) written += writeSync(fd, block, 0, Math.min(block.length, size - written));
-  } finally {
-    closeSync(fd);
-  }
-}
 
 // Taken before anything starts: other work on the machine makes every number noisier.
 const loadAtStart = os.loadavg()[0] ?? NaN;

@@ -6,14 +6,14 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLiveServer, type LiveServer } from '../helpers/live-server.js';
+import { CHROMIUM, launchChromium, playAndSeek } from '../helpers/browser.js';
 import { requireOrSkip } from '../helpers/services.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
-const CHROMIUM = '/usr/bin/chromium';
 const FFMPEG = '/usr/bin/ffmpeg';
 
 const missing = [CHROMIUM, FFMPEG].filter((program) => !existsSync(program));
@@ -21,16 +21,6 @@ const canRun = requireOrSkip(
   missing.length === 0,
   `the browser test needs ${missing.join(' and ')} (apt-get install chromium ffmpeg)`,
 );
-
-/** The parts of an HTMLMediaElement used below (the test's tsconfig has no DOM library). */
-interface MediaElement {
-  currentTime: number;
-  muted: boolean;
-  paused: boolean;
-  play(): Promise<void>;
-  pause(): void;
-  addEventListener(type: string, listener: () => void, options?: { once?: boolean }): void;
-}
 
 interface Person {
   username: string;
@@ -118,10 +108,7 @@ describe.skipIf(!canRun)('accounts, tokens, sharing and administration in a real
     await register(ana);
     await register(bruno);
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
@@ -250,28 +237,8 @@ describe.skipIf(!canRun)('accounts, tokens, sharing and administration in a real
     expect(await visitor.getByRole('heading', { name: 'harbour-walk.mp4' }).isVisible()).toBe(true);
     expect(await visitor.getByTestId('public-download').getAttribute('href')).toMatch(/^\/api\/v1\/links\/[^/]+\/content\?download=1$/);
 
-    const advanced = await media.evaluate(async (element) => {
-      const player = element as unknown as MediaElement;
-      player.muted = true;
-      await player.play();
-      const start = player.currentTime;
-      await new Promise((resolve) => setTimeout(resolve, 800));
-      return player.currentTime - start;
-    });
+    const { advanced, position } = await playAndSeek(media, 2.0);
     expect(advanced).toBeGreaterThan(0.2);
-    const position = await media.evaluate(
-      (element) =>
-        new Promise<number>((resolve, reject) => {
-          const player = element as unknown as MediaElement;
-          player.pause();
-          const timer = setTimeout(() => reject(new Error('no "seeked" event within 5 s')), 5_000);
-          player.addEventListener('seeked', () => {
-            clearTimeout(timer);
-            resolve(player.currentTime);
-          }, { once: true });
-          player.currentTime = 2.0;
-        }),
-    );
     expect(position).toBeCloseTo(2.0, 1);
     await visitor.waitForTimeout(300);
     await visitor.screenshot({ path: path.join(ARTIFACTS, 'public-link.png') });

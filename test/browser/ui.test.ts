@@ -5,14 +5,14 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLiveServer, type LiveServer } from '../helpers/live-server.js';
+import { CHROMIUM, launchChromium, playAndSeek } from '../helpers/browser.js';
 import { requireOrSkip } from '../helpers/services.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
-const CHROMIUM = '/usr/bin/chromium';
 const FFMPEG = '/usr/bin/ffmpeg';
 
 const missing = [CHROMIUM, FFMPEG].filter((program) => !existsSync(program));
@@ -21,16 +21,6 @@ const canRun = requireOrSkip(
   missing.length === 0,
   `the browser test needs ${missing.join(' and ')} (apt-get install chromium ffmpeg)`,
 );
-
-/** The parts of an HTMLMediaElement used below (the test's tsconfig has no DOM library). */
-interface MediaElement {
-  currentTime: number;
-  muted: boolean;
-  paused: boolean;
-  play(): Promise<void>;
-  pause(): void;
-  addEventListener(type: string, listener: () => void, options?: { once?: boolean }): void;
-}
 
 function ffmpeg(...args: string[]): void {
   execFileSync(FFMPEG, ['-v', 'error', '-y', ...args], { stdio: 'pipe' });
@@ -65,10 +55,7 @@ describe.skipIf(!canRun)('web UI in a real browser', () => {
     }
 
     server = await startLiveServer();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
     context.setDefaultTimeout(15_000);
     page = await context.newPage();
@@ -174,29 +161,8 @@ describe.skipIf(!canRun)('web UI in a real browser', () => {
     const video = page.getByTestId('viewer-video');
     await video.waitFor();
 
-    const advanced = await video.evaluate(async (element) => {
-      const media = element as unknown as MediaElement;
-      media.muted = true;
-      await media.play();
-      const start = media.currentTime;
-      await new Promise((resolve) => setTimeout(resolve, 800));
-      return media.currentTime - start;
-    });
+    const { advanced, position } = await playAndSeek(video, 1.0);
     expect(advanced).toBeGreaterThan(0.2);
-
-    const position = await video.evaluate(
-      (element) =>
-        new Promise<number>((resolve, reject) => {
-          const media = element as unknown as MediaElement;
-          media.pause();
-          const timer = setTimeout(() => reject(new Error('no "seeked" event within 5 s')), 5_000);
-          media.addEventListener('seeked', () => {
-            clearTimeout(timer);
-            resolve(media.currentTime);
-          }, { once: true });
-          media.currentTime = 1.0;
-        }),
-    );
     expect(position).toBeCloseTo(1.0, 1);
     // The browser streamed the video with Range requests.
     expect(partialContent.some((url) => url.includes('/content'))).toBe(true);
