@@ -33,12 +33,17 @@ describe('the instance registry', () => {
       .values({ id: 'coffer-crashed', host: 'elsewhere', pid: 4242, port: 8081, version: '0.0.1', started_at: minuteAgo, last_heartbeat_at: minuteAgo })
       .execute();
 
-    const { items } = (await instances(admin)).json();
+    // Fastify runs onListen hooks after listen() resolves: the first heartbeat follows shortly.
+    let items: Array<{ id: string; lastHeartbeatAt: string; startedAt: string }> = [];
+    for (const deadline = Date.now() + 10_000; items.length < 2 && Date.now() < deadline; ) {
+      ({ items } = (await instances(admin)).json());
+      if (items.length < 2) await new Promise((r) => setTimeout(r, 100));
+    }
     expect(items).toEqual([
       { id: 'coffer-crashed', host: 'elsewhere', pid: 4242, port: 8081, version: '0.0.1', startedAt: minuteAgo, lastHeartbeatAt: minuteAgo, healthy: false },
       { id: 'coffer-registry-test', host: expect.any(String), pid: process.pid, port, version: expect.any(String), startedAt: expect.any(String), lastHeartbeatAt: expect.any(String), healthy: true },
     ]);
-    const self = items[1];
+    const self = items[1]!;
     expect(Date.now() - Date.parse(self.lastHeartbeatAt)).toBeLessThan(30_000);
     expect(self.startedAt <= self.lastHeartbeatAt).toBe(true);
   });
