@@ -28,9 +28,10 @@ export function SignOutEverywhereDialog({ open, onClose }: { open: boolean; onCl
     <ConfirmDialog
       open={open}
       title={t('signOutEverywhere.title')}
-      confirmLabel={busy ? t('signOutEverywhere.busy') : t('signOutEverywhere.confirm')}
-      cancelLabel={t('common.cancel')}
+      confirmLabel={t('signOutEverywhere.confirm')}
+      busyLabel={t('signOutEverywhere.busy')}
       busy={busy}
+      error={error !== null ? errorMessage(error, i18n) : null}
       confirmTestId="confirm-sign-out-everywhere"
       onConfirm={confirm}
       onClose={() => {
@@ -39,11 +40,6 @@ export function SignOutEverywhereDialog({ open, onClose }: { open: boolean; onCl
       }}
     >
       <p>{t('signOutEverywhere.body')}</p>
-      {error !== null && (
-        <p className="form-alert form-alert--error" role="alert">
-          {errorMessage(error, i18n)}
-        </p>
-      )}
     </ConfirmDialog>
   );
 }

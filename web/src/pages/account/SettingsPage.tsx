@@ -1,17 +1,19 @@
 import { useState, type FormEvent } from 'react';
 import { Avatar } from '../../components/Avatar';
+import { Field } from '../../components/Field';
 import { Icon } from '../../components/Icon';
 import { Card, PageLayout } from '../../components/PageLayout';
 import { SignOutEverywhereDialog } from '../../components/SignOutEverywhereDialog';
+import { SubmitButton } from '../../components/SubmitButton';
 import { errorMessage } from '../../i18n/errors';
 import { useDocumentTitle, useI18n } from '../../i18n/i18n';
 import type { MessageKey } from '../../i18n/en';
 import { ApiError, type User } from '../../lib/api';
 import { formatDate } from '../../lib/format';
+import { useFormFields } from '../../lib/useFormFields';
 import { MIN_PASSWORD_LENGTH } from '../../lib/validation';
 import { useSession } from '../../session/session';
 import { FormAlert } from '../auth/AuthLayout';
-import { Field } from '../auth/Field';
 import '../../styles/account.css';
 
 type PasswordField = 'current' | 'next' | 'confirm';
@@ -97,42 +99,26 @@ function PasswordForm({ user }: { user: User }) {
   const i18n = useI18n();
   const { t } = i18n;
   const { changePassword } = useSession();
-  const [values, setValues] = useState(EMPTY);
-  const [attempted, setAttempted] = useState(false);
-  const [serverErrors, setServerErrors] = useState<Partial<Record<PasswordField, string>>>({});
   const [failure, setFailure] = useState<unknown>(null);
   const [done, setDone] = useState(false);
   const [busy, setBusy] = useState(false);
-
-  const clientErrors = attempted ? validate(values, user.username) : {};
-  const fieldError = (field: PasswordField): string | undefined => {
-    const key = clientErrors[field];
-    return key ? t(key) : serverErrors[field];
-  };
-
-  function update(field: PasswordField, value: string): void {
-    setValues((previous) => ({ ...previous, [field]: value }));
-    setServerErrors((previous) => ({ ...previous, [field]: undefined }));
-    setDone(false);
-  }
+  const form = useFormFields({
+    initial: EMPTY,
+    fields: FIELDS,
+    idOf: (field) => FIELD_IDS[field],
+    validate: (values) => validate(values, user.username),
+    onEdit: () => setDone(false),
+  });
 
   async function handleSubmit(event: FormEvent<HTMLFormElement>): Promise<void> {
     event.preventDefault();
-    setAttempted(true);
     setFailure(null);
     setDone(false);
-    const errors = validate(values, user.username);
-    const firstInvalid = FIELDS.find((field) => errors[field]);
-    if (firstInvalid) {
-      document.getElementById(FIELD_IDS[firstInvalid])?.focus();
-      return;
-    }
+    if (!form.check()) return;
     setBusy(true);
     try {
-      await changePassword(values.current, values.next);
-      setValues(EMPTY);
-      setAttempted(false);
-      setServerErrors({});
+      await changePassword(form.values.current, form.values.next);
+      form.reset();
       setDone(true);
     } catch (error) {
       const byField: Partial<Record<PasswordField, string>> = {};
@@ -145,13 +131,9 @@ function PasswordForm({ user }: { user: User }) {
           if (field) byField[field] = byField[field] ? `${byField[field]} ${message}` : message;
         }
       }
-      const first = FIELDS.find((field) => byField[field]);
-      if (first) {
-        setServerErrors(byField);
-        document.getElementById(FIELD_IDS[first])?.focus();
-      } else {
-        setFailure(error);
-      }
+      // Earlier server errors stay on screen when this failure names no field.
+      if (FIELDS.some((field) => byField[field])) form.showServerErrors(byField);
+      else setFailure(error);
     } finally {
       setBusy(false);
     }
@@ -168,43 +150,13 @@ function PasswordForm({ user }: { user: User }) {
       )}
       {/* Lets password managers tie the new password to this account. */}
       <input type="text" name="username" autoComplete="username" value={user.username} readOnly hidden />
-      <Field
-        id="password-current"
-        data-testid="password-current"
-        label={t('password.current')}
-        type="password"
-        autoComplete="current-password"
-        value={values.current}
-        onChange={(event) => update('current', event.target.value)}
-        error={fieldError('current')}
-      />
+      <Field {...form.bind('current')} label={t('password.current')} type="password" autoComplete="current-password" />
       <div className="field-row">
-        <Field
-          id="password-new"
-          data-testid="password-new"
-          label={t('password.new')}
-          type="password"
-          autoComplete="new-password"
-          value={values.next}
-          onChange={(event) => update('next', event.target.value)}
-          error={fieldError('next')}
-          hint={t('password.newHint')}
-        />
-        <Field
-          id="password-confirm"
-          data-testid="password-confirm"
-          label={t('password.confirm')}
-          type="password"
-          autoComplete="new-password"
-          value={values.confirm}
-          onChange={(event) => update('confirm', event.target.value)}
-          error={fieldError('confirm')}
-        />
+        <Field {...form.bind('next')} label={t('password.new')} type="password" autoComplete="new-password" hint={t('password.newHint')} />
+        <Field {...form.bind('confirm')} label={t('password.confirm')} type="password" autoComplete="new-password" />
       </div>
       <div className="card-actions">
-        <button type="submit" className="btn btn--primary" data-testid="password-submit" disabled={busy}>
-          {busy ? t('password.submitting') : t('password.submit')}
-        </button>
+        <SubmitButton busy={busy} testId="password-submit" label={t('password.submit')} busyLabel={t('password.submitting')} />
       </div>
     </form>
   );

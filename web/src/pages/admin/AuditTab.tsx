@@ -1,14 +1,13 @@
 import { useCallback, useMemo, useState } from 'react';
 import { Icon } from '../../components/Icon';
 import { Spinner } from '../../components/Spinner';
-import { errorMessage } from '../../i18n/errors';
 import { useI18n } from '../../i18n/i18n';
 import type { MessageKey } from '../../i18n/en';
 import { api, type AuditEvent, type AuditFilters } from '../../lib/api';
 import { dateInputToIso, formatDateTimeShort } from '../../lib/format';
 import { usePagedList } from '../../lib/usePagedList';
 import { useDebouncedValue } from '../../lib/useDebouncedValue';
-import { LoadMore } from './LoadMore';
+import { PagedTable } from './PagedTable';
 
 const PAGE_SIZE = 50;
 
@@ -57,8 +56,7 @@ function splitTarget(target: string): { kind: string | null; value: string } {
 }
 
 export function AuditTab() {
-  const i18n = useI18n();
-  const { t, locale } = i18n;
+  const { t, locale } = useI18n();
   const [user, setUser] = useState('');
   const [action, setAction] = useState('');
   const [since, setSince] = useState('');
@@ -145,53 +143,25 @@ export function AuditTab() {
         </div>
       </form>
 
-      <div className="card card--flush">
-        {list.status === 'error' ? (
-          <div className="card-pad">
-            <div className="notice notice--error" role="alert">
-              <Icon name="alert" size={20} />
-              <span>
-                {t('audit.loadError')} {errorMessage(list.error, i18n)}
-              </span>
-              <button type="button" className="btn btn--secondary" onClick={list.reload}>
-                {t('error.retry')}
-              </button>
-            </div>
-          </div>
-        ) : list.status === 'loading' && list.items.length === 0 ? (
-          <div className="card-loading">
-            <Spinner label={t('app.loading')} size={24} />
-          </div>
-        ) : list.items.length === 0 ? (
-          <div className="card-empty">
-            <span className="card-empty-icon" aria-hidden="true">
-              <Icon name="activity" size={22} />
-            </span>
-            <p>{t('audit.empty')}</p>
-          </div>
-        ) : (
-          <div className={`table-wrap${list.status === 'loading' ? ' is-stale' : ''}`}>
-            <table className="data-table audit-table">
-              <thead>
-                <tr>
-                  <th scope="col">{t('audit.col.time')}</th>
-                  <th scope="col">{t('audit.col.actor')}</th>
-                  <th scope="col">{t('audit.col.action')}</th>
-                  <th scope="col">{t('audit.col.target')}</th>
-                  <th scope="col">{t('audit.col.outcome')}</th>
-                  <th scope="col">{t('audit.col.details')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.items.map((event) => (
-                  <AuditRow key={event.id} event={event} locale={locale} onPickUser={setUser} onPickAction={setAction} />
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </div>
-      <LoadMore hasMore={list.nextCursor !== null && list.status === 'ready'} loading={list.loadingMore} error={list.status === 'ready' ? list.error : null} onLoadMore={list.loadMore} testId="audit-more" />
+      <PagedTable list={list} loadError={t('audit.loadError')} emptyIcon="activity" emptyText={t('audit.empty')} moreTestId="audit-more">
+        <table className="data-table audit-table">
+          <thead>
+            <tr>
+              <th scope="col">{t('audit.col.time')}</th>
+              <th scope="col">{t('audit.col.actor')}</th>
+              <th scope="col">{t('audit.col.action')}</th>
+              <th scope="col">{t('audit.col.target')}</th>
+              <th scope="col">{t('audit.col.outcome')}</th>
+              <th scope="col">{t('audit.col.details')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.items.map((event) => (
+              <AuditRow key={event.id} event={event} locale={locale} onPickUser={setUser} onPickAction={setAction} />
+            ))}
+          </tbody>
+        </table>
+      </PagedTable>
     </section>
   );
 }

@@ -1,7 +1,6 @@
 import { useEffect, useState } from 'react';
-import { Icon } from '../../components/Icon';
-import { Spinner } from '../../components/Spinner';
-import { errorMessage } from '../../i18n/errors';
+import { CardEmpty, CardLoading } from '../../components/CardStates';
+import { ErrorNotice } from '../../components/ErrorNotice';
 import { useI18n } from '../../i18n/i18n';
 import { ApiError, api, isAbort, type Instance } from '../../lib/api';
 import { formatAgo, formatDateTimeShort, formatRelative } from '../../lib/format';
@@ -13,8 +12,7 @@ const REFRESH_MS = 10_000;
 type State = { status: 'loading' } | { status: 'unsupported' } | { status: 'error'; error: unknown } | { status: 'ready'; items: Instance[] };
 
 export function InstancesTab() {
-  const i18n = useI18n();
-  const { t, locale } = i18n;
+  const { t, locale } = useI18n();
   const { instance: servingId } = useSession();
   const [state, setState] = useState<State>({ status: 'loading' });
   const [reloads, setReloads] = useState(0);
@@ -47,43 +45,26 @@ export function InstancesTab() {
 
   if (state.status === 'loading') {
     return (
-      <div className="card card-loading">
-        <Spinner label={t('app.loading')} size={24} />
-      </div>
+      <CardLoading className="card card-loading" />
     );
   }
   if (state.status === 'unsupported') {
     return (
-      <div className="card card-empty" data-testid="instances-unsupported">
-        <span className="card-empty-icon" aria-hidden="true">
-          <Icon name="server" size={22} />
-        </span>
-        <strong>{t('instances.none.title')}</strong>
-        <p>{t('instances.none.body')}</p>
-      </div>
+      <CardEmpty icon="server" title={t('instances.none.title')} className="card card-empty" testId="instances-unsupported">
+        {t('instances.none.body')}
+      </CardEmpty>
     );
   }
   if (state.status === 'error') {
     return (
-      <div className="notice notice--error" role="alert">
-        <Icon name="alert" size={20} />
-        <span>
-          {t('instances.loadError')} {errorMessage(state.error, i18n)}
-        </span>
-        <button type="button" className="btn btn--secondary" onClick={() => setReloads((count) => count + 1)}>
-          {t('error.retry')}
-        </button>
-      </div>
+      <ErrorNotice lead={t('instances.loadError')} error={state.error} onRetry={() => setReloads((count) => count + 1)} />
     );
   }
   if (state.items.length === 0) {
     return (
-      <div className="card card-empty">
-        <span className="card-empty-icon" aria-hidden="true">
-          <Icon name="server" size={22} />
-        </span>
-        <p>{t('instances.empty')}</p>
-      </div>
+      <CardEmpty icon="server" className="card card-empty">
+        {t('instances.empty')}
+      </CardEmpty>
     );
   }
 

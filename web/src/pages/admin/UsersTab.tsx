@@ -11,7 +11,7 @@ import { ApiError, api, type AdminUser, type User } from '../../lib/api';
 import { formatDate, formatDateTimeShort, formatSize } from '../../lib/format';
 import { usePagedList } from '../../lib/usePagedList';
 import { useDebouncedValue } from '../../lib/useDebouncedValue';
-import { LoadMore } from './LoadMore';
+import { PagedTable } from './PagedTable';
 
 const PAGE_SIZE = 50;
 
@@ -118,128 +118,97 @@ export function UsersTab({ me }: { me: User }) {
         </div>
       )}
 
-      <div className="card card--flush">
-        {list.status === 'error' ? (
-          <div className="card-pad">
-            <div className="notice notice--error" role="alert">
-              <Icon name="alert" size={20} />
-              <span>
-                {t('admin.users.loadError')} {errorMessage(list.error, i18n)}
-              </span>
-              <button type="button" className="btn btn--secondary" onClick={list.reload}>
-                {t('error.retry')}
-              </button>
-            </div>
-          </div>
-        ) : list.status === 'loading' && list.items.length === 0 ? (
-          <div className="card-loading">
-            <Spinner label={t('app.loading')} size={24} />
-          </div>
-        ) : list.items.length === 0 ? (
-          <div className="card-empty">
-            <span className="card-empty-icon" aria-hidden="true">
-              <Icon name="search" size={22} />
-            </span>
-            <p>{t('admin.users.empty', { q })}</p>
-          </div>
-        ) : (
-          <div className={`table-wrap${list.status === 'loading' ? ' is-stale' : ''}`}>
-            <table className="data-table">
-              <thead>
-                <tr>
-                  <th scope="col">{t('admin.users.col.user')}</th>
-                  <th scope="col">{t('admin.users.col.status')}</th>
-                  <th scope="col" className="col-number">
-                    {t('admin.users.col.storage')}
-                  </th>
-                  <th scope="col">{t('admin.users.col.joined')}</th>
-                  <th scope="col" className="col-actions">
-                    <span className="visually-hidden">{t('admin.users.col.actions')}</span>
-                  </th>
+      <PagedTable list={list} loadError={t('admin.users.loadError')} emptyIcon="search" emptyText={t('admin.users.empty', { q })} moreTestId="admin-users-more">
+        <table className="data-table">
+          <thead>
+            <tr>
+              <th scope="col">{t('admin.users.col.user')}</th>
+              <th scope="col">{t('admin.users.col.status')}</th>
+              <th scope="col" className="col-number">
+                {t('admin.users.col.storage')}
+              </th>
+              <th scope="col">{t('admin.users.col.joined')}</th>
+              <th scope="col" className="col-actions">
+                <span className="visually-hidden">{t('admin.users.col.actions')}</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.items.map((user) => {
+              const displayName = user.name || user.username;
+              return (
+                <tr key={user.id} data-testid="admin-user-row" data-username={user.username} className={user.disabled ? 'is-muted' : undefined}>
+                  <td className="cell-title" data-label={t('admin.users.col.user')}>
+                    <span className="user-cell">
+                      <Avatar name={displayName} seed={user.username} size={36} />
+                      <span className="user-cell-text">
+                        <strong>{displayName}</strong>
+                        <span>
+                          @{user.username} · {user.email}
+                        </span>
+                      </span>
+                    </span>
+                  </td>
+                  <td data-label={t('admin.users.col.status')}>
+                    <span className="badges">
+                      {user.disabled ? (
+                        <span className="badge badge--danger" data-testid="badge-disabled">
+                          <Icon name="ban" size={12} />
+                          {t('admin.badge.disabled')}
+                        </span>
+                      ) : (
+                        <span className="badge badge--success">
+                          <span className="dot dot--ok" aria-hidden="true" />
+                          {t('admin.badge.active')}
+                        </span>
+                      )}
+                      {user.isAdmin && (
+                        <span className="badge badge--accent" data-testid="badge-admin">
+                          <Icon name="shield" size={12} />
+                          {t('admin.badge.admin')}
+                        </span>
+                      )}
+                      {user.id === me.id && <span className="badge">{t('admin.badge.you')}</span>}
+                    </span>
+                  </td>
+                  <td className="col-number" data-label={t('admin.users.col.storage')}>
+                    {formatSize(user.storageBytes, locale)}
+                  </td>
+                  <td data-label={t('admin.users.col.joined')}>
+                    <time dateTime={user.createdAt} title={formatDateTimeShort(user.createdAt, locale)}>
+                      {formatDate(user.createdAt, locale)}
+                    </time>
+                  </td>
+                  <td className="col-actions">
+                    <Menu
+                      label={t('admin.actions', { username: user.username })}
+                      triggerClassName="icon-btn"
+                      triggerTestId="admin-user-actions"
+                      trigger={<Icon name="more" size={20} />}
+                      items={actionsFor(user)}
+                    />
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {list.items.map((user) => {
-                  const displayName = user.name || user.username;
-                  return (
-                    <tr key={user.id} data-testid="admin-user-row" data-username={user.username} className={user.disabled ? 'is-muted' : undefined}>
-                      <td className="cell-title" data-label={t('admin.users.col.user')}>
-                        <span className="user-cell">
-                          <Avatar name={displayName} seed={user.username} size={36} />
-                          <span className="user-cell-text">
-                            <strong>{displayName}</strong>
-                            <span>
-                              @{user.username} · {user.email}
-                            </span>
-                          </span>
-                        </span>
-                      </td>
-                      <td data-label={t('admin.users.col.status')}>
-                        <span className="badges">
-                          {user.disabled ? (
-                            <span className="badge badge--danger" data-testid="badge-disabled">
-                              <Icon name="ban" size={12} />
-                              {t('admin.badge.disabled')}
-                            </span>
-                          ) : (
-                            <span className="badge badge--success">
-                              <span className="dot dot--ok" aria-hidden="true" />
-                              {t('admin.badge.active')}
-                            </span>
-                          )}
-                          {user.isAdmin && (
-                            <span className="badge badge--accent" data-testid="badge-admin">
-                              <Icon name="shield" size={12} />
-                              {t('admin.badge.admin')}
-                            </span>
-                          )}
-                          {user.id === me.id && <span className="badge">{t('admin.badge.you')}</span>}
-                        </span>
-                      </td>
-                      <td className="col-number" data-label={t('admin.users.col.storage')}>
-                        {formatSize(user.storageBytes, locale)}
-                      </td>
-                      <td data-label={t('admin.users.col.joined')}>
-                        <time dateTime={user.createdAt} title={formatDateTimeShort(user.createdAt, locale)}>
-                          {formatDate(user.createdAt, locale)}
-                        </time>
-                      </td>
-                      <td className="col-actions">
-                        <Menu
-                          label={t('admin.actions', { username: user.username })}
-                          triggerClassName="icon-btn"
-                          triggerTestId="admin-user-actions"
-                          trigger={<Icon name="more" size={20} />}
-                          items={actionsFor(user)}
-                        />
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </div>
-      <LoadMore hasMore={list.nextCursor !== null && list.status === 'ready'} loading={list.loadingMore} error={list.status === 'ready' ? list.error : null} onLoadMore={list.loadMore} testId="admin-users-more" />
+              );
+            })}
+          </tbody>
+        </table>
+      </PagedTable>
 
       <ConfirmDialog
         open={pending !== null}
         title={pending && text ? t(text.title, { username: pending.user.username }) : ''}
-        confirmLabel={busy ? t('admin.working') : text ? t(text.confirm) : ''}
-        cancelLabel={t('common.cancel')}
+        confirmLabel={text ? t(text.confirm) : ''}
+        busyLabel={t('admin.working')}
         tone={text?.tone}
         busy={busy}
+        error={actionErrorText || null}
+        errorTestId="admin-action-error"
         confirmTestId="admin-confirm"
         onConfirm={confirm}
         onClose={() => setPending(null)}
       >
         {pending && text && <p>{t(text.body, { name: pending.user.name || pending.user.username })}</p>}
-        {actionErrorText && (
-          <p className="form-alert form-alert--error" role="alert" data-testid="admin-action-error">
-            {actionErrorText}
-          </p>
-        )}
       </ConfirmDialog>
     </section>
   );

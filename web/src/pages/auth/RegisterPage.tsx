@@ -1,13 +1,15 @@
 import { useState, type FormEvent } from 'react';
+import { Field } from '../../components/Field';
+import { SubmitButton } from '../../components/SubmitButton';
 import { errorMessage } from '../../i18n/errors';
 import { useDocumentTitle, useI18n } from '../../i18n/i18n';
 import type { MessageKey } from '../../i18n/en';
 import { ApiError, api } from '../../lib/api';
 import { Link } from '../../lib/router';
+import { useFormFields } from '../../lib/useFormFields';
 import { validateRegister, type RegisterField } from '../../lib/validation';
 import { useSession } from '../../session/session';
 import { AuthLayout, FormAlert } from './AuthLayout';
-import { Field } from './Field';
 
 const FIELDS: RegisterField[] = ['name', 'username', 'email', 'password', 'confirm'];
 const EMPTY: Record<RegisterField, string> = { name: '', username: '', email: '', password: '', confirm: '' };
@@ -29,26 +31,16 @@ export function RegisterPage() {
   const { signIn } = useSession();
   useDocumentTitle(t('title.register'));
 
-  const [values, setValues] = useState(EMPTY);
-  const [attempted, setAttempted] = useState(false);
-  const [serverErrors, setServerErrors] = useState<Partial<Record<RegisterField, ServerMessage>>>({});
+  const form = useFormFields<RegisterField, ServerMessage>({
+    initial: EMPTY,
+    fields: FIELDS,
+    idOf: (field) => `register-${field}`,
+    validate: validateRegister,
+    describeServerError: (message) => ('key' in message ? t(message.key) : message.text),
+  });
   const [failure, setFailure] = useState<unknown>(null);
   const [createdButNotSignedIn, setCreatedButNotSignedIn] = useState(false);
   const [busy, setBusy] = useState(false);
-
-  const clientErrors: Partial<Record<RegisterField, MessageKey>> = attempted ? validateRegister(values) : {};
-  const fieldError = (field: RegisterField): string | undefined => {
-    const key = clientErrors[field];
-    if (key) return t(key);
-    const server = serverErrors[field];
-    if (!server) return undefined;
-    return 'key' in server ? t(server.key) : server.text;
-  };
-
-  function update(field: RegisterField, value: string): void {
-    setValues((previous) => ({ ...previous, [field]: value }));
-    setServerErrors((previous) => ({ ...previous, [field]: undefined }));
-  }
 
   /** Spreads the server's `details` over the fields; returns false if none applied. */
   function applyServerDetails(error: ApiError): boolean {
@@ -58,24 +50,16 @@ export function RegisterPage() {
       if (conflict) byField[conflict.field] = { key: conflict.key };
       else if (isRegisterField(detail.field)) byField[detail.field] = { text: detail.message };
     }
-    setServerErrors(byField);
-    const first = FIELDS.find((field) => byField[field]);
-    if (first) document.getElementById(`register-${first}`)?.focus();
-    return first !== undefined;
+    return form.showServerErrors(byField);
   }
 
   async function handleSubmit(event: FormEvent<HTMLFormElement>): Promise<void> {
     event.preventDefault();
-    setAttempted(true);
     setFailure(null);
-    const errors = validateRegister(values);
-    const firstInvalid = FIELDS.find((field) => errors[field]);
-    if (firstInvalid) {
-      document.getElementById(`register-${firstInvalid}`)?.focus();
-      return;
-    }
+    if (!form.check()) return;
 
     setBusy(true);
+    const { values } = form;
     const username = values.username;
     try {
       // The confirmation stays in the browser: the API rejects unknown fields.
@@ -112,64 +96,21 @@ export function RegisterPage() {
       )}
       {failure !== null && <FormAlert>{errorMessage(failure, { t, tn })}</FormAlert>}
       <form className="auth-form" onSubmit={handleSubmit} noValidate>
+        <Field {...form.bind('name')} label={t('register.name')} autoComplete="name" autoFocus />
         <Field
-          id="register-name"
-          data-testid="register-name"
-          label={t('register.name')}
-          autoComplete="name"
-          autoFocus
-          value={values.name}
-          onChange={(event) => update('name', event.target.value)}
-          error={fieldError('name')}
-        />
-        <Field
-          id="register-username"
-          data-testid="register-username"
+          {...form.bind('username')}
           label={t('register.username')}
           autoComplete="username"
           autoCapitalize="none"
           spellCheck={false}
-          value={values.username}
-          onChange={(event) => update('username', event.target.value)}
-          error={fieldError('username')}
           hint={t('register.usernameHint')}
         />
-        <Field
-          id="register-email"
-          data-testid="register-email"
-          label={t('register.email')}
-          type="email"
-          autoComplete="email"
-          value={values.email}
-          onChange={(event) => update('email', event.target.value)}
-          error={fieldError('email')}
-        />
+        <Field {...form.bind('email')} label={t('register.email')} type="email" autoComplete="email" />
         <div className="field-row">
-          <Field
-            id="register-password"
-            data-testid="register-password"
-            label={t('register.password')}
-            type="password"
-            autoComplete="new-password"
-            value={values.password}
-            onChange={(event) => update('password', event.target.value)}
-            error={fieldError('password')}
-            hint={t('register.passwordHint')}
-          />
-          <Field
-            id="register-confirm"
-            data-testid="register-confirm"
-            label={t('register.confirm')}
-            type="password"
-            autoComplete="new-password"
-            value={values.confirm}
-            onChange={(event) => update('confirm', event.target.value)}
-            error={fieldError('confirm')}
-          />
+          <Field {...form.bind('password')} label={t('register.password')} type="password" autoComplete="new-password" hint={t('register.passwordHint')} />
+          <Field {...form.bind('confirm')} label={t('register.confirm')} type="password" autoComplete="new-password" />
         </div>
-        <button type="submit" className="btn btn--primary btn--block" data-testid="register-submit" disabled={busy}>
-          {busy ? t('register.submitting') : t('register.submit')}
-        </button>
+        <SubmitButton block busy={busy} testId="register-submit" label={t('register.submit')} busyLabel={t('register.submitting')} />
       </form>
     </AuthLayout>
   );

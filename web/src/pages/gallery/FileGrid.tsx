@@ -22,7 +22,7 @@ function groupByDay<F extends VaultFile>(files: F[], dateOf: (file: F) => string
   return groups;
 }
 
-interface FileGridProps<F extends VaultFile> {
+export interface FileGridProps<F extends VaultFile> {
   files: F[];
   /** The date that orders the list (upload by default; sharing for "Shared with me"). */
   dateOf?(file: F): string;

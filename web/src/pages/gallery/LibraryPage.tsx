@@ -2,17 +2,15 @@ import { useEffect, useRef, useState, type ChangeEvent } from 'react';
 import { Footer } from '../../components/Footer';
 import { TopBar } from '../../components/TopBar';
 import { Icon } from '../../components/Icon';
-import { Spinner } from '../../components/Spinner';
-import { errorMessage } from '../../i18n/errors';
 import { useDocumentTitle, useI18n } from '../../i18n/i18n';
 import type { FileKind, User, VaultFile } from '../../lib/api';
+import { useBodyScrollLock } from '../../lib/useBodyScrollLock';
 import { useDebouncedValue } from '../../lib/useDebouncedValue';
 import { ViewerPage } from '../viewer/ViewerPage';
 import { DropOverlay } from './DropOverlay';
 import { EmptyState } from './EmptyState';
 import { KindFilter } from './KindFilter';
-import { FileGrid } from './FileGrid';
-import { TileSkeleton } from './Tile';
+import { PagedFileGrid } from './PagedFileGrid';
 import { UploadPanel } from './UploadPanel';
 import { useFileDrop } from './useFileDrop';
 import { useFileList } from './useFileList';
@@ -30,8 +28,7 @@ const SKELETON_TILES = 12;
  * through the files already listed.
  */
 export function LibraryPage({ user, viewerId }: { user: User; viewerId: string | null }) {
-  const i18n = useI18n();
-  const { t } = i18n;
+  const { t } = useI18n();
   useDocumentTitle(viewerId ? null : t('title.gallery'));
 
   const [search, setSearch] = useState('');
@@ -87,109 +84,43 @@ export function LibraryPage({ user, viewerId }: { user: User; viewerId: string |
     uploads.clear();
   }
 
-  // Infinite scroll: load the next page when the end of the grid comes near the viewport.
-  // The observer is re-created after each page so that a still-visible sentinel fires again.
-  const sentinelRef = useRef<HTMLDivElement>(null);
-  const { nextCursor, loadingMore, status, error, loadMore } = list;
-  const canLoadMore = status === 'ready' && nextCursor !== null && !loadingMore && !error;
-  useEffect(() => {
-    const sentinel = sentinelRef.current;
-    if (!sentinel || !canLoadMore) return;
-    const observer = new IntersectionObserver((entries) => {
-      if (entries.some((entry) => entry.isIntersecting)) loadMore();
-    }, { rootMargin: '800px 0px' });
-    observer.observe(sentinel);
-    return () => observer.disconnect();
-  }, [canLoadMore, loadMore, list.items.length]);
-
   // Keep the page behind the viewer from scrolling.
-  useEffect(() => {
-    if (!viewerId) return;
-    const previous = document.body.style.overflow;
-    document.body.style.overflow = 'hidden';
-    return () => {
-      document.body.style.overflow = previous;
-    };
-  }, [viewerId]);
+  useBodyScrollLock(viewerId !== null);
 
   const filtered = kind !== null || q !== '';
   const openPicker = () => inputRef.current?.click();
 
-  let content;
-  if (status === 'loading' && list.items.length === 0) {
-    content = (
-      <div className="grid" aria-busy="true">
-        {Array.from({ length: SKELETON_TILES }, (_, index) => (
-          <TileSkeleton key={index} />
-        ))}
-        <span className="visually-hidden" role="status">
-          {t('app.loading')}
-        </span>
-      </div>
-    );
-  } else if (status === 'error') {
-    content = (
-      <div className="notice notice--error" role="alert">
-        <Icon name="alert" size={20} />
-        <span>
-          {t('gallery.loadError')} {errorMessage(error, i18n)}
-        </span>
-        <button type="button" className="btn btn--secondary" onClick={list.retry}>
-          {t('error.retry')}
+  const empty = filtered ? (
+    <EmptyState
+      icon="search"
+      title={t('gallery.noMatches.title')}
+      body={t('gallery.noMatches.body')}
+      action={
+        <button
+          type="button"
+          className="btn btn--secondary"
+          onClick={() => {
+            setSearch('');
+            setKind(null);
+          }}
+        >
+          {t('gallery.noMatches.action')}
         </button>
-      </div>
-    );
-  } else if (status === 'ready' && list.items.length === 0) {
-    content = filtered ? (
-      <EmptyState
-        icon="search"
-        title={t('gallery.noMatches.title')}
-        body={t('gallery.noMatches.body')}
-        action={
-          <button
-            type="button"
-            className="btn btn--secondary"
-            onClick={() => {
-              setSearch('');
-              setKind(null);
-            }}
-          >
-            {t('gallery.noMatches.action')}
-          </button>
-        }
-      />
-    ) : (
-      <EmptyState
-        icon="image"
-        title={t('gallery.empty.title')}
-        body={t('gallery.empty.body')}
-        action={
-          <button type="button" className="btn btn--primary btn--large" onClick={openPicker}>
-            <Icon name="upload" size={18} />
-            {t('gallery.empty.action')}
-          </button>
-        }
-      />
-    );
-  } else {
-    content = (
-      <div className={status === 'loading' ? 'results results--stale' : 'results'} aria-busy={status === 'loading'}>
-        <FileGrid files={list.items} />
-        <div ref={sentinelRef} className="grid-end">
-          {loadingMore && <Spinner label={t('gallery.loadingMore')} size={24} />}
-          {error !== null && (
-            <div className="notice notice--error" role="alert">
-              <Icon name="alert" size={20} />
-              <span>{errorMessage(error, i18n)}</span>
-              <button type="button" className="btn btn--secondary" onClick={list.retry}>
-                {t('error.retry')}
-              </button>
-            </div>
-          )}
-        </div>
-      </div>
-    );
-  }
+      }
+    />
+  ) : (
+    <EmptyState
+      icon="image"
+      title={t('gallery.empty.title')}
+      body={t('gallery.empty.body')}
+      action={
+        <button type="button" className="btn btn--primary btn--large" onClick={openPicker}>
+          <Icon name="upload" size={18} />
+          {t('gallery.empty.action')}
+        </button>
+      }
+    />
+  );
 
   return (
     <>
@@ -209,7 +140,7 @@ export function LibraryPage({ user, viewerId }: { user: User; viewerId: string |
             <h1>{t('gallery.heading')}</h1>
             <KindFilter value={kind} onChange={setKind} />
           </div>
-          {content}
+          <PagedFileGrid list={list} skeletonTiles={SKELETON_TILES} loadError={t('gallery.loadError')} onReload={list.retry} empty={empty} />
         </main>
         <Footer />
       </div>

@@ -1,14 +1,15 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { Field } from '../../components/Field';
 import { Icon, KindIcon, type IconName } from '../../components/Icon';
 import { LangSwitch } from '../../components/LangSwitch';
 import { Logo, LogoMark } from '../../components/Logo';
 import { Spinner } from '../../components/Spinner';
+import { SubmitButton } from '../../components/SubmitButton';
 import { errorMessage } from '../../i18n/errors';
 import { useDocumentTitle, useI18n } from '../../i18n/i18n';
 import { ApiError, api, isAbort, type PublicFile } from '../../lib/api';
 import { formatDuration, formatSize } from '../../lib/format';
 import { FormAlert } from '../auth/AuthLayout';
-import { Field } from '../auth/Field';
 import '../../styles/auth.css';
 import '../../styles/public.css';
 
@@ -206,10 +207,7 @@ function PasswordForm({ token, onUnlocked, onGone }: { token: string; onUnlocked
           }}
           error={fieldError}
         />
-        <button type="submit" className="btn btn--primary btn--block" data-testid="public-unlock" disabled={busy}>
-          <Icon name="lock" size={16} />
-          {busy ? t('public.unlocking') : t('public.unlock')}
-        </button>
+        <SubmitButton block busy={busy} testId="public-unlock" icon={<Icon name="lock" size={16} />} label={t('public.unlock')} busyLabel={t('public.unlocking')} />
       </form>
     </section>
   );

@@ -1,9 +1,11 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { CardEmpty, CardLoading } from '../../components/CardStates';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { CopyButton } from '../../components/CopyButton';
+import { ErrorNotice } from '../../components/ErrorNotice';
 import { Icon } from '../../components/Icon';
 import { Card, PageLayout } from '../../components/PageLayout';
-import { Spinner } from '../../components/Spinner';
+import { SubmitButton } from '../../components/SubmitButton';
 import { errorMessage } from '../../i18n/errors';
 import { useDocumentTitle, useI18n } from '../../i18n/i18n';
 import type { MessageKey } from '../../i18n/en';
@@ -11,7 +13,7 @@ import { ApiError, TOKEN_SCOPES, api, isAbort, type AccessToken, type TokenScope
 import { dateInputToIso, formatAgo, formatDate, formatDateTimeShort, todayInputValue } from '../../lib/format';
 import { useNow } from '../../lib/useNow';
 import { FormAlert } from '../auth/AuthLayout';
-import { Field } from '../auth/Field';
+import { Field } from '../../components/Field';
 import '../../styles/account.css';
 
 const MAX_NAME = 100;
@@ -88,29 +90,15 @@ export function TokensPage({ user }: { user: User }) {
             </div>
           )}
           {list.status === 'loading' ? (
-            <div className="card-loading">
-              <Spinner label={t('app.loading')} size={24} />
-            </div>
+            <CardLoading />
           ) : list.status === 'error' ? (
             <div className="card-pad">
-              <div className="notice notice--error" role="alert">
-                <Icon name="alert" size={20} />
-                <span>
-                  {t('tokens.loadError')} {errorMessage(list.error, i18n)}
-                </span>
-                <button type="button" className="btn btn--secondary" onClick={() => setReloads((count) => count + 1)}>
-                  {t('error.retry')}
-                </button>
-              </div>
+              <ErrorNotice lead={t('tokens.loadError')} error={list.error} onRetry={() => setReloads((count) => count + 1)} />
             </div>
           ) : list.items.length === 0 ? (
-            <div className="card-empty">
-              <span className="card-empty-icon" aria-hidden="true">
-                <Icon name="terminal" size={24} />
-              </span>
-              <strong>{t('tokens.empty.title')}</strong>
-              <p>{t('tokens.empty.body')}</p>
-            </div>
+            <CardEmpty icon="terminal" iconSize={24} title={t('tokens.empty.title')}>
+              {t('tokens.empty.body')}
+            </CardEmpty>
           ) : (
             <TokenTable
               tokens={list.items}
@@ -127,19 +115,15 @@ export function TokensPage({ user }: { user: User }) {
       <ConfirmDialog
         open={revoking !== null}
         title={t('tokens.revoke.title')}
-        confirmLabel={revokeBusy ? t('tokens.revoking') : t('tokens.revoke.confirm')}
-        cancelLabel={t('common.cancel')}
+        confirmLabel={t('tokens.revoke.confirm')}
+        busyLabel={t('tokens.revoking')}
         busy={revokeBusy}
+        error={revokeError !== null ? errorMessage(revokeError, i18n) : null}
         confirmTestId="confirm-revoke"
         onConfirm={confirmRevoke}
         onClose={() => setRevoking(null)}
       >
         <p>{t('tokens.revoke.body', { name: revoking?.name ?? '' })}</p>
-        {revokeError !== null && (
-          <p className="form-alert form-alert--error" role="alert">
-            {errorMessage(revokeError, i18n)}
-          </p>
-        )}
       </ConfirmDialog>
     </PageLayout>
   );
@@ -275,10 +259,7 @@ function CreateTokenForm({ user, onCreated }: { user: User; onCreated(created: C
         )}
       </fieldset>
       <div className="card-actions">
-        <button type="submit" className="btn btn--primary" data-testid="token-create" disabled={busy}>
-          <Icon name="key" size={18} />
-          {busy ? t('tokens.creating') : t('tokens.create')}
-        </button>
+        <SubmitButton busy={busy} testId="token-create" icon={<Icon name="key" size={18} />} label={t('tokens.create')} busyLabel={t('tokens.creating')} />
       </div>
     </form>
   );

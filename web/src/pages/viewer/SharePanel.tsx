@@ -1,9 +1,11 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { Avatar } from '../../components/Avatar';
 import { CopyButton } from '../../components/CopyButton';
+import { ErrorNotice } from '../../components/ErrorNotice';
 import { Icon } from '../../components/Icon';
 import { Modal } from '../../components/Modal';
 import { Spinner } from '../../components/Spinner';
+import { SubmitButton } from '../../components/SubmitButton';
 import { errorMessage } from '../../i18n/errors';
 import { useI18n } from '../../i18n/i18n';
 import type { MessageKey } from '../../i18n/en';
@@ -46,19 +48,6 @@ function SectionHead({ id, icon, title, hint }: { id: string; icon: 'users' | 'l
         <h3 id={id}>{title}</h3>
         <p>{hint}</p>
       </div>
-    </div>
-  );
-}
-
-function LoadFailure({ error, onRetry }: { error: unknown; onRetry(): void }) {
-  const i18n = useI18n();
-  return (
-    <div className="notice notice--error notice--compact" role="alert">
-      <Icon name="alert" size={18} />
-      <span>{errorMessage(error, i18n)}</span>
-      <button type="button" className="btn btn--secondary btn--small" onClick={onRetry}>
-        {i18n.t('error.retry')}
-      </button>
     </div>
   );
 }
@@ -158,10 +147,7 @@ function PeopleSection({ file }: { file: VaultFile }) {
             }}
           />
         </div>
-        <button type="submit" className="btn btn--primary" data-testid="share-add" disabled={busy}>
-          <Icon name="userPlus" size={18} />
-          {busy ? t('share.adding') : t('share.add')}
-        </button>
+        <SubmitButton busy={busy} testId="share-add" icon={<Icon name="userPlus" size={18} />} label={t('share.add')} busyLabel={t('share.adding')} />
       </form>
       {error && (
         <p id="share-error" className="field-error share-error" role="alert">
@@ -175,7 +161,7 @@ function PeopleSection({ file }: { file: VaultFile }) {
           <Spinner label={t('app.loading')} size={20} />
         </div>
       ) : shares.status === 'error' ? (
-        <LoadFailure error={shares.error} onRetry={() => setReloads((count) => count + 1)} />
+        <ErrorNotice compact error={shares.error} onRetry={() => setReloads((count) => count + 1)} />
       ) : shares.items.length === 0 ? (
         <p className="share-empty">{t('share.none')}</p>
       ) : (
@@ -321,7 +307,7 @@ function LinksSection({ file }: { file: VaultFile }) {
           <Spinner label={t('app.loading')} size={20} />
         </div>
       ) : links.status === 'error' ? (
-        <LoadFailure error={links.error} onRetry={() => setReloads((count) => count + 1)} />
+        <ErrorNotice compact error={links.error} onRetry={() => setReloads((count) => count + 1)} />
       ) : links.items.length === 0 ? (
         <p className="share-empty">{t('links.none')}</p>
       ) : (

@@ -355,18 +355,15 @@ export function ViewerPage({ id, files, onChanged, onDeleted, mode = 'library' }
       <ConfirmDialog
         open={confirmingDelete}
         title={t('viewer.deleteTitle')}
-        confirmLabel={deleting ? t('viewer.deleting') : t('viewer.deleteConfirm')}
+        confirmLabel={t('viewer.deleteConfirm')}
+        busyLabel={t('viewer.deleting')}
         cancelLabel={t('viewer.cancel')}
         busy={deleting}
+        error={deleteError !== null ? errorMessage(deleteError, i18n) : null}
         onConfirm={handleDelete}
         onClose={() => setConfirmingDelete(false)}
       >
         <p>{t('viewer.deleteBody', { name: file?.name ?? '' })}</p>
-        {deleteError !== null && (
-          <p className="form-alert form-alert--error" role="alert">
-            {errorMessage(deleteError, i18n)}
-          </p>
-        )}
       </ConfirmDialog>
     </div>
   );
