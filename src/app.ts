@@ -64,10 +64,10 @@ declare module 'fastify' {
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-/** Login attempts allowed before a 429, per client IP and per username. */
 /** Wrong passwords allowed per public link and client address before a 429. */
 const LINK_PASSWORD_LIMIT = { name: 'link-password:', points: 10, durationSeconds: 15 * 60 };
 
+/** Login attempts allowed before a 429, per client IP and per username. */
 const LOGIN_LIMITS = {
   perIp: { name: 'login-ip:', points: 30, durationSeconds: 15 * 60 },
   perUsername: { name: 'login-user:', points: 10, durationSeconds: 15 * 60 },
@@ -126,8 +126,8 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
   backends.jobs.register(DESCRIBE_MEDIA_JOB, describeMediaJob(backends.db, backends.blobs, fastify.log));
   const stopJanitor = startJanitor(backends.db, backends.blobs, fastify.log, config.auditRetentionDays);
 
-  fastify.addHook('onRequest', async (_request, reply) => {
-    reply.header('X-Request-Id', _request.id).header('X-Coffer-Instance', config.instanceId);
+  fastify.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-Id', request.id).header('X-Coffer-Instance', config.instanceId);
   });
   await fastify.register(errors, { pageFallback: pageFallback(config.webDir) });
   // Pages and stored content set their own Content-Security-Policy.
