@@ -187,7 +187,7 @@ function cleanUpSync(c: Cleanup): void {
 
 async function main(): Promise<void> {
   const missing = ['curl', 'psql', 'redis-cli', 'radosgw'].filter((c) => !commandExists(c));
-  if (missing.length > 0) throw new Error(`missing: ${missing.join(', ')} (PostgreSQL and Redis must run on 127.0.0.1; Ceph: scripts/services/ceph-s3-install.sh)`);
+  if (missing.length > 0) throw new Error(`missing: ${missing.join(', ')} (PostgreSQL and Redis must run on 127.0.0.1; Ceph: scripts/install-system-packages.sh)`);
   if (!existsSync(path.join(repo, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: build first with `npx tsc -p tsconfig.build.json`.');
 
   const work = mkdtempSync(path.join(os.tmpdir(), 'coffer-bench-backends-'));

@@ -3,11 +3,14 @@
 #   ffmpeg (media probing, video posters), chromium (browser test),
 #   nginx-light (benchmark baselines, coffer cluster and its tests), curl and wrk (benchmark
 #   clients), fonts (readable screenshots),
-#   apache2-utils (htpasswd: bcrypt hashes made by another library, for the import test).
+#   apache2-utils (htpasswd: bcrypt hashes made by another library, for the import test),
+#   memcached, and Ceph (ceph-mon, ceph-osd, radosgw, ceph-common) for the throw-away S3
+#   server of scripts/services/ceph-s3-start.sh.
 # Usage: scripts/install-system-packages.sh          (as root, on Debian 12)
 set -euo pipefail
 
-wanted=(apache2-utils:/usr/bin/htpasswd ffmpeg:/usr/bin/ffprobe chromium:/usr/bin/chromium nginx-light:/usr/sbin/nginx curl:/usr/bin/curl wrk:/usr/bin/wrk fonts-dejavu-core:/usr/share/fonts/truetype/dejavu)
+wanted=(apache2-utils:/usr/bin/htpasswd ffmpeg:/usr/bin/ffprobe chromium:/usr/bin/chromium nginx-light:/usr/sbin/nginx curl:/usr/bin/curl wrk:/usr/bin/wrk fonts-dejavu-core:/usr/share/fonts/truetype/dejavu
+  memcached:/usr/bin/memcached ceph-mon:/usr/bin/ceph-mon ceph-osd:/usr/bin/ceph-osd radosgw:/usr/bin/radosgw ceph-common:/usr/bin/radosgw-admin)
 missing=()
 for entry in "${wanted[@]}"; do
   [ -e "${entry#*:}" ] || missing+=("${entry%%:*}")

@@ -6,7 +6,7 @@
 # Env:   RGW_PORT (7480)  MON_PORT (6789)  OSD_STORE (memstore | bluestore)
 #        S3_ACCESS_KEY  S3_SECRET_KEY        (credentials of the S3 user created)
 # Writes $BASE/s3.env (S3_ENDPOINT, AWS_ACCESS_KEY_ID, ...): `set -a; . $BASE/s3.env; set +a`.
-# Stop with ceph-s3-stop.sh [BASE_DIR]. Install the packages with ceph-s3-install.sh.
+# Stop with ceph-s3-stop.sh [BASE_DIR]. Install the packages with scripts/install-system-packages.sh.
 set -eEuo pipefail
 
 BASE=${1:-/tmp/coffer-ceph}
