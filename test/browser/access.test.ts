@@ -9,18 +9,11 @@ import path from 'node:path';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLiveServer, type LiveServer } from '../helpers/live-server.js';
-import { CHROMIUM, launchChromium, playAndSeek } from '../helpers/browser.js';
-import { requireOrSkip } from '../helpers/services.js';
+import { browserTestsCanRun, FFMPEG, launchChromium, playAndSeek } from '../helpers/browser.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
-const FFMPEG = '/usr/bin/ffmpeg';
-
-const missing = [CHROMIUM, FFMPEG].filter((program) => !existsSync(program));
-const canRun = requireOrSkip(
-  missing.length === 0,
-  `the browser test needs ${missing.join(' and ')} (apt-get install chromium ffmpeg)`,
-);
+const canRun = browserTestsCanRun();
 
 interface Person {
   username: string;

@@ -8,19 +8,11 @@ import path from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLiveServer, type LiveServer } from '../helpers/live-server.js';
-import { CHROMIUM, launchChromium, playAndSeek } from '../helpers/browser.js';
-import { requireOrSkip } from '../helpers/services.js';
+import { browserTestsCanRun, FFMPEG, launchChromium, playAndSeek } from '../helpers/browser.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
-const FFMPEG = '/usr/bin/ffmpeg';
-
-const missing = [CHROMIUM, FFMPEG].filter((program) => !existsSync(program));
-// Under REQUIRE_SERVICES=1 this throws, so a missing program fails the run instead of skipping it.
-const canRun = requireOrSkip(
-  missing.length === 0,
-  `the browser test needs ${missing.join(' and ')} (apt-get install chromium ffmpeg)`,
-);
+const canRun = browserTestsCanRun();
 
 function ffmpeg(...args: string[]): void {
   execFileSync(FFMPEG, ['-v', 'error', '-y', ...args], { stdio: 'pipe' });

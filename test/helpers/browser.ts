@@ -1,6 +1,18 @@
+import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Locator } from 'playwright-core';
+import { requireOrSkip } from './services.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
+export const FFMPEG = '/usr/bin/ffmpeg';
+
+/**
+ * Whether the browser tests can run: they need Chromium, and ffmpeg for their media. Under
+ * REQUIRE_SERVICES=1 a missing program fails the run instead of skipping it.
+ */
+export function browserTestsCanRun(): boolean {
+  const missing = [CHROMIUM, FFMPEG].filter((program) => !existsSync(program));
+  return requireOrSkip(missing.length === 0, `the browser test needs ${missing.join(' and ')} (apt-get install chromium ffmpeg)`);
+}
 
 /**
  * Debian's Chromium, headless. The network flags keep it from calling home: this machine

@@ -1,14 +1,10 @@
-import { sql, type SqlBool } from 'kysely';
+import { sql } from 'kysely';
 import type { Executor } from '../../db/connect.js';
+import { containsText } from '../../db/contains.js';
+import type { User } from '../accounts/accounts.repository.js';
 
-export interface UserSummary {
-  id: string;
-  username: string;
-  name: string;
-  email: string;
-  isAdmin: boolean;
-  disabled: boolean;
-  createdAt: string;
+/** An account as administrators list it: the user, and the bytes their files take. */
+export interface UserSummary extends Omit<User, 'sessionsValidAfter'> {
   storageBytes: number;
 }
 
@@ -19,10 +15,8 @@ export async function listUsers(db: Executor, options: { q?: string; after?: str
     // A subquery rather than GROUP BY: portable, and MariaDB has no functional-dependency rule.
     .select((eb) => eb.fn.coalesce(eb.selectFrom('files').select((f) => f.fn.sum<number | string>('size').as('total')).whereRef('files.owner_id', '=', 'users.id'), sql.lit(0)).as('storage_bytes'));
   if (options.q) {
-    const pattern = `%${options.q.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`;
-    query = query.where((eb) =>
-      eb.or([sql<SqlBool>`lower(username) like ${pattern} escape '!'`, sql<SqlBool>`lower(name) like ${pattern} escape '!'`, sql<SqlBool>`lower(email) like ${pattern} escape '!'`]),
-    );
+    const text = options.q;
+    query = query.where((eb) => eb.or([containsText('username', text), containsText('name', text), containsText('email', text)]));
   }
   if (options.after) query = query.where('username', '>', options.after);
   const rows = await query.orderBy('username').limit(options.limit).execute();

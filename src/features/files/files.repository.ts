@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
 import type { Executor } from '../../db/connect.js';
+import { containsText } from '../../db/contains.js';
 import type { FileRow, NewFileRow } from '../../db/schema.js';
 import type { MediaKind } from './media-types.js';
 
@@ -64,9 +64,7 @@ export async function listFiles(db: Executor, query: ListQuery): Promise<StoredF
   let select = db.selectFrom('files').selectAll().where('owner_id', '=', query.ownerId);
   if (query.kind) select = select.where('kind', '=', query.kind);
   if (query.nameContains) {
-    const pattern = `%${query.nameContains.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`;
-    // SQLite has no default LIKE escape character, so name one that reads the same everywhere.
-    select = select.where(sql<boolean>`lower(name) like ${pattern} escape '!'`);
+    select = select.where(containsText('name', query.nameContains));
   }
   const after = query.after;
   if (after) {
