@@ -64,14 +64,23 @@ declare module 'fastify' {
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-/** Wrong passwords allowed per public link and client address before a 429. */
-const LINK_PASSWORD_LIMIT = { name: 'link-password:', points: 10, durationSeconds: 15 * 60 };
+/**
+ * Wrong passwords allowed per public link before a 429: per client address, and per link
+ * across all addresses (a lockout of the link, so many addresses cannot share the guessing).
+ */
+const LINK_PASSWORD_LIMITS = {
+  perAddress: { name: 'link-password:', points: 10, durationSeconds: 15 * 60 },
+  perLink: { name: 'link-password-all:', points: 30, durationSeconds: 60 * 60 },
+};
 
-/** Login attempts allowed before a 429, per client IP and per username. */
+/** Password guesses (sign-in, Basic, password change) allowed before a 429, per client IP and per username. */
 const LOGIN_LIMITS = {
   perIp: { name: 'login-ip:', points: 30, durationSeconds: 15 * 60 },
   perUsername: { name: 'login-user:', points: 10, durationSeconds: 15 * 60 },
 };
+
+/** Sign-ups allowed per client address. */
+const SIGN_UP_LIMIT = { name: 'sign-up:', points: 20, durationSeconds: 60 * 60 };
 
 /**
  * The composition root: the only place that turns configuration URLs into adapters and
@@ -98,11 +107,15 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
     await backends.db.destroy();
   });
 
+  if (!config.publicUrl && (config.trustProxy || config.host === '0.0.0.0' || config.host === '::')) {
+    fastify.log.warn(`PUBLIC_URL is not set: public links are built on ${publicUrl(config, fastify)}; set PUBLIC_URL to the address people use`);
+  }
   const hasher = new PasswordHasher();
   const accounts = new AccountsService(
     backends.db,
     hasher,
     new LoginThrottle(backends.sessions.limiter(LOGIN_LIMITS.perIp), backends.sessions.limiter(LOGIN_LIMITS.perUsername)),
+    backends.sessions.limiter(SIGN_UP_LIMIT),
   );
   const sessions = new SessionsService(backends.sessions.store);
   const files = new FilesService(
@@ -115,7 +128,10 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
     accelRedirectPrefix(config, backends.blobs, fastify.log),
   );
   const tokens = new TokensService(backends.db, accounts);
-  const sharing = new SharingService(backends.db, new LinkSecrets(config.secretKey), hasher, backends.sessions.limiter(LINK_PASSWORD_LIMIT));
+  const sharing = new SharingService(backends.db, new LinkSecrets(config.secretKey), hasher, {
+    perAddress: backends.sessions.limiter(LINK_PASSWORD_LIMITS.perAddress),
+    perLink: backends.sessions.limiter(LINK_PASSWORD_LIMITS.perLink),
+  });
   const jwt = await JwtIssuer.create(config.jwt, config.secretKey, config.publicUrl ?? 'coffer');
   const authenticators: Record<AuthScheme, Authenticator> = {
     basic: basicAuthenticator(accounts),
@@ -154,10 +170,10 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
   await fastify.register(accountsRoutes, { prefix: '/api/v1', accounts, sessions, audit, secureCookies: config.secureCookies });
   await fastify.register(filesRoutes, { prefix: '/api/v1', files, audit, maxUploadBytes: config.maxUploadBytes });
   await fastify.register(tokensRoutes, { prefix: '/api/v1', tokens, jwt, audit });
-  await fastify.register(adminUsersRoutes, { prefix: '/api/v1', users: new AdminUsersService(backends.db, accounts), audit });
+  await fastify.register(adminUsersRoutes, { prefix: '/api/v1', users: new AdminUsersService(backends.db, accounts, sharing), audit });
   await fastify.register(instancesRoutes, { prefix: '/api/v1', instances });
   await fastify.register(auditRoutes, { prefix: '/api/v1', db: backends.db });
-  await fastify.register(sharingRoutes, { prefix: '/api/v1', sharing, files, audit, publicUrl: config.publicUrl });
+  await fastify.register(sharingRoutes, { prefix: '/api/v1', sharing, files, audit, publicUrl: () => publicUrl(config, fastify) });
   await fastify.register(webPlugin, { webDir: config.webDir });
 }
 
@@ -176,6 +192,19 @@ async function openBackends(config: Config, fastify: FastifyInstance): Promise<B
     await db.destroy().catch(() => {});
     throw error;
   }
+}
+
+/**
+ * The address public links are built on: PUBLIC_URL, or else the address this server listens
+ * on — never the request's Host header, which any client can forge into someone's link.
+ */
+function publicUrl(config: Config, fastify: FastifyInstance): string {
+  if (config.publicUrl) return config.publicUrl;
+  const address = fastify.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  // A wildcard address is not one a visitor can use; the machine's name is the best guess.
+  const host = config.host === '0.0.0.0' || config.host === '::' ? os.hostname() : config.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 /** nginx can send only what it can read from disk: the offload applies to the local blob folder. */

@@ -61,8 +61,9 @@ async function withAccounts(work: (accounts: AccountsService, audit: AuditLog) =
   const audit = new AuditLog(db, { error: (_details: object, message: string) => console.error(`coffer: ${message}`) });
   try {
     await migrateToLatest(db);
+    // The command line is not rate-limited: these limiters are never consulted.
     const throttle = new LoginThrottle(new RateLimiterMemory({ points: 1, duration: 1 }), new RateLimiterMemory({ points: 1, duration: 1 }));
-    await work(new AccountsService(db, new PasswordHasher(), throttle), audit);
+    await work(new AccountsService(db, new PasswordHasher(), throttle, new RateLimiterMemory({ points: 1, duration: 1 })), audit);
     await audit.flush();
   } finally {
     await db.destroy();
@@ -107,10 +108,15 @@ user
       return;
     }
     await withAccounts(async (accounts, audit) => {
-      const { created, skipped } = await accounts.importUsers(users);
-      for (const name of skipped) console.log(`skipped ${name}: the username exists`);
-      audit.record({ action: 'cli.user_import', outcome: 'success', actorName: 'cli', details: { created: created.length, skipped: skipped.length } });
-      console.log(`imported ${created.length} user(s), skipped ${skipped.length}`);
+      const { created, errors: refused } = await accounts.importUsers(users);
+      if (refused.length > 0) {
+        for (const error of refused) console.error(`coffer: ${file}: ${error}`);
+        console.error('coffer: nothing was imported');
+        process.exitCode = 1;
+        return;
+      }
+      audit.record({ action: 'cli.user_import', outcome: 'success', actorName: 'cli', details: { created: created.length } });
+      console.log(`imported ${created.length} user(s)`);
     });
   });
 

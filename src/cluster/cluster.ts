@@ -163,6 +163,8 @@ export class Cluster {
       // X-Forwarded-* is believed from the balancer only; the instances listen on loopback.
       TRUST_PROXY: '127.0.0.1',
       ACCEL_REDIRECT_PREFIX: this.accel ? ACCEL_REDIRECT_PREFIX : '',
+      // Public links name nginx's address, not the instance's loopback port.
+      PUBLIC_URL: this.config.publicUrl ?? `http://${hostPort(this.config.host === '0.0.0.0' || this.config.host === '::' ? os.hostname() : this.config.host, this.options.port)}`,
     };
     const log = openSync(this.logFile(instance), 'a');
     // The same program that runs this command (dist/cli.js, or src/cli.ts under tsx), serving.

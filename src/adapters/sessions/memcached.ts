@@ -45,17 +45,25 @@ export function createMemcachedClient(url: URL): memjs.Client {
 
 /**
  * rate-limiter-flexible speaks the `memcached` package's callback API; this adapts memjs to
- * it. Increments use an expiry of 0xffffffff so a missing counter is reported, not created.
+ * it. Its limiter counts with Memcached's own atomic operations: `incr` on an existing
+ * counter, else `add` (which only one of many concurrent callers wins; the others `incr`
+ * again), so concurrent attempts each get their own count. Increments use an expiry of
+ * 0xffffffff so a missing counter is reported, not created. A refund is an increment by a
+ * negative amount, which Memcached spells `decr` (stopping at 0, as its counters are
+ * unsigned — so a refunded counter is created at 0, never negative).
  */
 export function memcachedLimiterClient(client: memjs.Client) {
+  const counted = (error: Error | null, found: boolean | null, value: number | null | undefined, cb: Callback<number | false>) => cb(error, found ? (value ?? false) : false);
   return {
     get: (key: string, cb: Callback<number>) =>
       client.get(key, (error, value) => cb(error, value === null || value === undefined ? undefined : Number(value.toString()))),
     set: (key: string, value: number, ttl: number, cb: Callback) => client.set(key, String(value), { expires: ttl }, (error) => cb(error)),
     add: (key: string, value: number, ttl: number, cb: Callback<boolean>) =>
-      client.add(key, String(value), { expires: ttl }, (error, added) => cb(error, Boolean(added))),
+      client.add(key, String(Math.max(0, value)), { expires: ttl }, (error, added) => cb(error, Boolean(added))),
     incr: (key: string, amount: number, cb: Callback<number | false>) =>
-      client.increment(key, amount, { expires: 0xffffffff }, (error, found, value) => cb(error, found ? (value ?? false) : false)),
+      amount >= 0
+        ? client.increment(key, amount, { expires: 0xffffffff }, (error, found, value) => counted(error, found, value, cb))
+        : client.decrement(key, -amount, { expires: 0xffffffff }, (error, found, value) => counted(error, found, value, cb)),
     del: (key: string, cb: Callback) => client.delete(key, (error) => cb(error)),
   };
 }

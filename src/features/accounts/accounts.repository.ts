@@ -65,8 +65,12 @@ export async function setAdmin(db: Executor, id: string, isAdmin: boolean): Prom
   await db.updateTable('users').set({ is_admin: isAdmin ? 1 : 0 }).where('id', '=', id).execute();
 }
 
-export async function existingUsernames(db: Executor, usernames: string[]): Promise<string[]> {
-  if (usernames.length === 0) return [];
-  const rows = await db.selectFrom('users').select('username').where('username', 'in', usernames).execute();
-  return rows.map((row) => row.username);
+/** The accounts that hold any of these usernames or addresses. */
+export async function findAccountsHolding(db: Executor, usernames: string[], emails: string[]): Promise<Array<{ username: string; email: string }>> {
+  if (usernames.length === 0 && emails.length === 0) return [];
+  return db
+    .selectFrom('users')
+    .select(['username', 'email'])
+    .where((eb) => eb.or([...(usernames.length > 0 ? [eb('username', 'in', usernames)] : []), ...(emails.length > 0 ? [eb('email', 'in', emails)] : [])]))
+    .execute();
 }

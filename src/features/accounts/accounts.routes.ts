@@ -21,10 +21,10 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
     '/auth/register',
     {
       config: { access: OPEN },
-      schema: { tags: ['accounts'], summary: 'Create an account', body: RegisterBody, response: { 201: UserEnvelope, ...errorResponses(400, 409) } },
+      schema: { tags: ['accounts'], summary: 'Create an account', body: RegisterBody, response: { 201: UserEnvelope, ...errorResponses(400, 409, 429) } },
     },
     async (request, reply) => {
-      const user = await accounts.register(request.body);
+      const user = await accounts.register(request.body, request.ip);
       audit.record({ action: 'account.register', outcome: 'success', actor: user, target: `user:${user.id}`, ...origin(request) });
       return reply.status(201).send({ user });
     },
@@ -65,8 +65,11 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
       },
     },
     async (request, reply) => {
-      const { session, user } = callerOf(request);
+      const { session, user, via } = callerOf(request);
       const everywhere = request.query.everywhere === 'true' || request.query.everywhere === '1';
+      // Like tokens and the password, signing a person out everywhere takes the password (a
+      // session or Basic), never a token: a files:read token must not end every session.
+      if (everywhere && (via === 'token' || via === 'jwt')) throw new Forbidden('Sign out everywhere while signed in with your password, not with a token.');
       if (everywhere) await accounts.signOutEverywhere(user.id);
       if (session) await sessions.destroy(session.id);
       audit.record({ action: everywhere ? 'auth.logout_everywhere' : 'auth.logout', outcome: 'success', actor: user, ...origin(request) });

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/connect.js';
 import { isUniqueViolation } from '../../db/connect.js';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { Conflict, InvalidRequest, Unauthenticated, type ErrorDetail } from '../../errors.js';
+import { takeAttempt } from '../attempt-limits.js';
+import { cleanDisplayText } from '../files/file-names.js';
 import * as users from './accounts.repository.js';
 import type { User } from './accounts.repository.js';
 import { CredentialCache } from './credential-cache.js';
@@ -36,6 +39,7 @@ const USERNAME = /^[a-z0-9_.-]{3,32}$/;
 // Deliberately simple: one @, no spaces, a dot in the domain. Deliverability is the mail's job.
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export const MIN_PASSWORD_LENGTH = 10;
+const IMPORTED_DOMAIN = 'imported.invalid';
 
 export function validateRegistration(input: Registration): ErrorDetail[] {
   const problems: ErrorDetail[] = [];
@@ -45,6 +49,8 @@ export function validateRegistration(input: Registration): ErrorDetail[] {
     problems.push({ field: 'username', message: 'The username must be 3 to 32 characters: lowercase letters, digits, "_", "." or "-".' });
   }
   if (input.email.length > 254 || !EMAIL.test(input.email)) problems.push({ field: 'email', message: 'Enter a valid email address.' });
+  // imported.invalid is where `coffer user import` puts accounts; no .invalid address can receive mail.
+  else if (/\.invalid$/i.test(input.email)) problems.push({ field: 'email', reason: 'reserved_domain', message: `Addresses at .invalid domains cannot receive mail (${IMPORTED_DOMAIN} is reserved for imported accounts).` });
   problems.push(...validatePassword(input.password, input.username));
   return problems;
 }
@@ -67,46 +73,55 @@ export class AccountsService {
     private readonly db: Db,
     private readonly hasher: PasswordHasher,
     private readonly throttle: LoginThrottle,
+    /** Sign-ups per client address; every one past validation counts, successes included. */
+    private readonly signUps: RateLimiterAbstract,
   ) {}
 
-  /** `coffer user create`: like registering, optionally as an administrator. */
+  /** `coffer user create`: like registering (without the per-address limit), optionally as an administrator. */
   async createUser(input: Registration & { isAdmin: boolean }): Promise<PublicUser> {
-    const user = await this.register(input);
+    const user = await this.insertAccount(checkedRegistration(input));
     if (input.isAdmin) await users.setAdmin(this.db, user.id, true);
     return { ...user, isAdmin: input.isAdmin };
   }
 
   /**
    * `coffer user import`: accounts with bcrypt hashes from another system, re-hashed to
-   * argon2id at each one's first sign-in. Existing usernames are skipped, not changed.
+   * argon2id at each one's first sign-in. All or nothing: a login or an imported address
+   * that is already taken is an error naming its line, and then nothing is written.
    */
-  async importUsers(imported: ImportedUser[]): Promise<{ created: string[]; skipped: string[] }> {
-    const existing = new Set(await users.existingUsernames(this.db, imported.map((u) => u.username)));
-    const fresh = imported.filter((u) => !existing.has(u.username));
-    const createdAt = new Date().toISOString();
-    await this.db.transaction().execute(async (trx) => {
-      for (const u of fresh) {
-        await users.insertUser(trx, {
-          id: randomUUID(),
-          username: u.username,
-          // Imported lists carry no email; .invalid is reserved and can never be delivered.
-          email: `${u.username}@imported.invalid`,
-          name: u.username,
-          password_hash: u.passwordHash,
-          is_admin: u.isAdmin ? 1 : 0,
-          disabled: 0,
-          created_at: createdAt,
-        });
-      }
+  async importUsers(imported: ImportedUser[]): Promise<{ created: string[]; errors: string[] }> {
+    const withEmail = imported.map((u) => ({ ...u, email: importedEmail(u.username) }));
+    const taken = await users.findAccountsHolding(this.db, withEmail.map((u) => u.username), withEmail.map((u) => u.email));
+    const errors = withEmail.flatMap((u) => {
+      const byName = taken.find((t) => t.username === u.username);
+      if (byName) return [`line ${u.line}: the username "${u.username}" already exists`];
+      const byEmail = taken.find((t) => t.email === u.email);
+      return byEmail ? [`line ${u.line}: the address ${u.email} that "${u.username}" would get belongs to the existing account "${byEmail.username}"`] : [];
     });
-    return { created: fresh.map((u) => u.username), skipped: imported.filter((u) => existing.has(u.username)).map((u) => u.username) };
+    if (errors.length > 0) return { created: [], errors };
+    const createdAt = new Date().toISOString();
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        for (const u of withEmail) {
+          await users.insertUser(trx, { id: randomUUID(), username: u.username, email: u.email, name: u.username, password_hash: u.passwordHash, is_admin: u.isAdmin ? 1 : 0, disabled: 0, created_at: createdAt });
+        }
+      });
+    } catch (error) {
+      // An account appeared between the check and the insert; the transaction wrote nothing.
+      if (isUniqueViolation(error)) return { created: [], errors: ['an account with one of these usernames or addresses was created during the import; run it again'] };
+      throw error;
+    }
+    return { created: withEmail.map((u) => u.username), errors: [] };
   }
 
-  async register(input: Registration): Promise<PublicUser> {
-    const registration = { ...input, name: input.name.trim(), email: input.email.trim().toLowerCase() };
-    const problems = validateRegistration(registration);
-    if (problems.length > 0) throw new InvalidRequest('Some fields need attention.', problems);
+  /** Sign-up through the API, limited per client address (each costs a hash and a row). */
+  async register(input: Registration, ip: string): Promise<PublicUser> {
+    const registration = checkedRegistration(input);
+    await takeAttempt([{ limiter: this.signUps, key: ip, onSuccess: 'keep' }]);
+    return this.insertAccount(registration);
+  }
 
+  private async insertAccount(registration: Registration): Promise<PublicUser> {
     const taken = await users.findTakenIdentifiers(this.db, registration.username, registration.email);
     if (taken.username || taken.email) throw conflictFor(taken);
 
@@ -135,28 +150,28 @@ export class AccountsService {
    * cause gives the same error after the same amount of work.
    */
   async authenticate(username: string, password: string, ip: string): Promise<User> {
-    await this.throttle.assertAllowed(ip, username);
+    const attempt = await this.throttle.attempt(ip, username);
     const user = await users.findUserByUsername(this.db, username);
     const valid = user ? await this.hasher.verify(user.passwordHash, password) : await this.hasher.verifyDummy(password);
-    if (!user || !valid || user.disabled) {
-      await this.throttle.recordFailure(ip, username);
-      throw new Unauthenticated();
-    }
-    await this.throttle.recordSuccess(username);
+    if (!user || !valid || user.disabled) throw new Unauthenticated();
+    await attempt.succeeded();
     if (this.hasher.needsRehash(user.passwordHash)) await users.updatePasswordHash(this.db, user.id, await this.hasher.hash(password));
     return user;
   }
 
   /**
    * Changes the password after checking the current one, and voids every session and JWT
-   * made before; the caller signs the current browser in again.
+   * made before; the caller signs the current browser in again. A wrong current password
+   * counts against the same budget as a wrong sign-in: a stolen session must not become a
+   * way to guess the password without limit.
    */
   async changePassword(user: User, currentPassword: string, newPassword: string, ip: string): Promise<void> {
+    const attempt = await this.throttle.attempt(ip, user.username);
     const current = await users.findUserById(this.db, user.id);
     if (!current || !(await this.hasher.verify(current.passwordHash, currentPassword))) {
-      await this.throttle.recordFailure(ip, user.username);
       throw new InvalidRequest('The current password is not correct.', [{ field: 'currentPassword', message: 'The current password is not correct.' }]);
     }
+    await attempt.succeeded();
     const problems = validatePassword(newPassword, user.username);
     if (newPassword === currentPassword) problems.push({ field: 'newPassword', message: 'The new password must differ from the current one.' });
     if (problems.length > 0) throw new InvalidRequest(problems.map((p) => p.message).join(' '), problems.map((p) => ({ ...p, field: 'newPassword' })));
@@ -194,6 +209,22 @@ export class AccountsService {
     const user = await users.findUserById(this.db, id);
     return user && !user.disabled ? user : undefined;
   }
+}
+
+/**
+ * The registration as it will be stored — the name as people will see it (without bidi or
+ * control characters, like file names), the address in lower case — or a 400.
+ */
+function checkedRegistration(input: Registration): Registration {
+  const registration = { ...input, name: cleanDisplayText(input.name), email: input.email.trim().toLowerCase() };
+  const problems = validateRegistration(registration);
+  if (problems.length > 0) throw new InvalidRequest('Some fields need attention.', problems);
+  return registration;
+}
+
+/** Imported lists carry no email; .invalid is reserved (RFC 2606) and can never be delivered. */
+function importedEmail(username: string): string {
+  return `${username}@${IMPORTED_DOMAIN}`;
 }
 
 function conflictFor(taken: { username: boolean; email: boolean }): Conflict {

@@ -1,9 +1,11 @@
-import { isBcrypt } from './passwords.js';
+import { bcryptCost, isBcrypt, MAX_BCRYPT_COST, MIN_BCRYPT_COST } from './passwords.js';
 
 export interface ImportedUser {
   username: string;
   passwordHash: string;
   isAdmin: boolean;
+  /** Where it was in the file, for messages. */
+  line: number;
 }
 
 export interface ParsedImport {
@@ -32,11 +34,13 @@ export function parseUserCsv(text: string): ParsedImport {
     if (rest.length > 0) errors.push(`${where}: expected 3 fields (login,bcrypt-hash,isAdmin), found ${rest.length + 3}`);
     else if (!USERNAME.test(username)) errors.push(`${where}: "${username}" is not a valid username (3 to 32 of a-z 0-9 _ . -)`);
     else if (!isBcrypt(passwordHash)) errors.push(`${where}: the password of "${username}" is not a bcrypt hash ($2a$, $2b$ or $2y$)`);
-    else if (isAdmin === undefined) errors.push(`${where}: isAdmin must be true or false, not "${admin}"`);
+    else if (bcryptCost(passwordHash) > MAX_BCRYPT_COST || bcryptCost(passwordHash) < MIN_BCRYPT_COST) {
+      errors.push(`${where}: the bcrypt cost of "${username}" is ${bcryptCost(passwordHash)}; from ${MIN_BCRYPT_COST} to ${MAX_BCRYPT_COST} is accepted (each step doubles the work of every sign-in)`);
+    } else if (isAdmin === undefined) errors.push(`${where}: isAdmin must be true or false, not "${admin}"`);
     else if (seen.has(username)) errors.push(`${where}: "${username}" appears twice`);
     else {
       seen.add(username);
-      users.push({ username, passwordHash, isAdmin });
+      users.push({ username, passwordHash, isAdmin, line: index + 1 });
     }
   });
   return { users, errors };

@@ -7,6 +7,14 @@ import bcrypt from 'bcryptjs';
  */
 const OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
+/**
+ * The highest bcrypt cost accepted: 2^14 rounds take about a second here, and each step up
+ * doubles it (cost 31 would take some 38 CPU-hours per sign-in, on the main thread, since
+ * bcryptjs is JavaScript). Common tools default to 10–12.
+ */
+export const MAX_BCRYPT_COST = 14;
+export const MIN_BCRYPT_COST = 4;
+
 export class PasswordHasher {
   private dummy: Promise<string> | undefined;
 
@@ -17,7 +25,7 @@ export class PasswordHasher {
   /** Checks argon2id hashes and, for imported accounts, bcrypt ones ($2a$, $2b$, $2y$). */
   async verify(hash: string, password: string): Promise<boolean> {
     try {
-      if (isBcrypt(hash)) return await bcrypt.compare(password, hash.replace(/^\$2y\$/, '$2b$'));
+      if (isBcrypt(hash)) return bcryptCost(hash) <= MAX_BCRYPT_COST && (await bcrypt.compare(password, hash.replace(/^\$2y\$/, '$2b$')));
       return await argon2.verify(hash, password);
     } catch {
       return false;
@@ -42,4 +50,8 @@ export class PasswordHasher {
 
 export function isBcrypt(hash: string): boolean {
   return /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/.test(hash);
+}
+
+export function bcryptCost(hash: string): number {
+  return Number(hash.slice(4, 6));
 }

@@ -50,4 +50,17 @@ export const adminUsersRoutes: FastifyPluginAsyncTypebox<{ users: AdminUsersServ
       return reply.status(204).send(null);
     },
   );
+
+  app.delete(
+    '/admin/users/:id/links',
+    {
+      config: admin,
+      schema: { tags: ['administration'], summary: 'Revoke every public link to the files of a user (their own shares with other users stay)', params: IdParams, response: { 204: { type: 'null' }, ...errorResponses(401, 403, 404) } },
+    },
+    async (request, reply) => {
+      const revoked = await users.revokeLinks(request.params.id);
+      audit.record({ action: 'admin.links_revoke', outcome: 'success', actor: callerOf(request).user, target: `user:${request.params.id}`, details: { revoked }, ...origin(request) });
+      return reply.status(204).send(null);
+    },
+  );
 };

@@ -3,6 +3,7 @@ import { InvalidRequest, NotFound } from '../../errors.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { AccountsService, User } from '../accounts/accounts.service.js';
 import { toPublicUser, type PublicUser } from '../accounts/accounts.service.js';
+import type { SharingService } from '../sharing/sharing.service.js';
 import * as users from './users.repository.js';
 import type { UserSummary } from './users.repository.js';
 
@@ -18,6 +19,7 @@ export class AdminUsersService {
   constructor(
     private readonly db: Db,
     private readonly accounts: AccountsService,
+    private readonly sharing: SharingService,
   ) {}
 
   async list(options: { q?: string; cursor?: string; limit: number }): Promise<{ items: UserSummary[]; nextCursor: string | null }> {
@@ -43,5 +45,11 @@ export class AdminUsersService {
   async signOut(id: string): Promise<void> {
     if (!(await this.accounts.findUser(id))) throw new NotFound('user');
     await this.accounts.signOutEverywhere(id);
+  }
+
+  /** Revokes every public link to the user's files; returns how many were live. */
+  async revokeLinks(id: string): Promise<number> {
+    if (!(await this.accounts.findUser(id))) throw new NotFound('user');
+    return this.sharing.revokeLinksOf(id);
   }
 }

@@ -3,15 +3,15 @@ import { Type } from 'typebox';
 import type { Db } from '../../db/connect.js';
 import { GROUP } from '../../plugins/access.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
-import { errorResponses } from '../shared.schemas.js';
+import { DateTime, errorResponses } from '../shared.schemas.js';
 import { listEvents } from './audit.repository.js';
 
 const AuditQuery = Type.Object(
   {
     user: Type.Optional(Type.String({ maxLength: 64 })),
     action: Type.Optional(Type.String({ maxLength: 64 })),
-    since: Type.Optional(Type.String({ format: 'date-time' })),
-    until: Type.Optional(Type.String({ format: 'date-time' })),
+    since: Type.Optional(DateTime()),
+    until: Type.Optional(DateTime()),
     cursor: Type.Optional(Type.String({ maxLength: 200 })),
     limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
   },

@@ -4,7 +4,7 @@ import parseRange from 'range-parser';
 import type { ByteRange } from '../../adapters/storage/blob-store.js';
 import type { ContentSource } from './files.service.js';
 import { RangeNotSatisfiable } from '../../errors.js';
-import { contentDisposition } from './file-names.js';
+import { contentDisposition, downloadName } from './file-names.js';
 
 export interface ServedBlob {
   name: string;
@@ -33,7 +33,7 @@ export async function sendContent(
   source: ContentSource,
   disposition: 'inline' | 'attachment',
 ): Promise<FastifyReply> {
-  const contentDispositionValue = contentDisposition(disposition, blob.name);
+  const contentDispositionValue = contentDisposition(disposition, downloadName(blob.name, blob.contentType));
   const target = await source.redirect?.(contentDispositionValue);
   if (target) return reply.header('Cache-Control', 'no-store').redirect(target, 302);
 

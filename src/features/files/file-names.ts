@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { extensionsOf } from './media-types.js';
 
 const MAX_NAME_LENGTH = 255;
 
@@ -8,20 +9,40 @@ const MAX_NAME_LENGTH = 255;
  */
 export function sanitizeFileName(raw: string | undefined, fallback = 'untitled'): string {
   const base = path.posix.basename(path.win32.basename(raw ?? ''));
-  const cleaned = base
-    .normalize('NFC')
-    .replace(/\s+/g, ' ')
-    // Other C0/C1 controls and the bidi overrides/isolates that can disguise an extension.
-    .replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '')
-    .trim();
+  const cleaned = cleanDisplayText(base);
   const name = cleaned === '' || cleaned === '.' || cleaned === '..' ? fallback : cleaned;
   return truncate(name, MAX_NAME_LENGTH);
+}
+
+/**
+ * Text shown to people — file names, display names: NFC, each run of whitespace one space,
+ * without C0/C1 controls and the bidi marks, overrides and isolates that can disguise what
+ * follows them (an extension, another person's name).
+ */
+export function cleanDisplayText(raw: string): string {
+  return raw
+    .normalize('NFC')
+    .replace(/\s+/g, ' ')
+    .replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')
+    .trim();
 }
 
 function truncate(name: string, max: number): string {
   if (name.length <= max) return name;
   const extension = path.extname(name).slice(0, 16);
   return [...name.slice(0, max - extension.length)].join('').replace(/[\ud800-\udbff]$/, '') + extension;
+}
+
+/**
+ * The name a file is saved under: its name, with the extension of the type its bytes really
+ * are added when the name claims another ("invoice.html" holding a JPEG is saved as
+ * "invoice.html.jpg"), so the saving system never opens it as something it is not.
+ */
+export function downloadName(name: string, contentType: string): string {
+  const extensions = extensionsOf(contentType);
+  const extension = path.extname(name).slice(1).toLowerCase();
+  if (extensions.length === 0 || extensions.includes(extension)) return name;
+  return `${name}.${extensions[0]}`;
 }
 
 /**

@@ -27,6 +27,29 @@ const SERVED_AS: Record<string, string> = {
   'video/x-m4v': 'video/mp4',
 };
 
+/** File-name extensions of each served type, the usual one first. */
+const EXTENSIONS: Record<string, string[]> = {
+  'image/jpeg': ['jpg', 'jpeg', 'jpe', 'jfif'],
+  'image/png': ['png'],
+  'image/gif': ['gif'],
+  'image/webp': ['webp'],
+  'image/avif': ['avif'],
+  'audio/mpeg': ['mp3'],
+  'audio/mp4': ['m4a', 'mp4', 'aac'],
+  'audio/aac': ['aac'],
+  'audio/ogg': ['ogg', 'oga', 'opus'],
+  'audio/opus': ['opus', 'ogg'],
+  'audio/wav': ['wav'],
+  'audio/flac': ['flac'],
+  'video/mp4': ['mp4', 'm4v'],
+  'video/webm': ['webm'],
+  'video/quicktime': ['mov', 'qt'],
+};
+
+export function extensionsOf(contentType: string): string[] {
+  return EXTENSIONS[contentType] ?? [];
+}
+
 export interface MediaType {
   kind: MediaKind;
   contentType: string;

@@ -78,6 +78,16 @@ export async function revokeLink(db: Executor, id: string, at: string): Promise<
   await db.updateTable('links').set({ revoked_at: at }).where('id', '=', id).execute();
 }
 
+export async function revokeLinksOfOwner(db: Executor, ownerId: string, at: string): Promise<number> {
+  const result = await db
+    .updateTable('links')
+    .set({ revoked_at: at })
+    .where('revoked_at', 'is', null)
+    .where('file_id', 'in', (eb) => eb.selectFrom('files').select('id').where('owner_id', '=', ownerId))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 export async function countView(db: Executor, id: string): Promise<void> {
   await db.updateTable('links').set((eb) => ({ views: eb('views', '+', 1) })).where('id', '=', id).execute();
 }

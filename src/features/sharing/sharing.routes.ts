@@ -6,14 +6,15 @@ import { origin, type AuditLog } from '../audit/audit.log.js';
 import { sendContent } from '../files/content.js';
 import { toFileJson } from '../files/files.routes.js';
 import type { FilesService, StoredFile } from '../files/files.service.js';
-import { errorResponses, IdParams } from '../shared.schemas.js';
+import { DateTime, errorResponses, IdParams } from '../shared.schemas.js';
 import type { Link, SharingService } from './sharing.service.js';
 
 export interface SharingRoutesOptions {
   sharing: SharingService;
   files: FilesService;
   audit: AuditLog;
-  publicUrl: string | undefined;
+  /** The address links are built on (PUBLIC_URL or the listen address, never the Host header). */
+  publicUrl: () => string;
 }
 
 const UNLOCK_COOKIE = 'coffer_link';
@@ -33,9 +34,8 @@ function publicFileJson(token: string, file: StoredFile) {
 }
 
 export const sharingRoutes: FastifyPluginAsyncTypebox<SharingRoutesOptions> = async (app, { sharing, files, audit, publicUrl }) => {
-  const linkJson = (request: FastifyRequest, link: Link) => {
-    const base = publicUrl ?? `${request.protocol}://${request.host}`;
-    return { id: link.id, url: `${base}/s/${link.token}`, createdAt: link.createdAt, expiresAt: link.expiresAt, hasPassword: link.hasPassword, views: link.views };
+  const linkJson = (link: Link) => {
+    return { id: link.id, url: `${publicUrl()}/s/${link.token}`, createdAt: link.createdAt, expiresAt: link.expiresAt, hasPassword: link.hasPassword, views: link.views };
   };
 
   app.post(
@@ -88,21 +88,21 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<SharingRoutesOptions> = as
         tags: ['sharing'],
         summary: 'Create a public link, optionally expiring and with a password',
         params: IdParams,
-        body: Type.Object({ expiresAt: Type.Optional(Type.String({ format: 'date-time' })), password: Type.Optional(Type.String({ maxLength: 1024 })) }, { additionalProperties: false }),
+        body: Type.Object({ expiresAt: Type.Optional(DateTime()), password: Type.Optional(Type.String({ maxLength: 1024 })) }, { additionalProperties: false }),
         response: { 201: Type.Object({ link: LinkSchema }), ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {
       const link = await sharing.createLink(request.params.id, request.body);
       audit.record({ action: 'link.create', outcome: 'success', actor: callerOf(request).user, target: `file:${request.params.id}`, details: { link: link.id, expiresAt: link.expiresAt, password: link.hasPassword }, ...origin(request) });
-      return reply.status(201).send({ link: linkJson(request, link) });
+      return reply.status(201).send({ link: linkJson(link) });
     },
   );
 
   app.get(
     '/files/:id/links',
     { config: { access: OBJECT('file', 'id', 'write', 'files:read') }, schema: { tags: ['sharing'], summary: 'The live public links of a file', params: IdParams, response: { 200: Type.Object({ items: Type.Array(LinkSchema) }), ...errorResponses(401, 403, 404) } } },
-    async (request) => ({ items: (await sharing.listLinks(request.params.id)).map((link) => linkJson(request, link)) }),
+    async (request) => ({ items: (await sharing.listLinks(request.params.id)).map((link) => linkJson(link)) }),
   );
 
   app.delete(

@@ -3,9 +3,10 @@ import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Db } from '../../db/connect.js';
 import { isUniqueViolation } from '../../db/connect.js';
 import type { LinkRow } from '../../db/schema.js';
-import { Conflict, InvalidRequest, NotFound, RateLimited, Unauthenticated } from '../../errors.js';
+import { Conflict, InvalidRequest, NotFound, Unauthenticated } from '../../errors.js';
+import { takeAttempt } from '../attempt-limits.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
-import { findUserByUsername } from '../accounts/accounts.repository.js';
+import { findUserById, findUserByUsername } from '../accounts/accounts.repository.js';
 import type { PasswordHasher } from '../accounts/passwords.js';
 import { findFileById, type StoredFile } from '../files/files.repository.js';
 import type { LinkSecrets } from './link-secrets.js';
@@ -13,6 +14,9 @@ import * as sharing from './sharing.repository.js';
 import type { Share } from './sharing.repository.js';
 
 export type { Share };
+
+/** New links only; enough that the per-link lockout, not luck, is what stops guessing. */
+export const MIN_LINK_PASSWORD_LENGTH = 8;
 
 export interface Link {
   id: string;
@@ -35,7 +39,7 @@ export class SharingService {
     private readonly db: Db,
     private readonly secrets: LinkSecrets,
     private readonly hasher: PasswordHasher,
-    private readonly passwordAttempts: RateLimiterAbstract,
+    private readonly passwordAttempts: { perAddress: RateLimiterAbstract; perLink: RateLimiterAbstract },
   ) {}
 
   async share(owner: { id: string; username: string }, fileId: string, username: string): Promise<Share> {
@@ -72,7 +76,10 @@ export class SharingService {
   async createLink(fileId: string, options: { expiresAt?: string; password?: string }): Promise<Link> {
     const expiresAt = options.expiresAt === undefined ? null : new Date(options.expiresAt);
     if (expiresAt && expiresAt.getTime() <= Date.now()) throw new InvalidRequest('The expiry must be in the future.', [{ field: 'expiresAt', message: 'Choose a date in the future.' }]);
-    if (options.password !== undefined && options.password.length < 4) throw new InvalidRequest('A link password needs at least 4 characters.', [{ field: 'password', message: 'At least 4 characters.' }]);
+    // Links made before this rule may have shorter passwords; they keep working, behind the same limits.
+    if (options.password !== undefined && [...options.password].length < MIN_LINK_PASSWORD_LENGTH) {
+      throw new InvalidRequest(`A link password needs at least ${MIN_LINK_PASSWORD_LENGTH} characters.`, [{ field: 'password', message: `At least ${MIN_LINK_PASSWORD_LENGTH} characters.` }]);
+    }
     const token = this.secrets.newToken();
     const row: LinkRow = {
       id: randomUUID(),
@@ -109,9 +116,11 @@ export class SharingService {
   async open(token: string, access: { password?: string; unlockCookie?: string; ip: string }): Promise<{ link: Link; file: StoredFile }> {
     const row = /^[A-Za-z0-9_-]{32}$/.test(token) ? await sharing.findLinkByHash(this.db, this.secrets.hash(token)) : undefined;
     if (!row || row.revoked_at || (row.expires_at && Date.parse(row.expires_at) <= Date.now())) throw new NotFound('link');
-    if (row.password_hash && !this.secrets.isUnlocked(access.unlockCookie, row.id)) await this.checkPassword(row, access.password, access.ip);
     const file = await findFileById(this.db, row.file_id);
-    if (!file) throw new NotFound('link');
+    // Checked at every visit, so enabling the owner again brings the links back.
+    const owner = file && (await findUserById(this.db, file.ownerId));
+    if (!file || !owner || owner.disabled) throw new NotFound('link');
+    if (row.password_hash && !this.secrets.isUnlocked(access.unlockCookie, row.id)) await this.checkPassword(row, access.password, access.ip);
     return { link: this.toLink(row), file };
   }
 
@@ -123,13 +132,20 @@ export class SharingService {
     return this.secrets.unlockCookie(linkId, Date.now() + ttlSeconds * 1000);
   }
 
+  /** A visit without a password only asks for one; each password tried takes its points first (see takeAttempt). */
   private async checkPassword(row: LinkRow, password: string | undefined, ip: string): Promise<void> {
-    const key = `${row.id}:${ip}`;
-    const state = await this.passwordAttempts.get(key);
-    if (state && state.consumedPoints >= this.passwordAttempts.points) throw new RateLimited(Math.max(1, Math.ceil(state.msBeforeNext / 1000)));
-    if (password !== undefined && (await this.hasher.verify(row.password_hash!, password))) return;
-    if (password !== undefined) await this.passwordAttempts.penalty(key);
-    throw new Unauthenticated();
+    if (password === undefined) throw new Unauthenticated();
+    const attempt = await takeAttempt([
+      { limiter: this.passwordAttempts.perAddress, key: `${row.id}:${ip}`, onSuccess: 'clear' },
+      { limiter: this.passwordAttempts.perLink, key: row.id, onSuccess: 'refund' },
+    ]);
+    if (!(await this.hasher.verify(row.password_hash!, password))) throw new Unauthenticated();
+    await attempt.succeeded();
+  }
+
+  /** Revokes every live link to the files of a user (an administrator's action); returns how many. */
+  async revokeLinksOf(ownerId: string): Promise<number> {
+    return sharing.revokeLinksOfOwner(this.db, ownerId, new Date().toISOString());
   }
 
   private toLink(row: LinkRow): Link {

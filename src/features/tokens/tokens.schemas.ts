@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { SCOPES } from '../../plugins/access.js';
+import { DateTime } from '../shared.schemas.js';
 
 const ScopeSchema = Type.Union(SCOPES.map((scope) => Type.Literal(scope)));
 
@@ -21,7 +22,7 @@ export const CreateTokenBody = Type.Object(
   {
     name: Type.String({ maxLength: 200 }),
     scopes: Type.Array(Type.String({ maxLength: 32 }), { maxItems: 10 }),
-    expiresAt: Type.Optional(Type.String({ format: 'date-time' })),
+    expiresAt: Type.Optional(DateTime()),
   },
   { additionalProperties: false },
 );
