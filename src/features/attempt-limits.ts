@@ -25,19 +25,25 @@ export interface Attempt {
  * increment in every store (Map, Redis script, Memcached incr/add), so of any number of
  * concurrent attempts at most the budget is evaluated; reading the counter first and adding
  * the failure after the check, as before, let every concurrent attempt through.
- * Throws 429 when a budget is spent (the points taken from the others are given back, since
- * nothing was evaluated) and 503 when the store is away: limits fail closed.
+ *
+ * Budgets are taken in order — the client's own first, the shared one (of an account, of a
+ * link) last — and a later one is only touched once the earlier ones accepted: a burst
+ * refused by the client's budget must not spend the shared one (200 guesses from one
+ * address would otherwise lock a link for every other address too).
+ * Throws 429 when a budget is spent (the points already taken are given back, since nothing
+ * was evaluated) and 503 when the store is away: limits fail closed.
  */
 export async function takeAttempt(budgets: Budget[]): Promise<Attempt> {
-  const results = await Promise.allSettled(budgets.map(({ limiter, key }) => limiter.consume(key)));
-  const taken = budgets.filter((_, index) => results[index]!.status === 'fulfilled');
-  const refused = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
-  if (refused.length > 0) {
-    await inStore(() => Promise.all(taken.map(({ limiter, key }) => limiter.reward(key))));
-    const unavailable = refused.find((reason) => !(reason instanceof RateLimiterRes));
-    if (unavailable !== undefined) throw new Unavailable('session store');
-    const waitMs = Math.max(...refused.map((reason) => (reason as RateLimiterRes).msBeforeNext));
-    throw new RateLimited(Math.max(1, Math.ceil(waitMs / 1000)));
+  const taken: Budget[] = [];
+  for (const budget of budgets) {
+    try {
+      await budget.limiter.consume(budget.key);
+    } catch (reason) {
+      await inStore(() => Promise.all(taken.map(({ limiter, key }) => limiter.reward(key))));
+      if (!(reason instanceof RateLimiterRes)) throw new Unavailable('session store');
+      throw new RateLimited(Math.max(1, Math.ceil(reason.msBeforeNext / 1000)));
+    }
+    taken.push(budget);
   }
   return {
     succeeded: () =>
