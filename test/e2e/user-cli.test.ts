@@ -43,8 +43,13 @@ describe('coffer user', () => {
     writeFileSync(csv, `login,bcrypt-hash,isAdmin\n# from pass2csv\nada,${hash('ada', 'ada-password-1')},false\ngrace,${hash('grace', 'grace-password-1')},true\n`);
     const imported = coffer(['user', 'import', csv]);
     expect(imported.stderr).toBe('');
-    expect(imported.stdout.trim().split('\n').at(-1)).toBe('imported 2 user(s), skipped 0');
-    expect(coffer(['user', 'import', csv]).stdout).toContain('skipped ada: the username exists');
+    expect(imported.stdout.trim().split('\n').at(-1)).toBe('imported 2 user(s)');
+    // Importing again: every existing login is an error, and nothing is written.
+    const again = coffer(['user', 'import', csv]);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toContain('line 3: the username "ada" already exists');
+    expect(again.stderr).toContain('line 4: the username "grace" already exists');
+    expect(again.stderr).toContain('nothing was imported');
 
     const bad = path.join(dataDir, 'bad.csv');
     writeFileSync(bad, `zed,${hash('zed', 'zed-password-1')},false\nBad Name,$2y$05$abc,maybe\n`);
