@@ -31,6 +31,16 @@ async function countingChecks(work: () => Promise<number[]>): Promise<{ statuses
   }
 }
 
+/**
+ * Every answer of a burst is the wrong-password status or a 429 — or a 503 where the machine
+ * is too loaded for the stores' short timeouts (limits fail closed) — never a success or a
+ * 500; and the limit did engage.
+ */
+function expectOnlyRefusals(statuses: Record<number, number>, wrong: number): void {
+  expect(Object.keys(statuses).map(Number).filter((status) => ![wrong, 429, 503].includes(status))).toEqual([]);
+  expect(statuses[429]).toBeGreaterThan(0);
+}
+
 function burst(count: number, request: (index: number) => Promise<{ statusCode: number }>): Promise<number[]> {
   return Promise.all(Array.from({ length: count }, async (_, index) => (await request(index)).statusCode));
 }
@@ -52,7 +62,7 @@ describe('attempt limits under concurrency', () => {
       const victim = await signUp(t.app, 'burstvictim');
       const { statuses, checks } = await countingChecks(() => burst(BURST, (i) => login(t.app, victim.username, `wrong-password-${i}`, `10.1.${i >> 8}.${i & 255}`)));
       expect(statuses[401]).toBeLessThanOrEqual(LIMITS.perUsername);
-      expect(statuses[401]! + statuses[429]!).toBe(BURST);
+      expectOnlyRefusals(statuses, 401);
       expect(checks).toBeLessThanOrEqual(LIMITS.perUsername);
       // The right password is refused too while the username's budget is spent.
       expect((await login(t.app, victim.username, victim.password, '10.9.9.9')).statusCode).toBe(429);
@@ -61,7 +71,7 @@ describe('attempt limits under concurrency', () => {
     it(`evaluates at most ${LIMITS.perIp} of ${BURST} concurrent wrong sign-ins from one address, across usernames`, async () => {
       const { statuses, checks } = await countingChecks(() => burst(BURST, (i) => login(t.app, `nobody${i}`, 'wrong-password', '10.2.0.1')));
       expect(statuses[401]).toBeLessThanOrEqual(LIMITS.perIp);
-      expect(statuses[401]! + statuses[429]!).toBe(BURST);
+      expectOnlyRefusals(statuses, 401);
       expect(checks).toBeLessThanOrEqual(LIMITS.perIp);
       const refused = await login(t.app, 'nobody-else', 'wrong-password', '10.2.0.1');
       expect(refused.statusCode).toBe(429);
@@ -72,6 +82,7 @@ describe('attempt limits under concurrency', () => {
       const basic = (i: number) => `Basic ${Buffer.from(`basicnobody${i}:wrong-password`).toString('base64')}`;
       const { statuses, checks } = await countingChecks(() => burst(BURST, (i) => t.app.inject({ url: '/api/v1/files', headers: { authorization: basic(i) }, remoteAddress: '10.3.0.1' })));
       expect(statuses[401]).toBeLessThanOrEqual(LIMITS.perIp);
+      expectOnlyRefusals(statuses, 401);
       expect(checks).toBeLessThanOrEqual(LIMITS.perIp);
     });
 
@@ -108,7 +119,7 @@ describe('attempt limits under concurrency', () => {
       const bob = await signUp(t.app, 'changer2');
       const { statuses, checks } = await countingChecks(() => burst(BURST, (i) => change(bob, `guess-${i}`)));
       expect(statuses[400]).toBeLessThanOrEqual(LIMITS.perUsername);
-      expect(statuses[400]! + statuses[429]!).toBe(BURST);
+      expectOnlyRefusals(statuses, 400);
       expect(checks).toBeLessThanOrEqual(LIMITS.perUsername);
     });
   });
@@ -135,7 +146,7 @@ describe('attempt limits under concurrency', () => {
       const token = await newLink('the right password');
       const { statuses, checks } = await countingChecks(() => burst(BURST, (i) => visit(token, String(1000 + i), '10.5.0.1')));
       expect(statuses[401]).toBeLessThanOrEqual(LIMITS.linkPerAddress);
-      expect(statuses[401]! + statuses[429]!).toBe(BURST);
+      expectOnlyRefusals(statuses, 401);
       expect(checks).toBeLessThanOrEqual(LIMITS.linkPerAddress);
       // Another address still gets in with the password.
       expect((await visit(token, 'the right password', '10.5.0.2')).statusCode).toBe(200);
@@ -145,7 +156,7 @@ describe('attempt limits under concurrency', () => {
       const token = await newLink('the right password');
       const { statuses, checks } = await countingChecks(() => burst(BURST, (i) => visit(token, String(1000 + i), `10.6.${i >> 8}.${i & 255}`)));
       expect(statuses[401]).toBeLessThanOrEqual(LIMITS.linkPerLink);
-      expect(statuses[401]! + statuses[429]!).toBe(BURST);
+      expectOnlyRefusals(statuses, 401);
       expect(checks).toBeLessThanOrEqual(LIMITS.linkPerLink);
       expect((await visit(token, 'the right password', '10.6.200.1')).statusCode).toBe(429);
     });
