@@ -34,9 +34,7 @@ function publicFileJson(token: string, file: StoredFile) {
 }
 
 export const sharingRoutes: FastifyPluginAsyncTypebox<SharingRoutesOptions> = async (app, { sharing, files, audit, publicUrl }) => {
-  const linkJson = (link: Link) => {
-    return { id: link.id, url: `${publicUrl()}/s/${link.token}`, createdAt: link.createdAt, expiresAt: link.expiresAt, hasPassword: link.hasPassword, views: link.views };
-  };
+  const linkJson = (link: Link) => ({ id: link.id, url: `${publicUrl()}/s/${link.token}`, createdAt: link.createdAt, expiresAt: link.expiresAt, hasPassword: link.hasPassword, views: link.views });
 
   app.post(
     '/files/:id/shares',

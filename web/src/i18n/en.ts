@@ -269,7 +269,7 @@ export const en = {
   'links.expiry.month': 'In 30 days',
   'links.password': 'Password',
   'links.passwordPlaceholder': 'Optional',
-  'links.passwordShort': 'Use at least 4 characters.',
+  'links.passwordShort': 'Use at least 8 characters.',
   'links.create': 'Create link',
   'links.creating': 'Creating…',
   'links.none': 'No public links yet.',

@@ -268,7 +268,7 @@ export const ptBR: Record<MessageKey, string> = {
   'links.expiry.month': 'Em 30 dias',
   'links.password': 'Senha',
   'links.passwordPlaceholder': 'Opcional',
-  'links.passwordShort': 'Use pelo menos 4 caracteres.',
+  'links.passwordShort': 'Use pelo menos 8 caracteres.',
   'links.create': 'Criar link',
   'links.creating': 'Criando…',
   'links.none': 'Nenhum link público ainda.',

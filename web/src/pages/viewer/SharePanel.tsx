@@ -15,7 +15,7 @@ import { useNow } from '../../lib/useNow';
 import { useSession } from '../../session/session';
 import '../../styles/share.css';
 
-const MIN_LINK_PASSWORD = 4;
+const MIN_LINK_PASSWORD = 8;
 
 const EXPIRY_OPTIONS: ReadonlyArray<{ value: string; label: MessageKey; ms: number | null }> = [
   { value: 'never', label: 'links.expiry.never', ms: null },
