@@ -20,7 +20,7 @@ async function profileProjects(): Promise<TestProjectInlineConfiguration[]> {
       extends: true,
       test: {
         name,
-        include: ['test/integration/**/*.test.ts', 'test/e2e/http.test.ts', 'test/e2e/instances.test.ts'],
+        include: ['test/integration/**/*.test.ts', 'test/security/**/*.test.ts', 'test/e2e/http.test.ts', 'test/e2e/instances.test.ts'],
         // The contract suite covers both stores itself; X-Accel offload exists only for a folder.
         exclude: ['test/integration/blob-store.test.ts', 'test/integration/accel-redirect.test.ts'],
         env: { COFFER_TEST_PROFILE: name },
