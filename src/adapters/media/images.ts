@@ -25,16 +25,18 @@ const TIMEOUT_MS = 30_000;
 const IDLE_EXIT_MS = 60_000;
 const RSS_CHECK_MS = 50;
 /**
- * libvips decodes in native memory, which neither the server's heap nor a worker thread's
- * `resourceLimits` bound (measured: a Worker with maxOldGenerationSizeMb 64 still grew to
- * ~1 GB RSS decoding a 49 MP AVIF, in the server's own process). So every libvips call runs
- * in one child process: its JS heap is capped by --max-old-space-size, and its whole
- * resident size is watched here and the child killed past RSS_LIMIT — room for the largest
- * image allowed (4 bytes a pixel, twice) above the ~100 MB Node and libvips take.
- * The pixel limit, checked from the header before any decoding, is the first defence; the
- * watch is the backstop for decoders that need more than the header suggests.
+ * libvips decodes in native memory, which neither the server's heap limit nor a worker
+ * thread's `resourceLimits` bound: measured here, a Worker with maxOldGenerationSizeMb 64
+ * reached 924 MB peak RSS thumbnailing a 49 MP AVIF — inside the server's own process. So
+ * every libvips call runs in one child process: its JS heap is capped by
+ * --max-old-space-size, and its whole resident size is watched from here and the child
+ * killed past the limit below. The pixel limit, checked from the header before anything is
+ * decoded, is the first defence; the watch is the backstop for a decoder that needs more
+ * than the header suggests. It leaves room for the largest image allowed in the hungriest
+ * decoder (AVIF: ~19 bytes a pixel measured, against 2 for JPEG with shrink-on-load and 3
+ * for PNG, read sequentially) above the ~100 MB that Node and libvips take.
  */
-const rssLimitFor = (maxPixels: number) => 128 * 1024 * 1024 + 8 * maxPixels;
+const rssLimitFor = (maxPixels: number) => 128 * 1024 * 1024 + 24 * maxPixels;
 
 /**
  * Reads an image (a local file) once in the image worker: its displayed size (EXIF
