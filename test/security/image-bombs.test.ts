@@ -11,6 +11,11 @@ import { startLiveServer, type LiveServer } from '../helpers/live-server.js';
  * keeps what it is given) but never decoded: no thumbnail. A normal image still gets one.
  */
 
+interface StoredFile {
+  width?: number;
+  urls: { thumbnail?: string };
+}
+
 const MB = 1_000_000;
 const PEAK_LIMIT = 400 * MB;
 
@@ -63,15 +68,15 @@ describe('image decompression bombs (issue 8, item 3)', () => {
     const form = new FormData();
     form.append('file', new Blob([content]), filename);
     const response = await fetch(`${server.url}/api/v1/files`, { method: 'POST', body: form, headers: { authorization: auth } });
-    return { status: response.status, body: await response.json() };
+    return { status: response.status, body: (await response.json()) as { items: Array<{ id: string }> } };
   };
   const get = (path: string) => fetch(`${server.url}${path}`, { headers: { authorization: auth } });
 
   /** Waits until the file's media job has finished: facts recorded, or the job logged as failed. */
-  async function settled(id: string): Promise<{ width?: number; urls: { thumbnail?: string } }> {
+  async function settled(id: string): Promise<StoredFile> {
     const deadline = Date.now() + 45_000;
     for (;;) {
-      const file = await (await get(`/api/v1/files/${id}`)).json();
+      const file = (await (await get(`/api/v1/files/${id}`)).json()) as StoredFile;
       const failed = server.log().split('\n').some((line) => line.includes('background job failed') && line.includes(id));
       if (file.width || failed) return file;
       if (Date.now() > deadline) throw new Error(`the media job of ${id} did not finish:\n${server.log().slice(-3000)}`);
@@ -90,7 +95,7 @@ describe('image decompression bombs (issue 8, item 3)', () => {
     const children = watchChildren(server.pid);
     const { status, body } = await upload(filename, content);
     expect(status).toBe(201);
-    const id = body.items[0].id;
+    const id = body.items[0]!.id;
     const file = await settled(id);
     childPeak = Math.max(childPeak, children.stop());
     expect(file.urls.thumbnail).toBeUndefined();
@@ -106,7 +111,7 @@ describe('image decompression bombs (issue 8, item 3)', () => {
       ['wave.gif', uniformGif(640, 360, 20), { width: 640, height: 360 }],
     ] as const) {
       const { body } = await upload(filename, content);
-      const file = await settled(body.items[0].id);
+      const file = await settled(body.items[0]!.id);
       expect(file).toMatchObject(size);
       const thumbnail = await get(file.urls.thumbnail!);
       expect(thumbnail.headers.get('content-type')).toBe('image/webp');
