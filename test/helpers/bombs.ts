@@ -100,3 +100,60 @@ export function uniformPng(width: number, height: number): Buffer {
     chunk('IEND', Buffer.alloc(0)),
   ]);
 }
+
+/** ISO BMFF boxes, just enough to assemble a HEIF file. */
+const u8 = (n: number) => Buffer.from([n]);
+const u16 = (n: number) => Buffer.from([n >> 8, n & 0xff]);
+const u32 = (n: number) => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n);
+  return b;
+};
+const box = (type: string, ...body: Buffer[]) => {
+  const payload = Buffer.concat(body);
+  return Buffer.concat([u32(8 + payload.length), Buffer.from(type, 'latin1'), payload]);
+};
+const fullBox = (type: string, version: number, ...body: Buffer[]) => box(type, Buffer.from([version, 0, 0, 0]), ...body);
+
+/** The child boxes of a box body. */
+function* boxesIn(data: Buffer): Generator<{ type: string; box: Buffer; body: Buffer }> {
+  for (let at = 0; at + 8 <= data.length; ) {
+    const size = data.readUInt32BE(at);
+    if (size < 8) return;
+    yield { type: data.toString('latin1', at + 4, at + 8), box: data.subarray(at, at + size), body: data.subarray(at + 8, at + size) };
+    at += size;
+  }
+}
+const child = (data: Buffer, type: string) => [...boxesIn(data)].find((b) => b.type === type);
+
+/**
+ * An AVIF whose primary image is a `grid` of `size`×`size` pixels made of one small tile
+ * (an AVIF sharp encodes, `tile`) repeated: a few kilobytes that a decoder composes into a
+ * full-size bitmap, as a single huge AV1 frame would — without minutes of encoding.
+ */
+export function avifGridBomb(tile: Buffer, tileSize: number, size: number): Buffer {
+  const meta = child(tile, 'meta')!.body.subarray(4);
+  const properties = child(child(child(meta, 'iprp')!.body, 'ipco')!.body, 'av1C')!.box;
+  const coded = child(tile, 'mdat')!.body;
+  const tiles = Math.ceil(size / tileSize);
+  const grid = Buffer.concat([u8(0), u8(0), u8(tiles - 1), u8(tiles - 1), u16(size), u16(size)]);
+  const infe = (id: number, type: string) => fullBox('infe', 2, u16(id), u16(0), Buffer.from(type, 'latin1'), u8(0));
+  const build = (mdatStart: number) =>
+    fullBox(
+      'meta',
+      0,
+      fullBox('hdlr', 0, u32(0), Buffer.from('pict'), Buffer.alloc(12), u8(0)),
+      fullBox('pitm', 0, u16(1)),
+      fullBox('iinf', 0, u16(2), infe(1, 'grid'), infe(2, 'av01')),
+      fullBox('iref', 0, box('dimg', u16(1), u16(tiles * tiles), ...Array.from({ length: tiles * tiles }, () => u16(2)))),
+      fullBox('iloc', 0, u8(0x44), u8(0), u16(2), u16(1), u16(0), u16(1), u32(mdatStart + 8), u32(grid.length), u16(2), u16(0), u16(1), u32(mdatStart + 8 + grid.length), u32(coded.length)),
+      box(
+        'iprp',
+        box('ipco', properties, fullBox('ispe', 0, u32(tileSize), u32(tileSize)), fullBox('ispe', 0, u32(size), u32(size))),
+        fullBox('ipma', 0, u32(2), u16(1), u8(1), u8(3), u16(2), u8(2), u8(0x81), u8(2)),
+      ),
+    );
+  const ftyp = box('ftyp', Buffer.from('avif'), u32(0), Buffer.from('avifmif1miaf'));
+  const metaBox = build(0);
+  return Buffer.concat([ftyp, build(ftyp.length + metaBox.length), box('mdat', grid, coded)]);
+}

@@ -1,7 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../helpers/app.js';
-import { uniformGif, uniformPng } from '../helpers/bombs.js';
+import sharp from 'sharp';
+import { avifGridBomb, uniformGif, uniformPng } from '../helpers/bombs.js';
 import { startLiveServer, type LiveServer } from '../helpers/live-server.js';
 
 /**
@@ -84,14 +85,15 @@ describe('image decompression bombs (issue 8, item 3)', () => {
     }
   }
 
-  const bombs: Array<[string, string, () => Buffer]> = [
+  const bombs: Array<[string, string, () => Buffer | Promise<Buffer>]> = [
+    ['a 1 KB AVIF of 16383×16383 (one tile repeated in a grid)', 'bomb.avif', async () => avifGridBomb(await sharp({ create: { width: 1024, height: 1024, channels: 3, background: '#808080' } }).avif({ effort: 0 }).toBuffer(), 1024, 16383)],
     ['a 182 KB GIF of 16383×16383', 'bomb.gif', () => uniformGif(16383, 16383)],
     ['a GIF of 100 frames of 4000×4000', 'frames.gif', () => uniformGif(4000, 4000, 100)],
     ['a 32 KB PNG of 16383×16383', 'bomb.png', () => uniformPng(16383, 16383)],
   ];
 
   it.each(bombs)('%s is stored, never decoded, and gets no thumbnail', async (_name, filename, build) => {
-    const content = build();
+    const content = await build();
     const children = watchChildren(server.pid);
     const { status, body } = await upload(filename, content);
     expect(status).toBe(201);
