@@ -169,6 +169,14 @@ describe.skipIf(!requireOrSkip(hasS3, S3_MISSING))('S3BlobStore', () => {
     };
   });
 
+  it('copies a blob for local tools only up to the size asked for', async () => {
+    const store = await S3BlobStore.open(bucket.url);
+    await store.put('spool/object', streamOf(randomBytes(3 * MiB)));
+    await expect(store.localFile('spool/object', 2 * MiB)).rejects.toThrow('larger than the 2097152 bytes expected');
+    await store.delete('spool/object');
+    await store.close();
+  });
+
   describe('presigned URLs', () => {
     let store: S3BlobStore;
     const body = Buffer.from('presigned bytes: 0123456789abcdefghijklmnopqrstuvwxyz');
