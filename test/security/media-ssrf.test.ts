@@ -115,13 +115,17 @@ describe('media probing never reaches the network (issue 8, item 1)', () => {
     expect(connections).toBe(0);
   });
 
-  it('still reads genuine audio and video: duration, and a poster for video', async () => {
+  it('still reads genuine audio (also behind a large ID3 tag) and video: duration, and a poster for video', async () => {
     if (!requireOrSkip(hasFfmpeg, FFMPEG_MISSING)) return;
     const audio = (await upload('tone.mp3', await fixture('sample.mp3'))).json().items[0];
     const video = (await upload('clip.mp4', await fixture('sample.mp4'))).json().items[0];
     const webm = (await upload('clip.webm', await fixture('sample.webm'))).json().items[0];
+    // A tag as large as embedded cover art, padding included, before the real frames.
+    const tagged = await upload('tagged.mp3', Buffer.concat([id3Header(200_000), Buffer.alloc(200_000), await fixture('sample.mp3')]));
+    expect(tagged.statusCode).toBe(201);
     await t.app.backends.jobs.idle();
     expect((await get(`/api/v1/files/${audio.id}`)).json().durationSeconds).toBeCloseTo(2, 0);
+    expect((await get(`/api/v1/files/${tagged.json().items[0].id}`)).json().durationSeconds).toBeCloseTo(2, 0);
     for (const { id } of [video, webm]) {
       const file = (await get(`/api/v1/files/${id}`)).json();
       expect(file.durationSeconds).toBeGreaterThan(0.5);
