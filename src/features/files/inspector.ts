@@ -12,7 +12,9 @@ export class OverLimit extends Error {}
 /**
  * Passes an upload through unchanged while measuring it: size, SHA-256, and the media type
  * judged from the first bytes. Holds back only the first 16 KiB until the type is known, so
- * a file of the wrong type fails before anything but that head reaches the store.
+ * a file of the wrong type fails before anything but that head reaches the store. Audio
+ * behind ID3 tags is judged where its frames begin, which may be further in: the upload
+ * then fails later, and the store discards what it was given.
  */
 export class UploadInspector extends Transform {
   size = 0;
