@@ -139,7 +139,7 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
     jwt: jwtAuthenticator(jwt, accounts, tokens),
     session: sessionAuthenticator(accounts, sessions),
   };
-  backends.jobs.register(DESCRIBE_MEDIA_JOB, describeMediaJob(backends.db, backends.blobs, fastify.log));
+  backends.jobs.register(DESCRIBE_MEDIA_JOB, describeMediaJob(backends.db, backends.blobs, fastify.log, { maxPixels: config.maxImagePixels }));
   const stopJanitor = startJanitor(backends.db, backends.blobs, fastify.log, config.auditRetentionDays);
 
   fastify.addHook('onRequest', async (request, reply) => {

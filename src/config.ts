@@ -21,6 +21,8 @@ export interface Config {
    */
   readonly accelRedirectPrefix: string | undefined;
   readonly maxUploadBytes: number;
+  /** Images larger than this (width × height, from the header) get no thumbnail and are never decoded. */
+  readonly maxImagePixels: number;
   readonly trustProxy: boolean | string;
   readonly logLevel: string;
   readonly instanceId: string;
@@ -204,6 +206,7 @@ export function loadConfig(env: Env = process.env): Config {
     s3PresignedDownloads: parseFlag(env, 'S3_PRESIGNED_DOWNLOADS'),
     accelRedirectPrefix: parseAccelRedirectPrefix(env),
     maxUploadBytes: parseMaxUpload(env),
+    maxImagePixels: parseCount(env, 'MAX_IMAGE_PIXELS', 40_000_000, 1_000_000_000),
     trustProxy: parseTrustProxy(env),
     logLevel,
     instanceId: parseInstanceId(env),

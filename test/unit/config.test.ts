@@ -10,7 +10,7 @@ describe('configuration', () => {
   it('uses the embedded defaults', () => {
     const dir = dataDir();
     const config = loadConfig({ DATA_DIR: dir });
-    expect(config).toMatchObject({ port: 8080, host: '127.0.0.1', maxUploadBytes: 2 * 1024 ** 3, sessionUrl: 'memory:', databaseUrl: `sqlite:${dir}/coffer.db`, storageUrl: `file:${dir}/blobs` });
+    expect(config).toMatchObject({ port: 8080, host: '127.0.0.1', maxUploadBytes: 2 * 1024 ** 3, maxImagePixels: 40_000_000, sessionUrl: 'memory:', databaseUrl: `sqlite:${dir}/coffer.db`, storageUrl: `file:${dir}/blobs` });
     expect(Object.isFrozen(config)).toBe(true);
   });
 
@@ -28,6 +28,8 @@ describe('configuration', () => {
     [{ PORT: 'eighty' }, /^PORT must be a whole number.*for example PORT=8080$/],
     [{ PORT: '70000' }, /^PORT/],
     [{ MAX_UPLOAD_BYTES: 'lots' }, /^MAX_UPLOAD_BYTES .*for example MAX_UPLOAD_BYTES=2GiB$/],
+    [{ MAX_IMAGE_PIXELS: '40MP' }, /^MAX_IMAGE_PIXELS must be a whole number from 1 to 1000000000, not "40MP"; for example MAX_IMAGE_PIXELS=40000000$/],
+    [{ MAX_IMAGE_PIXELS: '0' }, /^MAX_IMAGE_PIXELS/],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of/],
     [{ SECRET_KEY: 'short' }, /^SECRET_KEY must be at least 32 characters/],
     [{ NODE_ENV: 'production' }, /^SECRET_KEY is required when NODE_ENV=production/],

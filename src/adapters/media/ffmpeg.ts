@@ -1,11 +1,31 @@
-import { execFile, spawn } from 'node:child_process';
-import { promisify } from 'node:util';
+import { spawn } from 'node:child_process';
 
-const run = promisify(execFile);
-const TIMEOUT_MS = 60_000;
-// Uploaded bytes are hostile until proven otherwise: ffmpeg may open the blob (a file or a
-// presigned URL) and nothing else, whatever references a crafted container carries.
-const INPUT_OPTIONS = ['-protocol_whitelist', 'file,http,https,tcp,tls'];
+/**
+ * Uploaded bytes are hostile until proven otherwise. ffprobe/ffmpeg read one local file and
+ * nothing else: only the `file` protocol (no network, whatever URL a crafted playlist, key or
+ * data reference names), and only the one demuxer the stored type allows — never hls,
+ * concat, image2 or another that opens further resources. The protocol limit alone would
+ * still let an HLS "playlist" read other local files; the demuxer limit closes that.
+ */
+const DEMUXER_BY_TYPE: Record<string, string> = {
+  'audio/mpeg': 'mp3',
+  'audio/aac': 'aac',
+  'audio/mp4': 'mov',
+  'audio/ogg': 'ogg',
+  'audio/opus': 'ogg',
+  'audio/wav': 'wav',
+  'audio/flac': 'flac',
+  'video/mp4': 'mov',
+  'video/quicktime': 'mov',
+  'video/webm': 'matroska',
+};
+const PROBE_TIMEOUT_MS = 30_000;
+const FRAME_TIMEOUT_MS = 60_000;
+/** A local read that stalls this long (microseconds) fails rather than holding a job slot. */
+const READ_TIMEOUT_US = String(10_000_000);
+const MAX_PROBE_OUTPUT = 4 * 1024 * 1024;
+const MAX_FRAME_OUTPUT = 8 * 1024 * 1024;
+const POSTER_EDGE = 512;
 
 export interface AvFacts {
   durationSeconds: number | null;
@@ -14,21 +34,36 @@ export interface AvFacts {
   hasVideo: boolean;
 }
 
+/** The bytes are not the container their stored type says: no facts, no poster. */
+export class ContainerMismatch extends Error {}
+
 interface ProbeOutput {
-  format?: { duration?: string };
+  format?: { format_name?: string; duration?: string };
   streams?: Array<{ codec_type?: string; width?: number; height?: number; duration?: string; disposition?: { attached_pic?: number } }>;
 }
 
+function demuxerFor(contentType: string): string {
+  const demuxer = DEMUXER_BY_TYPE[contentType];
+  if (!demuxer) throw new ContainerMismatch(`no demuxer is allowed for ${contentType}`);
+  return demuxer;
+}
+
+const inputOptions = (demuxer: string) => ['-protocol_whitelist', 'file', '-format_whitelist', demuxer, '-rw_timeout', READ_TIMEOUT_US];
+
+/** `file:` keeps a path from ever being read as another protocol's URL. */
+const fileUrl = (path: string) => `file:${path}`;
+
 /**
- * Debian's ffprobe/ffmpeg, found on PATH. `input` is a local path or a URL ffmpeg can seek
- * in (a presigned S3 URL): reading from a path lets it find an MP4 index at the file's end.
+ * Debian's ffprobe on a local file. ffmpeg's own detection runs, limited to the stored
+ * type's demuxer: bytes it would read as anything else (an HLS playlist behind an ID3 tag)
+ * are a ContainerMismatch, and nothing is opened.
  */
-export async function probeAv(input: string): Promise<AvFacts> {
-  const { stdout } = await run('ffprobe', ['-v', 'error', ...INPUT_OPTIONS, '-print_format', 'json', '-show_format', '-show_streams', input], {
-    timeout: TIMEOUT_MS,
-    maxBuffer: 4 * 1024 * 1024,
-  });
-  const parsed = JSON.parse(stdout) as ProbeOutput;
+export async function probeAv(path: string, contentType: string): Promise<AvFacts> {
+  const args = ['-v', 'error', ...inputOptions(demuxerFor(contentType)), '-print_format', 'json', '-show_format', '-show_streams', fileUrl(path)];
+  const { code, stdout, stderr } = await runTool('ffprobe', args, PROBE_TIMEOUT_MS, MAX_PROBE_OUTPUT);
+  if (/Format not on whitelist/.test(stderr)) throw new ContainerMismatch(`the bytes are not ${contentType}: ${stderr.trim()}`);
+  if (code !== 0) throw new Error(`ffprobe failed (exit ${code}): ${stderr.trim()}`);
+  const parsed = JSON.parse(stdout.toString()) as ProbeOutput;
   const video = parsed.streams?.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
   const duration = Number(parsed.format?.duration ?? video?.duration);
   return {
@@ -39,26 +74,45 @@ export async function probeAv(input: string): Promise<AvFacts> {
   };
 }
 
-/** One PNG frame from `atSeconds` into the video, bounded in time and size. */
-export function extractFrame(input: string, atSeconds: number): Promise<Buffer> {
+/**
+ * One PNG frame from `atSeconds` into the video, scaled by ffmpeg to fit 512 px, so what
+ * leaves ffmpeg is small whatever the video's size. The demuxer is forced to the stored type.
+ */
+export async function extractFrame(path: string, contentType: string, atSeconds: number): Promise<Buffer> {
+  const demuxer = demuxerFor(contentType);
+  const scale = `scale=w='min(${POSTER_EDGE},iw)':h='min(${POSTER_EDGE},ih)':force_original_aspect_ratio=decrease`;
+  const args = ['-nostdin', '-v', 'error', ...inputOptions(demuxer), '-f', demuxer, '-ss', atSeconds.toFixed(2), '-i', fileUrl(path), '-frames:v', '1', '-vf', scale, '-f', 'image2pipe', '-c:v', 'png', 'pipe:1'];
+  const { code, stdout, stderr } = await runTool('ffmpeg', args, FRAME_TIMEOUT_MS, MAX_FRAME_OUTPUT);
+  if (code !== 0 || stdout.length === 0) throw new Error(`ffmpeg could not extract a frame (exit ${code}): ${stderr.trim()}`);
+  return stdout;
+}
+
+interface ToolResult {
+  code: number | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
+/**
+ * Runs a media tool with no stdin, its output bounded (killed beyond `maxOutput`) and a
+ * wall-clock limit after which it is killed outright.
+ */
+function runTool(command: string, args: string[], timeoutMs: number, maxOutput: number): Promise<ToolResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('ffmpeg', ['-v', 'error', ...INPUT_OPTIONS, '-ss', atSeconds.toFixed(2), '-i', input, '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', 'pipe:1'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: TIMEOUT_MS,
-    });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL' });
     const chunks: Buffer[] = [];
     let size = 0;
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > 64 * 1024 * 1024) child.kill('SIGKILL');
+      if (size > maxOutput) child.kill('SIGKILL');
       else chunks.push(chunk);
     });
     child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
     child.once('error', reject);
-    child.once('close', (code) => {
-      if (code === 0 && size > 0) resolve(Buffer.concat(chunks));
-      else reject(new Error(`ffmpeg could not extract a frame (exit ${code}): ${stderr.trim()}`));
+    child.once('close', (code, signal) => {
+      if (signal) reject(new Error(`${command} was killed (${signal}): over ${timeoutMs / 1000} s or ${maxOutput} bytes of output`));
+      else resolve({ code, stdout: Buffer.concat(chunks), stderr });
     });
   });
 }

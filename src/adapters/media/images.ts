@@ -1,4 +1,12 @@
-import type { Readable } from 'node:stream';
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface ImageLimits {
+  /** MAX_IMAGE_PIXELS: larger images (by their header) are never decoded. */
+  maxPixels: number;
+}
 
 export interface ImageFacts {
   width: number;
@@ -6,40 +14,126 @@ export interface ImageFacts {
   thumbnail: Buffer;
 }
 
-const THUMBNAIL_EDGE = 512;
-// Refuse decompression bombs: a small file that decodes to a gigantic bitmap.
-const MAX_INPUT_PIXELS = 268_402_689;
+/** The image is too large, or not the format its stored type says: it gets no thumbnail. */
+export class ImageRefused extends Error {}
 
-// libvips is large: load it at the first image, not at start-up. Each image is read once,
-// so its operation cache (50 MB by default) would only hold memory; one thread per image
-// keeps a thumbnail job from competing with requests for both cores.
-async function importSharp() {
-  const { default: sharp } = await import('sharp');
-  sharp.cache(false);
-  sharp.concurrency(1);
-  return sharp;
+export type ImageRequest = { kind: 'describe'; path: string; contentType: string; maxPixels: number } | { kind: 'frame'; frame: Uint8Array };
+export type ImageReply = ImageFacts;
+type WorkerMessage = { ok: true; reply: ImageReply } | { ok: false; refused: boolean; message: string };
+
+const TIMEOUT_MS = 30_000;
+const IDLE_EXIT_MS = 60_000;
+const RSS_CHECK_MS = 50;
+/**
+ * libvips decodes in native memory, which neither the server's heap limit nor a worker
+ * thread's `resourceLimits` bound: measured here, a Worker with maxOldGenerationSizeMb 64
+ * reached 924 MB peak RSS thumbnailing a 49 MP AVIF — inside the server's own process. So
+ * every libvips call runs in one child process: its JS heap is capped by
+ * --max-old-space-size, and its whole resident size is watched from here and the child
+ * killed past the limit below. The pixel limit, checked from the header before anything is
+ * decoded, is the first defence; the watch is the backstop for a decoder that needs more
+ * than the header suggests. It leaves room for the largest image allowed in the hungriest
+ * decoder (AVIF: ~19 bytes a pixel measured, against 2 for JPEG with shrink-on-load and 3
+ * for PNG, read sequentially) above the ~100 MB that Node and libvips take.
+ */
+const rssLimitFor = (maxPixels: number) => 128 * 1024 * 1024 + 24 * maxPixels;
+
+/**
+ * Reads an image (a local file) once in the image worker: its displayed size (EXIF
+ * orientation applied) and a WebP thumbnail of its first frame.
+ */
+export async function describeImage(file: string, contentType: string, limits: ImageLimits): Promise<ImageFacts> {
+  return worker.run({ kind: 'describe', path: file, contentType, maxPixels: limits.maxPixels }, rssLimitFor(limits.maxPixels));
 }
-let sharpLoading: ReturnType<typeof importSharp> | undefined;
-const loadSharp = () => (sharpLoading ??= importSharp());
 
-/** Reads an image once: its displayed size (EXIF orientation applied) and a WebP thumbnail. */
-export async function describeImage(source: Readable): Promise<ImageFacts> {
-  const sharp = await loadSharp();
-  const image = sharp({ limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' });
-  source.on('error', (error) => image.destroy(error));
-  source.pipe(image);
-  const [metadata, thumbnail] = await Promise.all([
-    image.clone().metadata(),
-    image.clone().rotate().resize(THUMBNAIL_EDGE, THUMBNAIL_EDGE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 78 }).toBuffer(),
-  ]);
-  const swapped = (metadata.orientation ?? 1) >= 5;
-  const width = metadata.width ?? 0;
-  const height = metadata.height ?? 0;
-  return { width: swapped ? height : width, height: swapped ? width : height, thumbnail };
+/** Makes a WebP thumbnail from a small decoded still frame (a video poster). */
+export async function thumbnailFromFrame(frame: Buffer, limits: ImageLimits): Promise<Buffer> {
+  return (await worker.run({ kind: 'frame', frame }, rssLimitFor(limits.maxPixels))).thumbnail;
 }
 
-/** Makes a WebP thumbnail from an already decoded still frame (a video poster). */
-export async function thumbnailFromFrame(frame: Buffer): Promise<Buffer> {
-  const sharp = await loadSharp();
-  return sharp(frame).resize(THUMBNAIL_EDGE, THUMBNAIL_EDGE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 78 }).toBuffer();
+/**
+ * The child process, started on the first image and reused; it exits after a minute idle
+ * or with its parent. Requests run one at a time, so at most one image is ever decoded —
+ * however many jobs run at once. A request over time or memory kills the child; the next
+ * one starts a fresh child.
+ */
+class ImageWorker {
+  private child: ChildProcess | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private idleTimer: NodeJS.Timeout | undefined;
+
+  run(request: ImageRequest, rssLimit: number): Promise<ImageReply> {
+    const result = this.queue.then(() => this.send(request, rssLimit));
+    this.queue = result.catch(() => {});
+    return result;
+  }
+
+  private send(request: ImageRequest, rssLimit: number): Promise<ImageReply> {
+    clearTimeout(this.idleTimer);
+    const child = this.start();
+    child.ref();
+    child.channel?.ref();
+    return new Promise<ImageReply>((resolve, reject) => {
+      const fail = (error: Error) => {
+        child.kill('SIGKILL');
+        reject(error);
+      };
+      const timer = setTimeout(() => fail(new Error(`the image worker took over ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS);
+      const watch = setInterval(() => {
+        if (residentBytes(child.pid) > rssLimit) fail(new ImageRefused(`decoding needed over ${Math.round(rssLimit / 2 ** 20)} MiB of memory`));
+      }, RSS_CHECK_MS);
+      const onMessage = (message: WorkerMessage) => {
+        settle();
+        if (message.ok) resolve({ ...message.reply, thumbnail: Buffer.from(message.reply.thumbnail) });
+        else reject(message.refused ? new ImageRefused(message.message) : new Error(message.message));
+      };
+      const onExit = (code: number | null, signal: string | null) => {
+        settle();
+        reject(new Error(`the image worker exited (${signal ?? code})`));
+      };
+      const settle = () => {
+        clearTimeout(timer);
+        clearInterval(watch);
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+        if (child.exitCode === null && child.signalCode === null) {
+          child.unref();
+          child.channel?.unref();
+          this.idleTimer = setTimeout(() => child.kill(), IDLE_EXIT_MS).unref();
+        }
+      };
+      child.on('message', onMessage);
+      child.on('exit', onExit);
+      child.send(request);
+    });
+  }
+
+  private start(): ChildProcess {
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) return this.child;
+    const child = fork(WORKER_FILE, [], {
+      // The source file under tsx (tests, `npm run dev`), the compiled one in dist/.
+      execArgv: [...(WORKER_FILE.endsWith('.ts') ? ['--import', 'tsx'] : []), '--max-old-space-size=64'],
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    child.on('error', () => {});
+    child.once('exit', () => {
+      if (this.child === child) this.child = undefined;
+    });
+    this.child = child;
+    return child;
+  }
+}
+
+const WORKER_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), `image-worker${path.extname(fileURLToPath(import.meta.url))}`);
+const worker = new ImageWorker();
+
+/** Resident memory of a process (VmRSS), or 0 where /proc cannot tell. */
+function residentBytes(pid: number | undefined): number {
+  try {
+    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Number(kb) * 1024 : 0;
+  } catch {
+    return 0;
+  }
 }

@@ -14,6 +14,11 @@ export interface ByteRange {
   end: number;
 }
 
+export interface LocalFile {
+  path: string;
+  release(): Promise<void>;
+}
+
 export interface StoredObject {
   key: string;
   lastModified: Date;
@@ -28,8 +33,12 @@ export interface BlobStore {
   put(key: string, body: Readable): Promise<void>;
   get(key: string, range?: ByteRange): Promise<Readable>;
   delete(key: string): Promise<void>;
-  /** A local path or URL that ffmpeg can open and seek in, for media probing. */
-  mediaSource(key: string): Promise<string>;
+  /**
+   * The blob as a local file, for tools that need a path to seek in (ffmpeg, libvips) and
+   * must never be handed a URL: the stored file itself where the store is a folder, else a
+   * private temporary copy of at most `maxBytes`. `release` removes any copy.
+   */
+  localFile(key: string, maxBytes: number): Promise<LocalFile>;
   /**
    * Stores that can serve a browser directly (S3) give a short-lived URL for the object,
    * with these response headers signed in.

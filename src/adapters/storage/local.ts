@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
-import { assertBlobKey, type BlobStore, type ByteRange, type StoredObject } from './blob-store.js';
+import { assertBlobKey, type BlobStore, type ByteRange, type LocalFile, type StoredObject } from './blob-store.js';
 
 const READ_CHUNK_BYTES = 1024 * 1024;
 const STALE_TEMPORARY_FILE_MS = 24 * 3600 * 1000;
@@ -88,8 +88,8 @@ export class LocalBlobStore implements BlobStore {
     await rm(this.pathOf(key), { force: true });
   }
 
-  async mediaSource(key: string): Promise<string> {
-    return this.pathOf(key);
+  async localFile(key: string): Promise<LocalFile> {
+    return { path: this.pathOf(key), release: async () => {} };
   }
 
   async exists(key: string): Promise<boolean> {

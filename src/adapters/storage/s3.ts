@@ -14,7 +14,8 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { assertBlobKey, type BlobStore, type ByteRange, type StoredObject } from './blob-store.js';
+import { assertBlobKey, type BlobStore, type ByteRange, type LocalFile, type StoredObject } from './blob-store.js';
+import { spoolToTemporaryFile } from './spool.js';
 
 /** Where a bucket is, as given by `s3://BUCKET?endpoint=…&region=…&forcePathStyle=true`. */
 export interface S3Location {
@@ -34,7 +35,7 @@ export interface PresignedDownloadOptions {
 const URL_PARAMETERS = ['endpoint', 'region', 'forcePathStyle'];
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const EXAMPLE_URL = 's3://coffer-media?endpoint=http://127.0.0.1:7480&region=us-east-1&forcePathStyle=true';
-/** Long enough for ffprobe/ffmpeg to read a large video, short enough to be useless if leaked. */
+/** Long enough to start a large download, short enough to be useless if leaked. */
 const PRESIGNED_URL_SECONDS = 15 * 60;
 const MiB = 1024 * 1024;
 /** Memory per upload stays near (QUEUE_SIZE + 1) × PART_SIZE, whatever the file size. */
@@ -214,8 +215,8 @@ export class S3BlobStore implements BlobStore {
   }
 
   /** A presigned URL: ffmpeg reads it over HTTP with Range requests, so it can seek. */
-  async mediaSource(key: string): Promise<string> {
-    return this.presignGet(key, {}, PRESIGNED_URL_SECONDS);
+  async localFile(key: string, maxBytes: number): Promise<LocalFile> {
+    return spoolToTemporaryFile(await this.get(key), maxBytes);
   }
 
   /**

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
 import { extractFrame, probeAv } from '../../adapters/media/ffmpeg.js';
-import { describeImage, thumbnailFromFrame } from '../../adapters/media/images.js';
+import { describeImage, thumbnailFromFrame, type ImageLimits } from '../../adapters/media/images.js';
 import type { BlobStore } from '../../adapters/storage/blob-store.js';
 import type { Db } from '../../db/connect.js';
 import * as files from './files.repository.js';
@@ -10,35 +10,41 @@ import type { StoredFile } from './files.repository.js';
 /**
  * The background job run after each upload: image size and a WebP thumbnail (sharp), or
  * duration, size and a poster-frame thumbnail for audio/video (Debian's ffmpeg). A file
- * deleted meanwhile leaves nothing behind.
+ * deleted meanwhile leaves nothing behind. Bytes that are not the stored type's container,
+ * or an image too large to decode safely, fail the job: no facts, no thumbnail.
  */
-export function describeMediaJob(db: Db, blobs: BlobStore, log: FastifyBaseLogger) {
+export function describeMediaJob(db: Db, blobs: BlobStore, log: FastifyBaseLogger, limits: ImageLimits) {
   return async (fileId: string): Promise<void> => {
     const file = await files.findFileById(db, fileId);
     if (!file) return;
-    const facts = file.kind === 'image' ? await describeImageFile(blobs, file) : await describeAvFile(blobs, file, log);
-    if (!(await files.updateMediaFacts(db, file.id, facts)) && facts.thumbnailKey) await blobs.delete(facts.thumbnailKey);
+    // The tools get a local file, never a URL: a temporary copy for S3, removed afterwards.
+    const local = await blobs.localFile(file.blobKey, file.size);
+    try {
+      const facts = file.kind === 'image' ? await describeImageFile(blobs, file, local.path, limits) : await describeAvFile(blobs, file, local.path, limits, log);
+      if (!(await files.updateMediaFacts(db, file.id, facts)) && facts.thumbnailKey) await blobs.delete(facts.thumbnailKey);
+    } finally {
+      await local.release();
+    }
   };
 }
 
 type Facts = Parameters<typeof files.updateMediaFacts>[2];
 
-async function describeImageFile(blobs: BlobStore, file: StoredFile): Promise<Facts> {
-  const image = await describeImage(await blobs.get(file.blobKey));
+async function describeImageFile(blobs: BlobStore, file: StoredFile, path: string, limits: ImageLimits): Promise<Facts> {
+  const image = await describeImage(path, file.contentType, limits);
   const thumbnailKey = thumbnailKeyFor(file);
   await blobs.put(thumbnailKey, bufferStream(image.thumbnail));
   return { width: image.width, height: image.height, thumbnailKey };
 }
 
-async function describeAvFile(blobs: BlobStore, file: StoredFile, log: FastifyBaseLogger): Promise<Facts> {
-  const source = await blobs.mediaSource(file.blobKey);
-  const av = await probeAv(source);
+async function describeAvFile(blobs: BlobStore, file: StoredFile, path: string, limits: ImageLimits, log: FastifyBaseLogger): Promise<Facts> {
+  const av = await probeAv(path, file.contentType);
   const facts: Facts = { durationSeconds: av.durationSeconds, width: av.width, height: av.height };
   if (file.kind !== 'video' || !av.hasVideo) return facts;
   try {
     // A frame a little way in is more telling than the (often black) first one.
     const at = Math.min(1, (av.durationSeconds ?? 0) / 3);
-    const thumbnail = await thumbnailFromFrame(await extractFrame(source, at));
+    const thumbnail = await thumbnailFromFrame(await extractFrame(path, file.contentType, at), limits);
     const thumbnailKey = thumbnailKeyFor(file);
     await blobs.put(thumbnailKey, bufferStream(thumbnail));
     return { ...facts, thumbnailKey };

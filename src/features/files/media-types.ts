@@ -61,6 +61,25 @@ export function classify(detectedMime: string | undefined): MediaType | undefine
   return { kind, contentType: SERVED_AS[detectedMime] ?? detectedMime };
 }
 
+/**
+ * Whether `start` (the bytes after a file's ID3 tags, where ffmpeg will begin reading) is
+ * the first frame of `contentType`. Only MPEG audio, AAC and FLAC carry ID3 tags in front.
+ */
+export function beginsFrameOf(contentType: string, start: Buffer): boolean {
+  const [b0 = 0, b1 = 0, b2 = 0] = start;
+  switch (contentType) {
+    case 'audio/mpeg':
+      // Frame sync, then no reserved version, layer, bitrate or sample rate.
+      return b0 === 0xff && (b1 & 0xe0) === 0xe0 && ((b1 >> 3) & 3) !== 1 && ((b1 >> 1) & 3) !== 0 && b2 >> 4 !== 15 && ((b2 >> 2) & 3) !== 3;
+    case 'audio/aac':
+      return b0 === 0xff && (b1 & 0xf6) === 0xf0;
+    case 'audio/flac':
+      return start.subarray(0, 4).toString('latin1') === 'fLaC';
+    default:
+      return false;
+  }
+}
+
 export function isMediaKind(value: string): value is MediaKind {
   return value === 'image' || value === 'audio' || value === 'video';
 }

@@ -1,0 +1,61 @@
+/**
+ * The child process that does all of Coffer's libvips work (see images.ts for why a child).
+ * It answers one request at a time over IPC and exits when its parent goes away.
+ */
+import sharp, { type Sharp } from 'sharp';
+import type { ImageReply, ImageRequest } from './images.js';
+
+// Each image is read once, so libvips' operation cache would only hold memory; one thread
+// keeps the peak to one decode and leaves the other core to requests.
+sharp.cache(false);
+sharp.concurrency(1);
+
+const THUMBNAIL_EDGE = 512;
+/** An animation may hold this many times MAX_IMAGE_PIXELS in all its frames together. */
+const ANIMATION_PIXEL_BUDGET = 25;
+/** What sharp's metadata() calls each accepted type. */
+const FORMAT_BY_TYPE: Record<string, string> = {
+  'image/jpeg': 'jpeg',
+  'image/png': 'png',
+  'image/gif': 'gif',
+  'image/webp': 'webp',
+  'image/avif': 'heif',
+};
+
+class Refused extends Error {}
+
+async function describe(path: string, contentType: string, maxPixels: number): Promise<ImageReply> {
+  // The header only: dimensions and frame count, nothing decoded yet.
+  const header = await sharp(path).metadata();
+  if (header.format !== FORMAT_BY_TYPE[contentType]) throw new Refused(`the bytes are ${header.format ?? 'unknown'}, not ${contentType}`);
+  const width = header.width ?? 0;
+  const frameHeight = header.pageHeight ?? header.height ?? 0;
+  const frames = header.pages ?? 1;
+  if (width * frameHeight > maxPixels) throw new Refused(`${width}×${frameHeight} is over MAX_IMAGE_PIXELS (${maxPixels})`);
+  if (frames * width * frameHeight > ANIMATION_PIXEL_BUDGET * maxPixels) throw new Refused(`${frames} frames of ${width}×${frameHeight} are over ${ANIMATION_PIXEL_BUDGET} × MAX_IMAGE_PIXELS`);
+  // The first frame only, read top to bottom, and never past the limit just checked.
+  const thumbnail = await toThumbnail(sharp(path, { limitInputPixels: maxPixels, failOn: 'error', pages: 1, sequentialRead: true }).rotate());
+  const swapped = (header.orientation ?? 1) >= 5;
+  return { width: swapped ? frameHeight : width, height: swapped ? width : frameHeight, thumbnail };
+}
+
+function toThumbnail(image: Sharp): Promise<Buffer> {
+  return image.resize(THUMBNAIL_EDGE, THUMBNAIL_EDGE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 78 }).toBuffer();
+}
+
+async function handle(request: ImageRequest): Promise<ImageReply> {
+  if (request.kind === 'frame') {
+    const frame = Buffer.from(request.frame);
+    const thumbnail = await toThumbnail(sharp(frame, { limitInputPixels: THUMBNAIL_EDGE * THUMBNAIL_EDGE * 4, failOn: 'error' }));
+    return { width: 0, height: 0, thumbnail };
+  }
+  return describe(request.path, request.contentType, request.maxPixels);
+}
+
+process.on('message', (request: ImageRequest) => {
+  handle(request).then(
+    (reply) => process.send?.({ ok: true, reply }),
+    (error: unknown) => process.send?.({ ok: false, refused: error instanceof Refused, message: error instanceof Error ? error.message : String(error) }),
+  );
+});
+process.on('disconnect', () => process.exit(0));
