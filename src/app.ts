@@ -162,7 +162,11 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
 }
 
 async function openBackends(config: Config, fastify: FastifyInstance): Promise<Backends> {
-  const db = await connectDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
+  const db = await connectDatabase(config.databaseUrl, {
+    poolSize: config.databasePoolSize,
+    // Only the reason: pg attaches the whole client to the error.
+    onConnectionLost: (error) => fastify.log.warn({ reason: error.message, code: (error as { code?: unknown }).code }, 'a database connection was lost; the pool opens a new one when needed'),
+  });
   try {
     const applied = await migrate(db, config.databaseUrl);
     if (applied.length > 0) fastify.log.info({ migrations: applied }, 'database migrated');
