@@ -172,7 +172,7 @@ async function openBackends(config: Config, fastify: FastifyInstance): Promise<B
     if (applied.length > 0) fastify.log.info({ migrations: applied }, 'database migrated');
     return {
       db,
-      blobs: await openBlobStore(config.storageUrl, config.instanceId),
+      blobs: await openBlobStore(config.storageUrl, config.instanceId, config.s3Timeouts),
       sessions: await openSessionBackend(config.sessionUrl),
       jobs: new InProcessJobQueue(fastify.log),
     };

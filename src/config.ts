@@ -13,6 +13,8 @@ export interface Config {
   readonly databasePoolSize: number;
   readonly storageUrl: string;
   readonly sessionUrl: string;
+  /** S3 calls fail (503) after `requestMs` without an answer, transfers after `idleMs` without a byte. */
+  readonly s3Timeouts: { readonly requestMs: number; readonly idleMs: number };
   /** Answer S3 content requests with a 302 to a short-lived presigned URL. */
   readonly s3PresignedDownloads: boolean;
   /**
@@ -201,6 +203,7 @@ export function loadConfig(env: Env = process.env): Config {
     databasePoolSize: parseCount(env, 'DATABASE_POOL_SIZE', 10),
     storageUrl: checkUrl('STORAGE_URL', env.STORAGE_URL ?? `file:${path.join(dataDir, 'blobs')}`, ['file', 's3'], 's3://coffer-media?region=eu-west-1'),
     sessionUrl: checkUrl('SESSION_URL', env.SESSION_URL ?? 'memory:', ['memory', 'redis', 'rediss', 'memcached'], 'redis://cache.internal:6379/0'),
+    s3Timeouts: { requestMs: parseCount(env, 'S3_REQUEST_TIMEOUT_SECONDS', 5, 300) * 1000, idleMs: parseCount(env, 'S3_IDLE_TIMEOUT_SECONDS', 15, 3600) * 1000 },
     s3PresignedDownloads: parseFlag(env, 'S3_PRESIGNED_DOWNLOADS'),
     accelRedirectPrefix: parseAccelRedirectPrefix(env),
     maxUploadBytes: parseMaxUpload(env),
