@@ -22,6 +22,8 @@ import { PasswordHasher } from './features/accounts/passwords.js';
 import { SessionsService } from './features/accounts/sessions.service.js';
 import { instancesRoutes } from './features/admin/instances.routes.js';
 import { InstancesService } from './features/admin/instances.service.js';
+import { statusRoutes } from './features/admin/status.routes.js';
+import { storageStatus } from './features/admin/status.service.js';
 import { filesRoutes } from './features/files/files.routes.js';
 import { FileSchema } from './features/files/files.schemas.js';
 import { DESCRIBE_MEDIA_JOB, FilesService } from './features/files/files.service.js';
@@ -144,7 +146,9 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
   for (const schema of [ErrorSchema, UserSchema, FileSchema, TokenSchema]) fastify.addSchema(schema);
   await fastify.register(openapi);
 
+  const currentStorageStatus = () => storageStatus(backends.blobs, config.storageLowBytes);
   await fastify.register(healthRoutes, {
+    storageStatus: currentStorageStatus,
     checks: [
       { name: 'database', check: () => backends.db.selectFrom('users').select('id').limit(1).execute().then(() => undefined) },
       { name: 'storage', check: () => backends.blobs.check() },
@@ -156,6 +160,7 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
   await fastify.register(tokensRoutes, { prefix: '/api/v1', tokens, jwt, audit });
   await fastify.register(adminUsersRoutes, { prefix: '/api/v1', users: new AdminUsersService(backends.db, accounts), audit });
   await fastify.register(instancesRoutes, { prefix: '/api/v1', instances });
+  await fastify.register(statusRoutes, { prefix: '/api/v1', storageStatus: currentStorageStatus });
   await fastify.register(auditRoutes, { prefix: '/api/v1', db: backends.db });
   await fastify.register(sharingRoutes, { prefix: '/api/v1', sharing, files, audit, publicUrl: config.publicUrl });
   await fastify.register(webPlugin, { webDir: config.webDir });

@@ -23,6 +23,8 @@ export interface Config {
    */
   readonly accelRedirectPrefix: string | undefined;
   readonly maxUploadBytes: number;
+  /** Below this much free space the blob store is reported low (/readyz, admin status). */
+  readonly storageLowBytes: number;
   readonly trustProxy: boolean | string;
   readonly logLevel: string;
   readonly instanceId: string;
@@ -121,6 +123,13 @@ function parseMaxUpload(env: Env): number {
   return bytes;
 }
 
+function parseStorageLow(env: Env): number {
+  const raw = env.STORAGE_LOW_BYTES ?? '1GiB';
+  const bytes = parseSize(raw);
+  if (bytes === undefined) fail('STORAGE_LOW_BYTES', `must be a size in bytes (units k, M, G allowed), not "${raw}"`, '1GiB');
+  return bytes;
+}
+
 function parsePublicUrl(env: Env): string | undefined {
   const raw = env.PUBLIC_URL;
   if (!raw) return undefined;
@@ -207,6 +216,7 @@ export function loadConfig(env: Env = process.env): Config {
     s3PresignedDownloads: parseFlag(env, 'S3_PRESIGNED_DOWNLOADS'),
     accelRedirectPrefix: parseAccelRedirectPrefix(env),
     maxUploadBytes: parseMaxUpload(env),
+    storageLowBytes: parseStorageLow(env),
     trustProxy: parseTrustProxy(env),
     logLevel,
     instanceId: parseInstanceId(env),

@@ -16,6 +16,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { InsufficientStorage } from '../../errors.js';
 import { assertBlobKey, type BlobStore, type ByteRange, type StoredObject } from './blob-store.js';
 
 /** Where a bucket is, as given by `s3://BUCKET?endpoint=…&region=…&forcePathStyle=true`. */
@@ -109,6 +110,13 @@ export function createS3Client(location: S3Location, timeouts: S3Timeouts = DEFA
     requestHandler: new NodeHttpHandler({ connectionTimeout: Math.min(2_000, timeouts.requestMs), socketTimeout: timeouts.idleMs }),
     maxAttempts: 2,
   });
+}
+
+/** S3's ways of saying "no room": a quota (RGW), a full disk (MinIO, 507), an object over the server's limit. */
+const NO_SPACE_ERRORS = new Set(['QuotaExceeded', 'XMinioStorageFull', 'EntityTooLarge', 'InsufficientStorage']);
+
+function isOutOfSpace(error: unknown): boolean {
+  return error instanceof S3ServiceException && (NO_SPACE_ERRORS.has(error.name) || httpStatusOf(error) === 507);
 }
 
 function httpStatusOf(error: unknown): number | undefined {
@@ -212,7 +220,7 @@ export class S3BlobStore implements BlobStore {
       // this keeps "a failed put leaves no parts" true should a later version not.
       await upload.abort();
       this.forgetFailedUpload(key);
-      throw error;
+      throw isOutOfSpace(error) ? new InsufficientStorage() : error;
     }
   }
 
