@@ -46,6 +46,7 @@ import { SharingService } from './features/sharing/sharing.service.js';
 import { TokenSchema } from './features/tokens/tokens.schemas.js';
 import { TokensService } from './features/tokens/tokens.service.js';
 import errors from './plugins/errors.js';
+import metrics from './plugins/metrics.js';
 import openapi from './plugins/openapi.js';
 import { pageFallback, webPlugin } from './plugins/web.js';
 
@@ -132,6 +133,15 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
     reply.header('X-Request-Id', request.id).header('X-Coffer-Instance', config.instanceId);
   });
   await fastify.register(errors, { pageFallback: pageFallback(config.webDir) });
+  const checks = [
+    { name: 'database', check: () => backends.db.selectFrom('users').select('id').limit(1).execute().then(() => undefined) },
+    { name: 'storage', check: () => backends.blobs.check() },
+    { name: 'sessions', check: () => backends.sessions.store.check() },
+  ];
+  const currentStorageStatus = () => storageStatus(backends.blobs, config.storageLowBytes);
+  if (config.metrics) {
+    await fastify.register(metrics, { ...config.metrics, jobs: backends.jobs, checks, storageFreeBytes: async () => (await currentStorageStatus()).freeBytes });
+  }
   // Pages and stored content set their own Content-Security-Policy.
   await fastify.register(fastifyHelmet, { contentSecurityPolicy: false, strictTransportSecurity: config.secureCookies });
   await fastify.register(fastifyCookie);
@@ -146,15 +156,7 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
   for (const schema of [ErrorSchema, UserSchema, FileSchema, TokenSchema]) fastify.addSchema(schema);
   await fastify.register(openapi);
 
-  const currentStorageStatus = () => storageStatus(backends.blobs, config.storageLowBytes);
-  await fastify.register(healthRoutes, {
-    storageStatus: currentStorageStatus,
-    checks: [
-      { name: 'database', check: () => backends.db.selectFrom('users').select('id').limit(1).execute().then(() => undefined) },
-      { name: 'storage', check: () => backends.blobs.check() },
-      { name: 'sessions', check: () => backends.sessions.store.check() },
-    ],
-  });
+  await fastify.register(healthRoutes, { checks, storageStatus: currentStorageStatus });
   await fastify.register(accountsRoutes, { prefix: '/api/v1', accounts, sessions, audit, secureCookies: config.secureCookies });
   await fastify.register(filesRoutes, { prefix: '/api/v1', files, audit, maxUploadBytes: config.maxUploadBytes });
   await fastify.register(tokensRoutes, { prefix: '/api/v1', tokens, jwt, audit });

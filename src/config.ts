@@ -6,6 +6,8 @@ import path from 'node:path';
 export interface Config {
   readonly port: number;
   readonly host: string;
+  /** The Prometheus listener (`GET /metrics`); absent: no metrics listener. */
+  readonly metrics: { readonly port: number; readonly host: string } | undefined;
   readonly dataDir: string;
   readonly publicUrl: string | undefined;
   readonly secretKey: string;
@@ -59,6 +61,17 @@ const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib
 
 function fail(name: string, problem: string, example: string): never {
   throw new ConfigError(`${name} ${problem}; for example ${name}=${example}`);
+}
+
+function parseMetrics(env: Env, port: number): Config['metrics'] {
+  const raw = env.METRICS_PORT;
+  if (raw === undefined || raw === '') return undefined;
+  const metricsPort = Number(raw);
+  if (!/^\d+$/.test(raw) || metricsPort > 65535) fail('METRICS_PORT', `must be a whole number from 0 to 65535, not "${raw}"`, '9464');
+  if (metricsPort !== 0 && metricsPort === port) fail('METRICS_PORT', `must differ from PORT (${port}): metrics have a listener of their own`, '9464');
+  const host = env.METRICS_HOST ?? '127.0.0.1';
+  if (host.trim() === '') fail('METRICS_HOST', 'must not be empty', '127.0.0.1');
+  return { port: metricsPort, host };
 }
 
 function parsePort(env: Env): number {
@@ -202,9 +215,11 @@ export function loadConfig(env: Env = process.env): Config {
   if (host.trim() === '') fail('HOST', 'must not be empty', '127.0.0.1');
   const publicUrl = parsePublicUrl(env);
 
+  const port = parsePort(env);
   const config: Config = {
-    port: parsePort(env),
+    port,
     host,
+    metrics: parseMetrics(env, port),
     dataDir,
     publicUrl,
     secretKey: resolveSecretKey(env, dataDir, production),
