@@ -22,6 +22,8 @@ import { PasswordHasher } from './features/accounts/passwords.js';
 import { SessionsService } from './features/accounts/sessions.service.js';
 import { instancesRoutes } from './features/admin/instances.routes.js';
 import { InstancesService } from './features/admin/instances.service.js';
+import { statusRoutes } from './features/admin/status.routes.js';
+import { storageStatus } from './features/admin/status.service.js';
 import { filesRoutes } from './features/files/files.routes.js';
 import { FileSchema } from './features/files/files.schemas.js';
 import { DESCRIBE_MEDIA_JOB, FilesService } from './features/files/files.service.js';
@@ -44,6 +46,7 @@ import { SharingService } from './features/sharing/sharing.service.js';
 import { TokenSchema } from './features/tokens/tokens.schemas.js';
 import { TokensService } from './features/tokens/tokens.service.js';
 import errors from './plugins/errors.js';
+import metrics from './plugins/metrics.js';
 import openapi from './plugins/openapi.js';
 import { pageFallback, webPlugin } from './plugins/web.js';
 
@@ -146,6 +149,15 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
     reply.header('X-Request-Id', request.id).header('X-Coffer-Instance', config.instanceId);
   });
   await fastify.register(errors, { pageFallback: pageFallback(config.webDir) });
+  const checks = [
+    { name: 'database', check: () => backends.db.selectFrom('users').select('id').limit(1).execute().then(() => undefined) },
+    { name: 'storage', check: () => backends.blobs.check() },
+    { name: 'sessions', check: () => backends.sessions.store.check() },
+  ];
+  const currentStorageStatus = () => storageStatus(backends.blobs, config.storageLowBytes);
+  if (config.metrics) {
+    await fastify.register(metrics, { ...config.metrics, jobs: backends.jobs, checks, storageFreeBytes: async () => (await currentStorageStatus()).freeBytes });
+  }
   // Pages and stored content set their own Content-Security-Policy.
   await fastify.register(fastifyHelmet, { contentSecurityPolicy: false, strictTransportSecurity: config.secureCookies });
   await fastify.register(fastifyCookie);
@@ -160,31 +172,30 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
   for (const schema of [ErrorSchema, UserSchema, FileSchema, TokenSchema]) fastify.addSchema(schema);
   await fastify.register(openapi);
 
-  await fastify.register(healthRoutes, {
-    checks: [
-      { name: 'database', check: () => backends.db.selectFrom('users').select('id').limit(1).execute().then(() => undefined) },
-      { name: 'storage', check: () => backends.blobs.check() },
-      { name: 'sessions', check: () => backends.sessions.store.check() },
-    ],
-  });
+  await fastify.register(healthRoutes, { checks, storageStatus: currentStorageStatus });
   await fastify.register(accountsRoutes, { prefix: '/api/v1', accounts, sessions, audit, secureCookies: config.secureCookies });
   await fastify.register(filesRoutes, { prefix: '/api/v1', files, audit, maxUploadBytes: config.maxUploadBytes });
   await fastify.register(tokensRoutes, { prefix: '/api/v1', tokens, jwt, audit });
   await fastify.register(adminUsersRoutes, { prefix: '/api/v1', users: new AdminUsersService(backends.db, accounts, sharing), audit });
   await fastify.register(instancesRoutes, { prefix: '/api/v1', instances });
+  await fastify.register(statusRoutes, { prefix: '/api/v1', storageStatus: currentStorageStatus });
   await fastify.register(auditRoutes, { prefix: '/api/v1', db: backends.db });
   await fastify.register(sharingRoutes, { prefix: '/api/v1', sharing, files, audit, publicUrl: () => publicUrl(config, fastify) });
   await fastify.register(webPlugin, { webDir: config.webDir });
 }
 
 async function openBackends(config: Config, fastify: FastifyInstance): Promise<Backends> {
-  const db = await connectDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
+  const db = await connectDatabase(config.databaseUrl, {
+    poolSize: config.databasePoolSize,
+    // Only the reason: pg attaches the whole client to the error.
+    onConnectionLost: (error) => fastify.log.warn({ reason: error.message, code: (error as { code?: unknown }).code }, 'a database connection was lost; the pool opens a new one when needed'),
+  });
   try {
     const applied = await migrate(db, config.databaseUrl);
     if (applied.length > 0) fastify.log.info({ migrations: applied }, 'database migrated');
     return {
       db,
-      blobs: await openBlobStore(config.storageUrl, config.instanceId),
+      blobs: await openBlobStore(config.storageUrl, config.instanceId, config.s3Timeouts),
       sessions: await openSessionBackend(config.sessionUrl),
       jobs: new InProcessJobQueue(fastify.log),
     };

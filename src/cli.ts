@@ -146,7 +146,7 @@ program
     if (!Number.isFinite(minutes) || minutes < 0) program.error('--min-age must be a number of minutes, for example --min-age 60');
     const config = configOrExit();
     const db = await connectDatabase(config.databaseUrl, { poolSize: 2 });
-    const blobs = await openBlobStore(config.storageUrl, config.instanceId);
+    const blobs = await openBlobStore(config.storageUrl, config.instanceId, config.s3Timeouts);
     try {
       const report = await checkConsistency(db, blobs, { repair: Boolean(options.repair), minAgeMs: minutes * 60_000 });
       for (const key of report.orphans) console.log(`orphan blob: ${key}${options.repair ? ' (removed)' : ''}`);

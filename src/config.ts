@@ -6,6 +6,8 @@ import path from 'node:path';
 export interface Config {
   readonly port: number;
   readonly host: string;
+  /** The Prometheus listener (`GET /metrics`); absent: no metrics listener. */
+  readonly metrics: { readonly port: number; readonly host: string } | undefined;
   readonly dataDir: string;
   readonly publicUrl: string | undefined;
   readonly secretKey: string;
@@ -13,6 +15,8 @@ export interface Config {
   readonly databasePoolSize: number;
   readonly storageUrl: string;
   readonly sessionUrl: string;
+  /** S3 calls fail (503) after `requestMs` without an answer, transfers after `idleMs` without a byte. */
+  readonly s3Timeouts: { readonly requestMs: number; readonly idleMs: number };
   /** Answer S3 content requests with a 302 to a short-lived presigned URL. */
   readonly s3PresignedDownloads: boolean;
   /**
@@ -23,6 +27,8 @@ export interface Config {
   readonly maxUploadBytes: number;
   /** Images larger than this (width × height, from the header) get no thumbnail and are never decoded. */
   readonly maxImagePixels: number;
+  /** Below this much free space the blob store is reported low (/readyz, admin status). */
+  readonly storageLowBytes: number;
   readonly trustProxy: boolean | string;
   readonly logLevel: string;
   readonly instanceId: string;
@@ -57,6 +63,17 @@ const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib
 
 function fail(name: string, problem: string, example: string): never {
   throw new ConfigError(`${name} ${problem}; for example ${name}=${example}`);
+}
+
+function parseMetrics(env: Env, port: number): Config['metrics'] {
+  const raw = env.METRICS_PORT;
+  if (raw === undefined || raw === '') return undefined;
+  const metricsPort = Number(raw);
+  if (!/^\d+$/.test(raw) || metricsPort > 65535) fail('METRICS_PORT', `must be a whole number from 0 to 65535, not "${raw}"`, '9464');
+  if (metricsPort !== 0 && metricsPort === port) fail('METRICS_PORT', `must differ from PORT (${port}): metrics have a listener of their own`, '9464');
+  const host = env.METRICS_HOST ?? '127.0.0.1';
+  if (host.trim() === '') fail('METRICS_HOST', 'must not be empty', '127.0.0.1');
+  return { port: metricsPort, host };
 }
 
 function parsePort(env: Env): number {
@@ -118,6 +135,13 @@ function parseMaxUpload(env: Env): number {
   const raw = env.MAX_UPLOAD_BYTES ?? '2GiB';
   const bytes = parseSize(raw);
   if (bytes === undefined || bytes < 1) fail('MAX_UPLOAD_BYTES', `must be a positive size in bytes (units k, M, G allowed), not "${raw}"`, '2GiB');
+  return bytes;
+}
+
+function parseStorageLow(env: Env): number {
+  const raw = env.STORAGE_LOW_BYTES ?? '1GiB';
+  const bytes = parseSize(raw);
+  if (bytes === undefined) fail('STORAGE_LOW_BYTES', `must be a size in bytes (units k, M, G allowed), not "${raw}"`, '1GiB');
   return bytes;
 }
 
@@ -193,9 +217,11 @@ export function loadConfig(env: Env = process.env): Config {
   if (host.trim() === '') fail('HOST', 'must not be empty', '127.0.0.1');
   const publicUrl = parsePublicUrl(env);
 
+  const port = parsePort(env);
   const config: Config = {
-    port: parsePort(env),
+    port,
     host,
+    metrics: parseMetrics(env, port),
     dataDir,
     publicUrl,
     secretKey: resolveSecretKey(env, dataDir, production),
@@ -203,10 +229,12 @@ export function loadConfig(env: Env = process.env): Config {
     databasePoolSize: parseCount(env, 'DATABASE_POOL_SIZE', 10),
     storageUrl: checkUrl('STORAGE_URL', env.STORAGE_URL ?? `file:${path.join(dataDir, 'blobs')}`, ['file', 's3'], 's3://coffer-media?region=eu-west-1'),
     sessionUrl: checkUrl('SESSION_URL', env.SESSION_URL ?? 'memory:', ['memory', 'redis', 'rediss', 'memcached'], 'redis://cache.internal:6379/0'),
+    s3Timeouts: { requestMs: parseCount(env, 'S3_REQUEST_TIMEOUT_SECONDS', 5, 300) * 1000, idleMs: parseCount(env, 'S3_IDLE_TIMEOUT_SECONDS', 15, 3600) * 1000 },
     s3PresignedDownloads: parseFlag(env, 'S3_PRESIGNED_DOWNLOADS'),
     accelRedirectPrefix: parseAccelRedirectPrefix(env),
     maxUploadBytes: parseMaxUpload(env),
     maxImagePixels: parseCount(env, 'MAX_IMAGE_PIXELS', 40_000_000, 1_000_000_000),
+    storageLowBytes: parseStorageLow(env),
     trustProxy: parseTrustProxy(env),
     logLevel,
     instanceId: parseInstanceId(env),

@@ -79,6 +79,13 @@ export class RateLimited extends AppError {
   }
 }
 
+/** The blob store is full (a local disk, a quota): a fact about the server, not the request. */
+export class InsufficientStorage extends AppError {
+  constructor() {
+    super(507, 'insufficient_storage', 'There is no room left to store this file; nothing was stored. Delete files or ask the administrator for more space.');
+  }
+}
+
 export class Unavailable extends AppError {
   constructor(service: string) {
     super(503, 'unavailable', `The ${service} is unavailable; try again shortly.`, undefined, { 'Retry-After': '5' });

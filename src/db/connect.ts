@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, type Dialect, type Transaction } from 'kysely';
+import { reconnecting } from './reconnecting.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -9,6 +10,12 @@ export type Executor = Db | Transaction<Database>;
 
 export interface DatabaseOptions {
   poolSize: number;
+  /**
+   * Told of a connection the server ended while it sat in the pool or between queries (a
+   * failover, a restarted proxy). The pool has already dropped it and opens a new one when
+   * needed; without a listener such an error would end the process.
+   */
+  onConnectionLost?: (error: Error) => void;
 }
 
 // Bounded waits: with the database down, requests fail fast (503) instead of piling up.
@@ -20,10 +27,10 @@ const STATEMENT_TIMEOUT_MS = 30_000;
  * an instance carries in memory just the one it uses.
  */
 export async function connectDatabase(url: string, options: DatabaseOptions = { poolSize: 10 }): Promise<Db> {
-  return new Kysely<Database>({ dialect: await dialectFor(url, options) });
+  return new Kysely<Database>({ dialect: reconnecting(await dialectFor(url, options)) });
 }
 
-async function dialectFor(url: string, { poolSize }: DatabaseOptions): Promise<Dialect> {
+async function dialectFor(url: string, { poolSize, onConnectionLost = () => {} }: DatabaseOptions): Promise<Dialect> {
   const scheme = url.split(':', 1)[0];
   switch (scheme) {
     case 'sqlite':
@@ -31,30 +38,36 @@ async function dialectFor(url: string, { poolSize }: DatabaseOptions): Promise<D
     case 'postgres':
     case 'postgresql': {
       const { default: pg } = await import('pg');
-      return new PostgresDialect({
-        pool: new pg.Pool({
-          connectionString: url,
-          max: poolSize,
-          connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-          statement_timeout: STATEMENT_TIMEOUT_MS,
-          query_timeout: STATEMENT_TIMEOUT_MS + 1000,
-        }),
+      const pool = new pg.Pool({
+        connectionString: url,
+        max: poolSize,
+        connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+        statement_timeout: STATEMENT_TIMEOUT_MS,
+        query_timeout: STATEMENT_TIMEOUT_MS + 1000,
       });
+      // An idle client's error reaches the pool, which removes the client; a checked-out
+      // client's error reaches only the client (its query fails too, and the pool removes
+      // it when it is released). Both events must have a listener, or Node ends the process.
+      pool.on('error', onConnectionLost);
+      pool.on('connect', (client) => client.on('error', onConnectionLost));
+      return new PostgresDialect({ pool });
     }
     case 'mysql':
     case 'mariadb': {
       const { createPool } = await import('mysql2');
-      return new MysqlDialect({
-        pool: createPool({
-          uri: url.replace(/^mariadb:/, 'mysql:'),
-          connectionLimit: poolSize,
-          connectTimeout: CONNECT_TIMEOUT_MS,
-          charset: 'utf8mb4_bin',
-          // BIGINT sizes stay numbers (files are far below 2^53 bytes).
-          supportBigNumbers: true,
-          bigNumberStrings: false,
-        }),
+      const pool = createPool({
+        uri: url.replace(/^mariadb:/, 'mysql:'),
+        connectionLimit: poolSize,
+        connectTimeout: CONNECT_TIMEOUT_MS,
+        charset: 'utf8mb4_bin',
+        // BIGINT sizes stay numbers (files are far below 2^53 bytes).
+        supportBigNumbers: true,
+        bigNumberStrings: false,
       });
+      // mysql2 removes a connection from the pool on its first error; a listener of our own
+      // keeps a later one (or one while it is checked out) from ending the process.
+      pool.on('connection', (connection) => connection.on('error', onConnectionLost));
+      return new MysqlDialect({ pool });
     }
     default:
       throw new Error(`DATABASE_URL: unsupported database "${scheme}:"`);

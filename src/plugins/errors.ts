@@ -30,6 +30,7 @@ const STATUS_CODES: Record<number, string> = {
   416: 'range_not_satisfiable',
   429: 'rate_limited',
   503: 'unavailable',
+  507: 'insufficient_storage',
 };
 
 /** Fastify's own 4xx errors, reworded for a person. */

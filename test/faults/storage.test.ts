@@ -5,7 +5,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, fixture, multipart, signUp, type Account, type TestApp } from '../helpers/app.js';
 import { freePort, waitForPort } from '../helpers/processes.js';
-import { createTestBucket, hasS3, S3_MISSING, type TestBucket } from '../helpers/s3.js';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { createS3Client, parseS3Url } from '../../src/adapters/storage/s3.js';
+import { createTestBucket, hasS3, S3_MISSING, unfinishedUploads, type TestBucket } from '../helpers/s3.js';
 import { requireOrSkip } from '../helpers/services.js';
 
 /**
@@ -26,11 +28,28 @@ class PrivateGateway {
     await waitForPort(this.port, 20_000);
   }
 
+  private get pid(): number | undefined {
+    const pidFile = `${this.dir}/rgw.pid`;
+    return existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : undefined;
+  }
+
+  /**
+   * A stall: the process is frozen (SIGSTOP), so connections are still accepted by the
+   * kernel and requests are sent, but nothing answers, like a gateway stuck on its disks.
+   */
+  pause(): void {
+    if (this.pid) process.kill(this.pid, 'SIGSTOP');
+  }
+
+  resume(): void {
+    if (this.pid) process.kill(this.pid, 'SIGCONT');
+  }
+
   /** Stops it by the PID it wrote, and waits until the port is closed. */
   async stop(): Promise<void> {
     const pidFile = `${this.dir}/rgw.pid`;
-    if (!existsSync(pidFile)) return;
-    const pid = Number(readFileSync(pidFile, 'utf8'));
+    const pid = this.pid;
+    if (pid === undefined) return;
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
@@ -48,6 +67,7 @@ class PrivateGateway {
   }
 
   async dispose(): Promise<void> {
+    this.resume();
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
@@ -66,7 +86,12 @@ describe('the S3 gateway going away while Coffer runs', () => {
     bucket = await createTestBucket();
     gateway = new PrivateGateway(await freePort());
     await gateway.start();
-    t = await createTestApp({ STORAGE_URL: bucket!.url.replace(/endpoint=[^&]+/, `endpoint=${encodeURIComponent(gateway.endpoint)}`) });
+    t = await createTestApp({
+      STORAGE_URL: bucket!.url.replace(/endpoint=[^&]+/, `endpoint=${encodeURIComponent(gateway.endpoint)}`),
+      // Short bounds so a stall is over quickly in the test; the defaults are 5 s and 15 s.
+      S3_REQUEST_TIMEOUT_SECONDS: '2',
+      S3_IDLE_TIMEOUT_SECONDS: '3',
+    });
     user = await signUp(t.app, 'storagefault');
     const body = multipart([{ filename: 'before.jpg', content: await fixture('sample.jpg') }]);
     id = (await t.app.inject({ method: 'POST', url: '/api/v1/files', payload: body.payload, headers: { ...body.headers, authorization: user.basic } })).json().items[0].id;
@@ -108,4 +133,61 @@ describe('the S3 gateway going away while Coffer runs', () => {
     const again = await t.app.inject({ method: 'POST', url: '/api/v1/files', payload: body.payload, headers: { ...body.headers, authorization: user.basic } });
     expect(again.statusCode).toBe(201);
   });
+
+  it('bounds every request during a stall, and a failed upload leaves nothing in the bucket once the gateway resumes', async () => {
+    if (!bucket) return;
+    await t.app.backends.jobs.idle();
+    const stored = await bucketContents(bucket.url);
+    gateway.pause();
+    let resumed = false;
+    try {
+      let started = Date.now();
+      const read = await t.app.inject({ url: `/api/v1/files/${id}/content`, headers: { authorization: user.basic } });
+      expect(read.statusCode).toBe(503);
+      expect(read.json().code).toBe('unavailable');
+      expect(Date.now() - started, 'a download waits the request timeout (2 s), not the stall').toBeLessThan(6_000);
+
+      started = Date.now();
+      const body = multipart([{ filename: 'stalled.jpg', content: await fixture('sample.jpg') }]);
+      const write = await t.app.inject({ method: 'POST', url: '/api/v1/files', payload: body.payload, headers: { ...body.headers, authorization: user.basic } });
+      expect(write.statusCode).toBe(503);
+      expect(write.json().code).toBe('unavailable');
+      expect(Date.now() - started, 'an upload waits the idle timeout (3 s), not the stall').toBeLessThan(9_000);
+
+      const ready = await t.app.inject({ url: '/readyz' });
+      expect(ready.statusCode).toBe(503);
+      expect(ready.json().down).toEqual(['storage']);
+      // Listing needs only the database.
+      const listed = await t.app.inject({ url: '/api/v1/files', headers: { authorization: user.basic } });
+      expect(listed.json().items.map((f: { name: string }) => f.name)).not.toContain('stalled.jpg');
+
+      gateway.resume();
+      resumed = true;
+      expect((await t.app.inject({ url: `/api/v1/files/${id}/content`, headers: { authorization: user.basic } })).statusCode).toBe(200);
+      // Whatever the gateway still held completes now; Coffer removes it again shortly after.
+      await new Promise((r) => setTimeout(r, 8_000));
+      expect(await bucketContents(bucket.url), 'no object of the failed upload is left in the bucket').toEqual(stored);
+      const location = parseS3Url(bucket.url);
+      const client = createS3Client(location);
+      try {
+        expect(await unfinishedUploads(client, location.bucket)).toEqual([]);
+      } finally {
+        client.destroy();
+      }
+    } finally {
+      if (!resumed) gateway.resume();
+    }
+  });
 });
+
+/** Every key in the bucket, read through the shared gateway with the SDK. */
+async function bucketContents(url: string): Promise<string[]> {
+  const location = parseS3Url(url);
+  const client = createS3Client(location);
+  try {
+    const { Contents = [] } = await client.send(new ListObjectsV2Command({ Bucket: location.bucket }));
+    return Contents.map((object) => object.Key ?? '').sort();
+  } finally {
+    client.destroy();
+  }
+}

@@ -92,19 +92,10 @@ export async function provisionBackends(profile: ProfileName = profileName): Pro
   const cleanups: Array<() => Promise<void>> = [];
   const { database, storage, sessions } = PROFILES[profile];
 
-  if (database === 'postgres') {
-    await withPostgres((client) => client.query(`create database ${id}`));
-    env.DATABASE_URL = replaceDatabase(SERVERS.postgres, id);
-    cleanups.push(async () => {
-      await withPostgres((client) => client.query(`drop database if exists ${id} with (force)`));
-    });
-  }
-  if (database === 'mariadb') {
-    await withMariadb((connection) => connection.query(`create database ${id} character set utf8mb4 collate utf8mb4_bin`));
-    env.DATABASE_URL = replaceDatabase(SERVERS.mariadb, id);
-    cleanups.push(async () => {
-      await withMariadb((connection) => connection.query(`drop database if exists ${id}`));
-    });
+  if (database === 'postgres' || database === 'mariadb') {
+    const created = await createDatabase(database, id);
+    env.DATABASE_URL = created.url;
+    cleanups.push(created.drop);
   }
   if (storage === 's3') {
     const { createTestBucket } = await import('./s3.js');
@@ -124,13 +115,29 @@ export async function provisionBackends(profile: ProfileName = profileName): Pro
   };
 }
 
+/** A new, empty database named `name` on the shared server. */
+export async function createDatabase(server: 'postgres' | 'mariadb', name: string): Promise<{ url: string; drop(): Promise<void> }> {
+  if (server === 'postgres') {
+    await withPostgres((client) => client.query(`create database ${name}`));
+    return {
+      url: replaceDatabase(SERVERS.postgres, name),
+      drop: async () => void (await withPostgres((client) => client.query(`drop database if exists ${name} with (force)`))),
+    };
+  }
+  await withMariadb((connection) => connection.query(`create database ${name} character set utf8mb4 collate utf8mb4_bin`));
+  return {
+    url: replaceDatabase(SERVERS.mariadb, name),
+    drop: async () => void (await withMariadb((connection) => connection.query(`drop database if exists ${name}`))),
+  };
+}
+
 function replaceDatabase(url: string, database: string): string {
   const parsed = new URL(url);
   parsed.pathname = `/${database}`;
   return parsed.toString();
 }
 
-async function withPostgres<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+export async function withPostgres<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: SERVERS.postgres });
   await client.connect();
   try {
@@ -140,7 +147,7 @@ async function withPostgres<T>(work: (client: pg.Client) => Promise<T>): Promise
   }
 }
 
-async function withMariadb<T>(work: (connection: mysql.Connection) => Promise<T>): Promise<T> {
+export async function withMariadb<T>(work: (connection: mysql.Connection) => Promise<T>): Promise<T> {
   const connection = await mysql.createConnection({ uri: SERVERS.mariadb });
   try {
     return await work(connection);

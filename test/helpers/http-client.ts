@@ -73,3 +73,53 @@ export function streamDownload(url: string, headers: Record<string, string>): Pr
       .on('error', reject);
   });
 }
+
+export interface ResumedDownload {
+  sha256: string;
+  size: number;
+  /** The status of each request made: 200 for the first, 206 for every resumed one. */
+  statuses: number[];
+}
+
+/**
+ * How a client should download a file it may lose mid-way (README, "Resuming downloads"):
+ * when the body stops short, ask again for the rest with `Range: bytes=<received>-` and
+ * `If-Range: <the ETag of the first answer>`. A 206 continues the same bytes; a 200 means
+ * the file changed (this helper then fails; a client starts over rather than glue two versions).
+ * `cutAfterBytes` ends the first response after that many bytes, as a dropped connection does.
+ */
+export async function resumableDownload(url: string, headers: Record<string, string>, cutAfterBytes?: number): Promise<ResumedDownload> {
+  const hash = createHash('sha256');
+  const statuses: number[] = [];
+  let received = 0;
+  let etag: string | undefined;
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const resume = etag !== undefined && received > 0 ? { range: `bytes=${received}-`, 'if-range': etag } : {};
+    const outcome = await new Promise<{ complete: boolean }>((resolve, reject) => {
+      http
+        .get(url, { headers: { ...headers, ...resume } }, (response) => {
+          statuses.push(response.statusCode ?? 0);
+          if (response.statusCode === 200 && received > 0) {
+            // The file is not the one we began with; a real client starts over from byte 0.
+            response.resume();
+            return reject(new Error('the file changed while downloading'));
+          }
+          if (response.statusCode !== 200 && response.statusCode !== 206) return reject(new Error(`download answered ${response.statusCode}`));
+          etag ??= response.headers.etag;
+          const expected = received + Number(response.headers['content-length']);
+          response.on('data', (chunk: Buffer) => {
+            const room = cutAfterBytes !== undefined && attempt === 0 ? cutAfterBytes - received : chunk.length;
+            const kept = chunk.subarray(0, Math.max(0, Math.min(room, chunk.length)));
+            hash.update(kept);
+            received += kept.length;
+            if (kept.length < chunk.length) response.destroy();
+          });
+          response.once('close', () => resolve({ complete: received === expected }));
+          response.once('error', () => {});
+        })
+        .on('error', reject);
+    });
+    if (outcome.complete) return { sha256: hash.digest('hex'), size: received, statuses };
+  }
+  throw new Error(`the download did not complete in 5 attempts (${statuses.join(', ')})`);
+}

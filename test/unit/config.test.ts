@@ -39,6 +39,10 @@ describe('configuration', () => {
     [{ ACCEL_REDIRECT_PREFIX: '_protected_blobs' }, /^ACCEL_REDIRECT_PREFIX must be a URL path .*for example ACCEL_REDIRECT_PREFIX=\/_protected_blobs\/$/],
     [{ ACCEL_REDIRECT_PREFIX: '/a/../b/' }, /^ACCEL_REDIRECT_PREFIX/],
     [{ INSTANCE_ID: 'web 1\r\nX-Evil: 1' }, /^INSTANCE_ID must be 1 to 64 letters/],
+    [{ METRICS_PORT: 'ninety' }, /^METRICS_PORT must be a whole number.*for example METRICS_PORT=9464$/],
+    [{ PORT: '8080', METRICS_PORT: '8080' }, /^METRICS_PORT must differ from PORT/],
+    [{ S3_IDLE_TIMEOUT_SECONDS: '0' }, /^S3_IDLE_TIMEOUT_SECONDS must be a whole number from 1/],
+    [{ STORAGE_LOW_BYTES: 'plenty' }, /^STORAGE_LOW_BYTES must be a size/],
   ])('stops on a bad value with a sentence naming it: %o', (env, message) => {
     expect(() => loadConfig({ DATA_DIR: dataDir(), ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ DATA_DIR: dataDir(), ...env })).toThrow(message);
@@ -51,6 +55,11 @@ describe('configuration', () => {
     expect(parseSize('2 GB')).toBe(2 * 1024 ** 3);
     expect(parseSize('ten')).toBeUndefined();
     expect(parseSize('5 parsecs')).toBeUndefined();
+  });
+
+  it('opens no metrics listener unless METRICS_PORT is set, on loopback by default', () => {
+    expect(loadConfig({ DATA_DIR: dataDir() }).metrics).toBeUndefined();
+    expect(loadConfig({ DATA_DIR: dataDir(), METRICS_PORT: '9464' }).metrics).toEqual({ port: 9464, host: '127.0.0.1' });
   });
 
   it('reads the X-Accel-Redirect prefix, off by default', () => {

@@ -6,6 +6,8 @@ export type JobHandler = (payload: string) => Promise<void>;
 export interface JobQueue {
   register(name: string, handler: JobHandler): void;
   enqueue(name: string, payload: string): void;
+  /** Jobs waiting and running now, and jobs failed since start (for /metrics). */
+  stats(): { waiting: number; running: number; failed: number };
   /** Resolves when nothing is queued or running: for tests and graceful shutdown. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -19,6 +21,7 @@ export class InProcessJobQueue implements JobQueue {
   private readonly handlers = new Map<string, JobHandler>();
   private readonly waiting: Array<{ name: string; payload: string }> = [];
   private running = 0;
+  private failed = 0;
   private idleWaiters: Array<() => void> = [];
   private closed = false;
 
@@ -36,6 +39,10 @@ export class InProcessJobQueue implements JobQueue {
     if (!this.handlers.has(name)) throw new Error(`no handler for job "${name}"`);
     this.waiting.push({ name, payload });
     this.pump();
+  }
+
+  stats(): { waiting: number; running: number; failed: number } {
+    return { waiting: this.waiting.length, running: this.running, failed: this.failed };
   }
 
   idle(): Promise<void> {
@@ -67,6 +74,7 @@ export class InProcessJobQueue implements JobQueue {
     try {
       await this.handlers.get(name)!(payload);
     } catch (error) {
+      this.failed += 1;
       this.log.warn({ err: error, job: name, payload }, 'background job failed');
     }
   }

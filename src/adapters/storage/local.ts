@@ -1,13 +1,16 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { access, mkdir, opendir, rename, rm, stat } from 'node:fs/promises';
+import { access, mkdir, opendir, rename, rm, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
-import { assertBlobKey, type BlobStore, type ByteRange, type LocalFile, type StoredObject } from './blob-store.js';
+import { InsufficientStorage } from '../../errors.js';
+import { assertBlobKey, type BlobStore, type ByteRange, type LocalFile, type StorageCapacity, type StoredObject } from './blob-store.js';
 
 const READ_CHUNK_BYTES = 1024 * 1024;
 const STALE_TEMPORARY_FILE_MS = 24 * 3600 * 1000;
+/** A full disk or a user's quota used up. */
+const NO_SPACE_CODES = new Set(['ENOSPC', 'EDQUOT']);
 
 /**
  * Blobs as files under one folder. Writes go to `tmp/` first and are renamed into place
@@ -68,6 +71,7 @@ export class LocalBlobStore implements BlobStore {
       await rename(tmp, target);
     } catch (error) {
       await rm(tmp, { force: true });
+      if (NO_SPACE_CODES.has((error as NodeJS.ErrnoException).code ?? '')) throw new InsufficientStorage();
       throw error;
     }
   }
@@ -105,6 +109,12 @@ export class LocalBlobStore implements BlobStore {
     for await (const key of walk(this.objectsDir, '')) {
       yield { key, lastModified: (await stat(path.join(this.objectsDir, key))).mtime };
     }
+  }
+
+  async capacity(): Promise<StorageCapacity> {
+    // bavail, not bfree: the blocks an unprivileged writer may still use.
+    const { bavail, blocks, bsize } = await statfs(this.objectsDir);
+    return { freeBytes: bavail * bsize, totalBytes: blocks * bsize };
   }
 
   async check(): Promise<void> {

@@ -1,10 +1,12 @@
 import { Readable } from 'node:stream';
 import {
+  AbortMultipartUploadCommand,
   CreateBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutBucketLifecycleConfigurationCommand,
   S3Client,
@@ -14,6 +16,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { InsufficientStorage } from '../../errors.js';
 import { assertBlobKey, type BlobStore, type ByteRange, type LocalFile, type StoredObject } from './blob-store.js';
 import { spoolToTemporaryFile } from './spool.js';
 
@@ -25,6 +28,23 @@ export interface S3Location {
   region: string;
   forcePathStyle: boolean;
 }
+
+/** How long Coffer waits for the S3 server before answering 503 (STORAGE_* settings). */
+export interface S3Timeouts {
+  /** Whole calls without a body (HEAD, DELETE, LIST) and the wait for a download's first byte. */
+  requestMs: number;
+  /** Transfers: how long an upload or download may go without a byte moving. */
+  idleMs: number;
+}
+
+export const DEFAULT_S3_TIMEOUTS: S3Timeouts = { requestMs: 5_000, idleMs: 15_000 };
+
+/**
+ * After a failed upload, when its object and parts are deleted again. A stalled gateway may
+ * still hold the request and complete it once it resumes (seen 0.4 s after), so one delete
+ * is not enough: the later ones catch an object that landed after the first.
+ */
+const CLEANUP_DELAYS_MS = [0, 1_000, 3_000, 10_000, 30_000, 120_000];
 
 export interface PresignedDownloadOptions {
   contentType?: string;
@@ -73,7 +93,7 @@ export function parseS3Url(raw: string): S3Location {
 }
 
 /** An SDK client for `location`; credentials come only from the SDK's default chain. */
-export function createS3Client(location: S3Location): S3Client {
+export function createS3Client(location: S3Location, timeouts: S3Timeouts = DEFAULT_S3_TIMEOUTS): S3Client {
   return new S3Client({
     region: location.region,
     forcePathStyle: location.forcePathStyle,
@@ -83,13 +103,21 @@ export function createS3Client(location: S3Location): S3Client {
     // works either way, and Coffer keeps its own SHA-256 of every file.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-    // A gateway that is down or stalled must fail requests, never hang them. requestTimeout
-    // (sending the body and waiting for the answer) only warns without throwOnRequestTimeout.
-    // socketTimeout ends a body that stops flowing; a reader pausing that long (a paused
-    // video) loses the stream too, and a player then asks again with a Range.
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 2_000, requestTimeout: 30_000, throwOnRequestTimeout: true, socketTimeout: 30_000 }),
+    // A gateway that is down or stalled must fail requests, never hang them. socketTimeout
+    // is an idle timeout (no byte sent or received for that long), which bounds transfers of
+    // any size; calls without a body get a total deadline per call (S3BlobStore.send). A
+    // reader pausing longer than the idle timeout (a paused video) loses the stream too, and
+    // a player then asks again with a Range.
+    requestHandler: new NodeHttpHandler({ connectionTimeout: Math.min(2_000, timeouts.requestMs), socketTimeout: timeouts.idleMs }),
     maxAttempts: 2,
   });
+}
+
+/** S3's ways of saying "no room": a quota (RGW), a full disk (MinIO, 507), an object over the server's limit. */
+const NO_SPACE_ERRORS = new Set(['QuotaExceeded', 'XMinioStorageFull', 'EntityTooLarge', 'InsufficientStorage']);
+
+function isOutOfSpace(error: unknown): boolean {
+  return error instanceof S3ServiceException && (NO_SPACE_ERRORS.has(error.name) || httpStatusOf(error) === 507);
 }
 
 function httpStatusOf(error: unknown): number | undefined {
@@ -116,15 +144,19 @@ function describeEndpoint(location: S3Location): string {
  * streamed in parts; a failed upload is aborted so no parts are left behind.
  */
 export class S3BlobStore implements BlobStore {
+  /** Timers of the cleanups of failed uploads still to come (cancelled by close()). */
+  private readonly cleanups = new Set<NodeJS.Timeout>();
+
   private constructor(
     private readonly client: S3Client,
     private readonly location: S3Location,
+    private readonly timeouts: S3Timeouts,
   ) {}
 
   /** The store for `url`, once its bucket is known to be reachable. */
-  static async open(url: string): Promise<S3BlobStore> {
+  static async open(url: string, timeouts: S3Timeouts = DEFAULT_S3_TIMEOUTS): Promise<S3BlobStore> {
     const location = parseS3Url(url);
-    const store = new S3BlobStore(createS3Client(location), location);
+    const store = new S3BlobStore(createS3Client(location, timeouts), location, timeouts);
     try {
       await store.check();
     } catch (error) {
@@ -188,15 +220,47 @@ export class S3BlobStore implements BlobStore {
       // lib-storage (3.1169) already aborts the multipart upload before done() rejects;
       // this keeps "a failed put leaves no parts" true should a later version not.
       await upload.abort();
-      throw error;
+      this.forgetFailedUpload(key);
+      throw isOutOfSpace(error) ? new InsufficientStorage() : error;
     }
+  }
+
+  /**
+   * "A failed put stores nothing", even when the gateway did not answer: the abort sent by
+   * lib-storage may have been lost, and a request it still holds may complete later. The
+   * object and any multipart upload of the key are deleted now and a few times more in the
+   * background (the key is new and has no row, so nothing else can be using it).
+   */
+  private forgetFailedUpload(key: string): void {
+    for (const delay of CLEANUP_DELAYS_MS) {
+      const timer = setTimeout(() => {
+        this.cleanups.delete(timer);
+        void this.removeUpload(key).catch(() => {
+          // The gateway is still away; a later round (or `coffer fsck --repair`) removes it.
+        });
+      }, delay).unref();
+      this.cleanups.add(timer);
+    }
+  }
+
+  private async removeUpload(key: string): Promise<void> {
+    const { Uploads = [] } = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.location.bucket, Prefix: key }), this.deadline());
+    for (const { Key, UploadId } of Uploads) {
+      if (Key === key) await this.client.send(new AbortMultipartUploadCommand({ ...this.object(key), UploadId }), this.deadline());
+    }
+    await this.client.send(new DeleteObjectCommand(this.object(key)), this.deadline());
   }
 
   async get(key: string, range?: ByteRange): Promise<Readable> {
     assertBlobKey(key);
+    // The deadline covers the wait for the answer only; the body then streams for as long
+    // as bytes keep coming (the idle timeout).
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new Error(`S3 did not answer within ${this.timeouts.requestMs} ms`)), this.timeouts.requestMs);
     try {
       const { Body } = await this.client.send(
         new GetObjectCommand({ ...this.object(key), ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}) }),
+        { abortSignal: deadline.signal },
       );
       // In Node the SDK's body is the HTTP response itself, an http.IncomingMessage.
       return Body as Readable;
@@ -206,12 +270,14 @@ export class S3BlobStore implements BlobStore {
         throw Object.assign(new Error(`no blob "${key}" in bucket "${this.location.bucket}"`, { cause: error }), { code: 'ENOENT' });
       }
       throw error;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
   async delete(key: string): Promise<void> {
     assertBlobKey(key);
-    await this.client.send(new DeleteObjectCommand(this.object(key)));
+    await this.client.send(new DeleteObjectCommand(this.object(key)), this.deadline());
   }
 
   /** A presigned URL: ffmpeg reads it over HTTP with Range requests, so it can seek. */
@@ -233,13 +299,13 @@ export class S3BlobStore implements BlobStore {
 
   async exists(key: string): Promise<boolean> {
     assertBlobKey(key);
-    return found(this.client.send(new HeadObjectCommand(this.object(key))));
+    return found(this.client.send(new HeadObjectCommand(this.object(key)), this.deadline()));
   }
 
   async *list(): AsyncIterable<StoredObject> {
     let continuationToken: string | undefined;
     do {
-      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.location.bucket, ContinuationToken: continuationToken }));
+      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.location.bucket, ContinuationToken: continuationToken }), this.deadline());
       for (const { Key, LastModified } of page.Contents ?? []) {
         if (Key !== undefined && LastModified !== undefined) yield { key: Key, lastModified: LastModified };
       }
@@ -248,11 +314,18 @@ export class S3BlobStore implements BlobStore {
   }
 
   async check(): Promise<void> {
-    await this.client.send(new HeadBucketCommand({ Bucket: this.location.bucket }));
+    await this.client.send(new HeadBucketCommand({ Bucket: this.location.bucket }), this.deadline());
   }
 
   async close(): Promise<void> {
+    for (const timer of this.cleanups) clearTimeout(timer);
+    this.cleanups.clear();
     this.client.destroy();
+  }
+
+  /** For a call without a body: the whole call, retries included, within the request timeout. */
+  private deadline(): { abortSignal: AbortSignal } {
+    return { abortSignal: AbortSignal.timeout(this.timeouts.requestMs) };
   }
 
   private object(key: string): { Bucket: string; Key: string } {
