@@ -1,10 +1,11 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyMultipart from '@fastify/multipart';
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { InProcessJobQueue, type JobQueue } from './adapters/jobs/job-queue.js';
 import { openSessionBackend, type SessionBackend } from './adapters/sessions/open.js';
@@ -43,6 +44,7 @@ import { sharingRoutes } from './features/sharing/sharing.routes.js';
 import { SharingService } from './features/sharing/sharing.service.js';
 import { TokenSchema } from './features/tokens/tokens.schemas.js';
 import { TokensService } from './features/tokens/tokens.service.js';
+import bodies from './plugins/bodies.js';
 import errors from './plugins/errors.js';
 import openapi from './plugins/openapi.js';
 import { pageFallback, webPlugin } from './plugins/web.js';
@@ -130,6 +132,7 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
     reply.header('X-Request-Id', request.id).header('X-Coffer-Instance', config.instanceId);
   });
   await fastify.register(errors, { pageFallback: pageFallback(config.webDir) });
+  await fastify.register(bodies, { bodyTimeoutMs: config.bodyTimeoutMs });
   // Pages and stored content set their own Content-Security-Policy.
   await fastify.register(fastifyHelmet, { contentSecurityPolicy: false, strictTransportSecurity: config.secureCookies });
   await fastify.register(fastifyCookie);
@@ -152,7 +155,7 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
     ],
   });
   await fastify.register(accountsRoutes, { prefix: '/api/v1', accounts, sessions, audit, secureCookies: config.secureCookies });
-  await fastify.register(filesRoutes, { prefix: '/api/v1', files, audit, maxUploadBytes: config.maxUploadBytes });
+  await fastify.register(filesRoutes, { prefix: '/api/v1', files, audit, maxUploadBytes: config.maxUploadBytes, uploadIdleTimeoutMs: config.uploadIdleTimeoutMs });
   await fastify.register(tokensRoutes, { prefix: '/api/v1', tokens, jwt, audit });
   await fastify.register(adminUsersRoutes, { prefix: '/api/v1', users: new AdminUsersService(backends.db, accounts), audit });
   await fastify.register(instancesRoutes, { prefix: '/api/v1', instances });
@@ -197,7 +200,30 @@ export const app = fp(coffer, { name: 'coffer' });
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** Public-link tokens are credentials: a log line names the link route, never the token. */
+const LINK_TOKEN_PATH = /^(\/api\/v1\/links|\/s)\/[^/?#]+/;
+export const redactLinkTokens = (url: string): string => url.replace(LINK_TOKEN_PATH, '$1/[redacted]');
+
+const PROXY_SECRET_HEADER = 'x-coffer-proxy-secret';
+
+/**
+ * With PROXY_SECRET, only the balancer knows the secret it adds to every request: from
+ * anyone else (another local process reaching an instance's port) X-Forwarded-* is removed
+ * before Fastify reads it. The secret itself never goes further than this.
+ */
+function forwardedHeadersFilter(secret: string | undefined): (request: http.IncomingMessage) => void {
+  if (secret === undefined) return () => {};
+  const expected = Buffer.from(secret);
+  return (request) => {
+    const given = Buffer.from(String(request.headers[PROXY_SECRET_HEADER] ?? ''));
+    delete request.headers[PROXY_SECRET_HEADER];
+    if (given.length === expected.length && timingSafeEqual(given, expected)) return;
+    for (const name of Object.keys(request.headers)) if (name.startsWith('x-forwarded-') || name === 'forwarded') delete request.headers[name];
+  };
+}
+
 export function serverOptions(config: Config, logger: FastifyServerOptions['logger'] = true): FastifyServerOptions {
+  const filterForwarded = forwardedHeadersFilter(config.proxySecret);
   return {
     logger:
       logger === true
@@ -205,6 +231,9 @@ export function serverOptions(config: Config, logger: FastifyServerOptions['logg
             level: config.logLevel,
             // Credentials never reach the logs, whichever way they were sent.
             redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]'], censor: '[redacted]' },
+            serializers: {
+              req: (request: FastifyRequest) => ({ method: request.method, url: redactLinkTokens(request.url), host: request.host, remoteAddress: request.ip, remotePort: request.socket?.remotePort }),
+            },
           }
         : logger,
     trustProxy: config.trustProxy,
@@ -214,8 +243,22 @@ export function serverOptions(config: Config, logger: FastifyServerOptions['logg
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true } },
-    // Uploads may take long; nginx or the client decides when to give up.
-    requestTimeout: 0,
+    serverFactory: (handler) =>
+      http.createServer(
+        {
+          // Headers must arrive in time. No deadline for a whole request (requestTimeout): a
+          // 2 GiB upload on a slow line takes hours. Bodies have their own deadlines instead
+          // (BODY_TIMEOUT_SECONDS, UPLOAD_IDLE_TIMEOUT_SECONDS: plugins/bodies.ts).
+          headersTimeout: config.headersTimeoutMs,
+          requestTimeout: 0,
+          // Fastify's default, longer than nginx's and browsers' idle keep-alive.
+          keepAliveTimeout: 72_000,
+        },
+        (request, response) => {
+          filterForwarded(request);
+          handler(request, response);
+        },
+      ),
   };
 }
 
