@@ -143,6 +143,7 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
       file: (caller, id, mode) => files.check(caller.user.id, id, mode),
       link: (caller, id) => sharing.checkLink(caller.user.id, id),
     },
+    publicOrigin: config.publicUrl,
   });
   for (const schema of [ErrorSchema, UserSchema, FileSchema, TokenSchema]) fastify.addSchema(schema);
   await fastify.register(openapi);
