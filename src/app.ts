@@ -252,6 +252,8 @@ export function serverOptions(config: Config, logger: FastifyServerOptions['logg
           // (BODY_TIMEOUT_SECONDS, UPLOAD_IDLE_TIMEOUT_SECONDS: plugins/bodies.ts).
           headersTimeout: config.headersTimeoutMs,
           requestTimeout: 0,
+          // How often Node checks headersTimeout (default 30 s, which would stretch it).
+          connectionsCheckingInterval: Math.min(5000, config.headersTimeoutMs),
           // Fastify's default, longer than nginx's and browsers' idle keep-alive.
           keepAliveTimeout: 72_000,
         },
