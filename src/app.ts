@@ -1,10 +1,11 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyMultipart from '@fastify/multipart';
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { InProcessJobQueue, type JobQueue } from './adapters/jobs/job-queue.js';
 import { openSessionBackend, type SessionBackend } from './adapters/sessions/open.js';
@@ -45,6 +46,7 @@ import { sharingRoutes } from './features/sharing/sharing.routes.js';
 import { SharingService } from './features/sharing/sharing.service.js';
 import { TokenSchema } from './features/tokens/tokens.schemas.js';
 import { TokensService } from './features/tokens/tokens.service.js';
+import bodies from './plugins/bodies.js';
 import errors from './plugins/errors.js';
 import metrics from './plugins/metrics.js';
 import openapi from './plugins/openapi.js';
@@ -158,6 +160,7 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
   if (config.metrics) {
     await fastify.register(metrics, { ...config.metrics, jobs: backends.jobs, checks, storageFreeBytes: async () => (await currentStorageStatus()).freeBytes });
   }
+  await fastify.register(bodies, { bodyTimeoutMs: config.bodyTimeoutMs });
   // Pages and stored content set their own Content-Security-Policy.
   await fastify.register(fastifyHelmet, { contentSecurityPolicy: false, strictTransportSecurity: config.secureCookies });
   await fastify.register(fastifyCookie);
@@ -168,13 +171,14 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
       file: (caller, id, mode) => files.check(caller.user.id, id, mode),
       link: (caller, id) => sharing.checkLink(caller.user.id, id),
     },
+    publicOrigin: config.publicUrl,
   });
   for (const schema of [ErrorSchema, UserSchema, FileSchema, TokenSchema]) fastify.addSchema(schema);
   await fastify.register(openapi);
 
   await fastify.register(healthRoutes, { checks, storageStatus: currentStorageStatus });
   await fastify.register(accountsRoutes, { prefix: '/api/v1', accounts, sessions, audit, secureCookies: config.secureCookies });
-  await fastify.register(filesRoutes, { prefix: '/api/v1', files, audit, maxUploadBytes: config.maxUploadBytes });
+  await fastify.register(filesRoutes, { prefix: '/api/v1', files, audit, maxUploadBytes: config.maxUploadBytes, uploadIdleTimeoutMs: config.uploadIdleTimeoutMs });
   await fastify.register(tokensRoutes, { prefix: '/api/v1', tokens, jwt, audit });
   await fastify.register(adminUsersRoutes, { prefix: '/api/v1', users: new AdminUsersService(backends.db, accounts, sharing), audit });
   await fastify.register(instancesRoutes, { prefix: '/api/v1', instances });
@@ -237,7 +241,30 @@ export const app = fp(coffer, { name: 'coffer' });
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** Public-link tokens are credentials: a log line names the link route, never the token. */
+const LINK_TOKEN_PATH = /^(\/api\/v1\/links|\/s)\/[^/?#]+/;
+export const redactLinkTokens = (url: string): string => url.replace(LINK_TOKEN_PATH, '$1/[redacted]');
+
+const PROXY_SECRET_HEADER = 'x-coffer-proxy-secret';
+
+/**
+ * With PROXY_SECRET, only the balancer knows the secret it adds to every request: from
+ * anyone else (another local process reaching an instance's port) X-Forwarded-* is removed
+ * before Fastify reads it. The secret itself never goes further than this.
+ */
+function forwardedHeadersFilter(secret: string | undefined): (request: http.IncomingMessage) => void {
+  if (secret === undefined) return () => {};
+  const expected = Buffer.from(secret);
+  return (request) => {
+    const given = Buffer.from(String(request.headers[PROXY_SECRET_HEADER] ?? ''));
+    delete request.headers[PROXY_SECRET_HEADER];
+    if (given.length === expected.length && timingSafeEqual(given, expected)) return;
+    for (const name of Object.keys(request.headers)) if (name.startsWith('x-forwarded-') || name === 'forwarded') delete request.headers[name];
+  };
+}
+
 export function serverOptions(config: Config, logger: FastifyServerOptions['logger'] = true): FastifyServerOptions {
+  const filterForwarded = forwardedHeadersFilter(config.proxySecret);
   return {
     logger:
       logger === true
@@ -245,6 +272,9 @@ export function serverOptions(config: Config, logger: FastifyServerOptions['logg
             level: config.logLevel,
             // Credentials never reach the logs, whichever way they were sent.
             redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]'], censor: '[redacted]' },
+            serializers: {
+              req: (request: FastifyRequest) => ({ method: request.method, url: redactLinkTokens(request.url), host: request.host, remoteAddress: request.ip, remotePort: request.socket?.remotePort }),
+            },
           }
         : logger,
     trustProxy: config.trustProxy,
@@ -254,8 +284,24 @@ export function serverOptions(config: Config, logger: FastifyServerOptions['logg
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true } },
-    // Uploads may take long; nginx or the client decides when to give up.
-    requestTimeout: 0,
+    serverFactory: (handler) =>
+      http.createServer(
+        {
+          // Headers must arrive in time. No deadline for a whole request (requestTimeout): a
+          // 2 GiB upload on a slow line takes hours. Bodies have their own deadlines instead
+          // (BODY_TIMEOUT_SECONDS, UPLOAD_IDLE_TIMEOUT_SECONDS: plugins/bodies.ts).
+          headersTimeout: config.headersTimeoutMs,
+          requestTimeout: 0,
+          // How often Node checks headersTimeout (default 30 s, which would stretch it).
+          connectionsCheckingInterval: Math.min(5000, config.headersTimeoutMs),
+          // Fastify's default, longer than nginx's and browsers' idle keep-alive.
+          keepAliveTimeout: 72_000,
+        },
+        (request, response) => {
+          filterForwarded(request);
+          handler(request, response);
+        },
+      ),
   };
 }
 

@@ -16,6 +16,10 @@ import { openBlobStore } from './adapters/storage/open.js';
 import { checkConsistency } from './features/maintenance/fsck.service.js';
 import { serve } from './server.js';
 
+// Everything Coffer creates (database and its -wal/-shm, blobs, secrets, the cluster's
+// files) is for its own user only: folders 0700, files 0600.
+process.umask(0o077);
+
 function configOrExit(): Config {
   try {
     return loadConfig();

@@ -30,6 +30,17 @@ export interface Config {
   /** Below this much free space the blob store is reported low (/readyz, admin status). */
   readonly storageLowBytes: number;
   readonly trustProxy: boolean | string;
+  /**
+   * When set, X-Forwarded-* is believed only from requests that carry it in
+   * `X-Coffer-Proxy-Secret` (the balancer adds it), whatever their address.
+   */
+  readonly proxySecret: string | undefined;
+  /** Time to receive a request's headers. */
+  readonly headersTimeoutMs: number;
+  /** Time to receive a whole non-upload (JSON) body. */
+  readonly bodyTimeoutMs: number;
+  /** An upload that sends less than 1 KiB for this long is aborted. */
+  readonly uploadIdleTimeoutMs: number;
   readonly logLevel: string;
   readonly instanceId: string;
   readonly production: boolean;
@@ -174,6 +185,14 @@ function parseAccelRedirectPrefix(env: Env): string | undefined {
   return raw;
 }
 
+function parseProxySecret(env: Env): string | undefined {
+  const raw = env.PROXY_SECRET;
+  if (raw === undefined || raw === '') return undefined;
+  // It travels in a header: printable characters only.
+  if (raw.length < 32 || !/^[\x21-\x7e]+$/.test(raw)) fail('PROXY_SECRET', 'must be at least 32 printable characters without spaces', '$(openssl rand -hex 32)');
+  return raw;
+}
+
 /** It names the instance in a response header and in the instance registry. */
 function parseInstanceId(env: Env): string {
   const raw = env.INSTANCE_ID;
@@ -201,7 +220,7 @@ function resolveSecretKey(env: Env, dataDir: string, production: boolean): strin
   if (production) fail('SECRET_KEY', 'is required when NODE_ENV=production', '$(openssl rand -hex 32)');
   const file = path.join(dataDir, 'secret.key');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const secret = randomBytes(32).toString('hex');
   writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
   chmodSync(file, 0o600);
@@ -236,6 +255,10 @@ export function loadConfig(env: Env = process.env): Config {
     maxImagePixels: parseCount(env, 'MAX_IMAGE_PIXELS', 40_000_000, 1_000_000_000),
     storageLowBytes: parseStorageLow(env),
     trustProxy: parseTrustProxy(env),
+    proxySecret: parseProxySecret(env),
+    headersTimeoutMs: parseCount(env, 'HEADERS_TIMEOUT_SECONDS', 20, 3600) * 1000,
+    bodyTimeoutMs: parseCount(env, 'BODY_TIMEOUT_SECONDS', 10, 3600) * 1000,
+    uploadIdleTimeoutMs: parseCount(env, 'UPLOAD_IDLE_TIMEOUT_SECONDS', 30, 3600) * 1000,
     logLevel,
     instanceId: parseInstanceId(env),
     production,

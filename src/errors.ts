@@ -59,6 +59,13 @@ export class TooLarge extends AppError {
   }
 }
 
+/** A request body that did not arrive in time: sent too slowly, or stalled mid-way. */
+export class RequestTimeout extends AppError {
+  constructor(message: string) {
+    super(408, 'request_timeout', message);
+  }
+}
+
 export class UnsupportedType extends AppError {
   constructor(name: string) {
     super(415, 'unsupported_type', `"${name}" is not an image, audio or video file Coffer accepts; nothing was stored.`);

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, closeSync, constants, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { accessSync, chmodSync, closeSync, constants, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -72,6 +73,12 @@ export class Cluster {
   private readonly dir: string;
   private readonly instances: Instance[] = [];
   private readonly accel: boolean;
+  /**
+   * nginx adds it to every request and the instances require it before they believe
+   * X-Forwarded-*: they listen on loopback ports any local process can reach. New at
+   * every start; it lives only in the instances' environment and the 0600 nginx.conf.
+   */
+  private readonly proxySecret = randomBytes(32).toString('hex');
   private nginx: ChildProcess | undefined;
   private running = false;
   private stopping: Promise<void> | undefined;
@@ -92,7 +99,7 @@ export class Cluster {
   /** Starts everything, or stops what it started and throws. */
   async start(): Promise<void> {
     checkCluster(this.config, this.options);
-    for (const sub of ['logs', 'tmp']) mkdirSync(path.join(this.dir, sub), { recursive: true });
+    for (const sub of ['logs', 'tmp']) mkdirSync(path.join(this.dir, sub), { recursive: true, mode: 0o700 });
     // Once, before the instances: several processes migrating one SQLite file at once could collide.
     await migrate(this.config.databaseUrl);
     try {
@@ -143,8 +150,11 @@ export class Cluster {
       maxUploadBytes: this.config.maxUploadBytes,
       accessLog: path.join(this.dir, 'logs', 'access.log'),
       accel,
+      proxySecret: this.proxySecret,
     });
-    writeFileSync(file, text);
+    // It holds the proxy secret.
+    writeFileSync(file, text, { mode: 0o600 });
+    chmodSync(file, 0o600);
     return file;
   }
 
@@ -160,8 +170,9 @@ export class Cluster {
       HOST: '127.0.0.1',
       PORT: String(instance.port),
       DATA_DIR: this.config.dataDir,
-      // X-Forwarded-* is believed from the balancer only; the instances listen on loopback.
+      // X-Forwarded-* is believed from the balancer only: from loopback, with the secret nginx adds.
       TRUST_PROXY: '127.0.0.1',
+      PROXY_SECRET: this.proxySecret,
       ACCEL_REDIRECT_PREFIX: this.accel ? ACCEL_REDIRECT_PREFIX : '',
       // Public links name nginx's address, not the instance's loopback port.
       PUBLIC_URL: this.config.publicUrl ?? `http://${hostPort(this.config.host === '0.0.0.0' || this.config.host === '::' ? os.hostname() : this.config.host, this.options.port)}`,

@@ -12,6 +12,11 @@ export const MAX_FAILS = 2;
 export const FAIL_TIMEOUT_SECONDS = 5;
 /** Room for the multipart framing around a file of MAX_UPLOAD_BYTES. */
 const MULTIPART_SLACK_BYTES = 1024 * 1024;
+/** Open connections one client address may hold (browsers use six per site; NAT puts many people behind one address). */
+export const CONNECTIONS_PER_ADDRESS = 100;
+export const WORKER_CONNECTIONS = 4096;
+/** The header that tells an instance the request came through this balancer (PROXY_SECRET). */
+export const PROXY_SECRET_HEADER = 'X-Coffer-Proxy-Secret';
 
 export interface SiteOptions {
   /** `host:port` of each Coffer instance. */
@@ -23,6 +28,8 @@ export interface SiteOptions {
   accessLog: string;
   /** With a local blob folder: the X-Accel-Redirect prefix and the folder it maps to. */
   accel?: { prefix: string; objectsDir: string } | undefined;
+  /** The instances' PROXY_SECRET: sent with every request, so they believe X-Forwarded-* from nginx only. */
+  proxySecret?: string | undefined;
 }
 
 export interface NginxOptions extends SiteOptions {
@@ -77,9 +84,8 @@ ${upstreams.map((address) => `    server ${address} max_fails=${MAX_FAILS} fail_
 }`;
 }
 
-function renderProxyLocation(): string {
-  return `    location / {
-        proxy_pass http://coffer;
+function renderProxyHeaders(proxySecret: string | undefined): string {
+  return `        proxy_pass http://coffer;
         # HTTP/1.1 with an empty Connection header is what upstream keepalive needs.
         proxy_http_version 1.1;
         proxy_set_header Connection "";
@@ -89,8 +95,31 @@ function renderProxyLocation(): string {
         proxy_set_header X-Forwarded-For $remote_addr;
         proxy_set_header X-Forwarded-Proto $scheme;
         proxy_set_header X-Forwarded-Host $http_host;
-        # One id per request, in nginx's log and Coffer's alike.
+${
+  proxySecret === undefined
+    ? ''
+    : `        # Proves to the instances that this is the balancer (PROXY_SECRET): another local
+        # process reaching an instance's port cannot make it believe X-Forwarded-*.
+        proxy_set_header ${PROXY_SECRET_HEADER} "${proxySecret}";
+`
+}        # One id per request, in nginx's log and Coffer's alike.
         proxy_set_header X-Request-Id $request_id;
+
+        # Another instance is tried when one cannot be reached or fails at the gateway level,
+        # for idempotent requests only (no "non_idempotent"): an upload cut off mid-way fails
+        # for its client instead of being stored twice. Not on 503: Coffer answers 503 when a
+        # service all instances share (database, storage, sessions) is down — the instance
+        # is fine, another would answer the same, and counting it would take every instance
+        # out (max_fails) for requests that do not need that service. Coffer's own 503 is
+        # passed on as it is.
+        proxy_next_upstream error timeout http_502 http_504;
+        proxy_next_upstream_tries 3;
+        proxy_connect_timeout 2s;`;
+}
+
+function renderProxyLocation(proxySecret: string | undefined): string {
+  return `    location / {
+${renderProxyHeaders(proxySecret)}
 
         # Streaming both ways, nothing spooled whole: an upload reaches Coffer as it arrives
         # (Coffer counts, hashes and checks it on the way); a download reaches the client
@@ -101,13 +130,21 @@ function renderProxyLocation(): string {
         proxy_buffers 8 64k;
         proxy_busy_buffers_size 128k;
         proxy_max_temp_file_size 0;
+    }`;
+}
 
-        # Another instance is tried when one cannot be reached or fails at the gateway level,
-        # for idempotent requests only (no "non_idempotent"): an upload cut off mid-way fails
-        # for its client instead of being stored twice.
-        proxy_next_upstream error timeout http_502 http_503 http_504;
-        proxy_next_upstream_tries 3;
-        proxy_connect_timeout 2s;
+/**
+ * Sign-in, registration and password bodies are small: nginx reads each whole before
+ * passing it on, so a client trickling one holds a cheap nginx connection, never an
+ * instance's.
+ */
+function renderAuthLocation(proxySecret: string | undefined): string {
+  return `    location /api/v1/auth/ {
+${renderProxyHeaders(proxySecret)}
+
+        proxy_request_buffering on;
+        client_max_body_size 64k;
+        client_body_buffer_size 64k;
     }`;
 }
 
@@ -128,11 +165,23 @@ ${RESTORED_HEADERS.map((header) => `        add_header ${header} ${upstreamVaria
 
 function renderErrorLocations(): string {
   return `    # Errors nginx produces itself answer in Coffer's JSON error shape, like Coffer's own.
+    # (Coffer's own errors pass through untouched: proxy_intercept_errors is off.)
+    error_page 408 =408 @request_timeout;
     error_page 413 =413 @too_large;
+    error_page 429 =429 @too_many_connections;
     error_page 502 503 504 =503 @unavailable;
+    location @request_timeout {
+        default_type application/json;
+        return 408 '{"error":"The request did not arrive in time.","code":"request_timeout"}';
+    }
     location @too_large {
         default_type application/json;
         return 413 '{"error":"The upload is larger than this server accepts; nothing was stored.","code":"too_large"}';
+    }
+    location @too_many_connections {
+        default_type application/json;
+        add_header Retry-After 5 always;
+        return 429 '{"error":"Too many open connections from your address; try again shortly.","code":"rate_limited"}';
     }
     location @unavailable {
         default_type application/json;
@@ -143,11 +192,20 @@ function renderErrorLocations(): string {
 
 /** The http-level part: upstream, log format and server. */
 export function renderSite(options: SiteOptions): string {
-  const locations = [renderProxyLocation(), ...(options.accel ? [renderAccelLocation(options.accel)] : []), renderErrorLocations()];
+  const locations = [renderProxyLocation(options.proxySecret), renderAuthLocation(options.proxySecret), ...(options.accel ? [renderAccelLocation(options.accel)] : []), renderErrorLocations()];
   return `${renderUpstream(options)}
 
-log_format coffer '$remote_addr [$time_local] "$request" $status $body_bytes_sent $request_time '
+# Public-link tokens are credentials: the log names the link route, never the token.
+map $request_uri $coffer_logged_uri {
+    "~^(?<coffer_route>/api/v1/links|/s)/[^/?]+(?<coffer_rest>.*)$" "$coffer_route/[redacted]$coffer_rest";
+    default $request_uri;
+}
+
+log_format coffer '$remote_addr [$time_local] "$request_method $coffer_logged_uri $server_protocol" $status $body_bytes_sent $request_time '
                   'upstream=$upstream_addr instance=$upstream_http_x_coffer_instance id=$request_id';
+
+# Open connections per client address, counted across nginx's workers.
+limit_conn_zone $binary_remote_addr zone=coffer_per_address:10m;
 
 server {
     listen ${options.listen};
@@ -155,6 +213,15 @@ server {
     access_log ${options.accessLog} coffer buffer=64k flush=1s;
     # The largest upload Coffer accepts (MAX_UPLOAD_BYTES) plus the multipart framing.
     client_max_body_size ${options.maxUploadBytes + MULTIPART_SLACK_BYTES};
+
+    # Slow clients: headers must arrive within 15 s, and a body may pause at most 15 s
+    # between two reads (an upload at any steady speed is fine; a byte every 20 s is not).
+    client_header_timeout 15s;
+    client_body_timeout 15s;
+    send_timeout 60s;
+    # One address cannot hold every connection nginx has (worker_connections).
+    limit_conn coffer_per_address ${CONNECTIONS_PER_ADDRESS};
+    limit_conn_status 429;
 
 ${locations.join('\n\n')}
 }
@@ -171,8 +238,11 @@ worker_processes auto;
 pid ${dir}/nginx.pid;
 error_log ${dir}/logs/nginx-error.log warn;
 
+# Each proxied request takes two connections (client and instance), each a descriptor.
+worker_rlimit_nofile ${WORKER_CONNECTIONS * 2};
+
 events {
-    worker_connections 1024;
+    worker_connections ${WORKER_CONNECTIONS};
 }
 
 http {

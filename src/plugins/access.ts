@@ -64,6 +64,8 @@ declare module 'fastify' {
 export interface AccessOptions {
   authenticators: Authenticator[];
   objectChecks: Record<string, ObjectCheck>;
+  /** PUBLIC_URL's origin: the only site whose pages may send unsafe requests. */
+  publicOrigin?: string | undefined;
 }
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -72,7 +74,7 @@ export function scopesOf(user: User, granted: Iterable<Scope> = SCOPES): Set<Sco
   return new Set([...granted].filter((scope) => scope !== 'admin' || user.isAdmin));
 }
 
-async function accessPlugin(app: FastifyInstance, { authenticators, objectChecks }: AccessOptions): Promise<void> {
+async function accessPlugin(app: FastifyInstance, { authenticators, objectChecks, publicOrigin }: AccessOptions): Promise<void> {
   app.decorateRequest('caller', null);
   app.decorateRequest('accessChecked', false);
 
@@ -86,9 +88,10 @@ async function accessPlugin(app: FastifyInstance, { authenticators, objectChecks
     for (const route of routes) assertDeclared(route, objectChecks);
   });
 
-  // 1. authentication (401) and 2. group and scope (403) run before the body is read: an
-  // anonymous 2 GB upload is refused at its first byte.
+  // 0. another site's page (403), 1. authentication (401) and 2. group and scope (403) run
+  // before the body is read: an anonymous 2 GB upload is refused at its first byte.
   app.addHook('onRequest', async (request: FastifyRequest) => {
+    refuseOtherSites(request, publicOrigin);
     const access = request.routeOptions.config.access;
     if (!access || access.kind === 'open') {
       request.accessChecked = access !== undefined;
@@ -124,6 +127,33 @@ async function accessPlugin(app: FastifyInstance, { authenticators, objectChecks
     reply.code(500).type('application/json; charset=utf-8').removeHeader('content-length');
     return JSON.stringify({ error: `Something went wrong on our side; it was logged with request id ${request.id}.`, code: 'internal_error' });
   });
+}
+
+/**
+ * A browser may hold credentials for Coffer (a session cookie, Basic credentials typed into
+ * its dialog) and send them with a form another site posts. Browsers say where a request
+ * comes from, so an unsafe request from any other site is refused, whatever it carries.
+ * Same-site is refused too: a sibling subdomain may serve anyone's content. Programs send
+ * neither header and are not concerned.
+ */
+function refuseOtherSites(request: FastifyRequest, publicOrigin: string | undefined): void {
+  if (!UNSAFE_METHODS.has(request.method)) return;
+  const site = request.headers['sec-fetch-site'];
+  const origin = request.headers.origin;
+  if (site === 'cross-site' || site === 'same-site' || (origin !== undefined && !isOwnOrigin(origin, request, publicOrigin))) {
+    throw new Forbidden('Requests from another site cannot change anything here; open Coffer itself and try again.');
+  }
+}
+
+/** PUBLIC_URL's origin when set, otherwise the host the request was sent to. */
+function isOwnOrigin(origin: string, request: FastifyRequest, publicOrigin: string | undefined): boolean {
+  if (publicOrigin !== undefined) return origin === publicOrigin;
+  try {
+    // Through URL on both sides, so default ports compare equal ("host:80" and "host").
+    return new URL(origin).host === new URL(`${request.protocol}://${request.host}`).host;
+  } catch {
+    return false; // "null" (a sandboxed or privacy-stripped origin) or garbage
+  }
 }
 
 function assertDeclared(route: RouteOptions, objectChecks: Record<string, ObjectCheck>): void {

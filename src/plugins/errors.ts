@@ -132,12 +132,13 @@ async function errorsPlugin(app: FastifyInstance, { pageFallback }: ErrorsOption
 }
 
 /**
- * Programs are told every scheme. The web UI marks its calls with X-Requested-With and gets
- * only Bearer, which browsers do not answer with their own password dialog.
+ * Bearer only, unless the client asks for Basic: a request that sent Basic credentials, or
+ * one with `X-Coffer-Auth: basic`. A Basic challenge makes a browser open its password
+ * dialog and then send what was typed with every request to this site, from any page.
  */
 function challenge(request: FastifyRequest): string {
-  if (request.headers['x-requested-with'] === 'XMLHttpRequest') return 'Bearer realm="coffer"';
-  return 'Basic realm="coffer", charset="UTF-8", Bearer realm="coffer"';
+  const wantsBasic = /^Basic\s/i.test(request.headers.authorization ?? '') || String(request.headers['x-coffer-auth'] ?? '').toLowerCase() === 'basic';
+  return wantsBasic ? 'Basic realm="coffer", charset="UTF-8", Bearer realm="coffer"' : 'Bearer realm="coffer"';
 }
 
 function send(reply: FastifyReply, status: number, body: ErrorBody): FastifyReply {

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -155,6 +155,28 @@ describe.runIf(canRun)('coffer cluster: 3 instances, round-robin, shared Redis s
       ['coffer-1', 'coffer-2', 'coffer-3'].map((id) => ({ id, pid: cluster.pids.get(id), healthy: true })),
     );
     expect((await fetch(`${base}/api/v1/admin/instances`, { headers: { cookie: bob.cookie } })).status).toBe(403);
+  });
+
+  it('authenticates nginx to the instances: a local process cannot make one believe a forged X-Forwarded-For', async () => {
+    // The configuration holds the per-start proxy secret.
+    expect(statSync(path.join(cluster.dataDir, 'cluster', 'nginx.conf')).mode & 0o777).toBe(0o600);
+    const port = /coffer-1 pid \d+ on http:\/\/127\.0\.0\.1:(\d+)/.exec(cluster.output())![1];
+    const signIn = async (url: string, agent: string) => {
+      const response = await fetch(`${url}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': agent, 'x-forwarded-for': '203.0.113.9' },
+        body: JSON.stringify({ username: 'bob', password: 'bob-password-1' }),
+      });
+      expect(response.status).toBe(200);
+      for (const deadline = Date.now() + 5000; Date.now() < deadline; await sleep(100)) {
+        const row = withDatabase(cluster.dataDir, (db) => db.prepare("select ip from audit_events where action = 'auth.login' and user_agent = ?").get(agent) as { ip: string } | undefined);
+        if (row) return row.ip;
+      }
+      throw new Error('the sign-in was not audited');
+    };
+    expect(await signIn(`http://127.0.0.1:${port}`, 'straight-to-the-instance')).toBe('127.0.0.1');
+    // Through nginx, the client's own header is replaced by the address nginx saw.
+    expect(await signIn(base, 'through-nginx')).toBe('127.0.0.1');
   });
 
   it('lets nginx send the bytes (X-Accel-Redirect) with the headers of Coffer, and still keeps people to their own files', async () => {

@@ -50,12 +50,36 @@ describe('the generated nginx configuration', () => {
 
   it('retries idempotent requests only, streams both ways, and sets the forwarded headers', () => {
     const proxy = block(renderSite(options), 'location /');
-    expect(proxy).toContain('proxy_next_upstream error timeout http_502 http_503 http_504;');
+    // Not on 503: that is Coffer saying a shared service is down, not the instance failing.
+    expect(proxy).toContain('proxy_next_upstream error timeout http_502 http_504;');
+    expect(proxy.join('\n')).not.toContain('http_503');
     expect(proxy.join('\n')).not.toContain('non_idempotent');
     expect(proxy).toEqual(expect.arrayContaining(['proxy_request_buffering off;', 'proxy_max_temp_file_size 0;', 'proxy_http_version 1.1;', 'proxy_set_header Connection "";']));
     expect(proxy).toEqual(
       expect.arrayContaining(['proxy_set_header X-Forwarded-For $remote_addr;', 'proxy_set_header X-Forwarded-Proto $scheme;', 'proxy_set_header X-Forwarded-Host $http_host;']),
     );
+  });
+
+  it('buffers the small sign-in bodies, cuts slow clients off, and limits connections per address', () => {
+    const site = renderSite(options);
+    const server = block(site, 'server');
+    expect(server).toEqual(expect.arrayContaining(['client_header_timeout 15s;', 'client_body_timeout 15s;', 'limit_conn coffer_per_address 100;', 'limit_conn_status 429;']));
+    expect(directives(site)).toContain('limit_conn_zone $binary_remote_addr zone=coffer_per_address:10m;');
+    const auth = block(site, 'location /api/v1/auth/');
+    expect(auth).toEqual(expect.arrayContaining(['proxy_request_buffering on;', 'client_max_body_size 64k;', 'proxy_pass http://coffer;', 'proxy_set_header X-Forwarded-For $remote_addr;']));
+    expect(block(site, 'location /')).toContain('proxy_request_buffering off;');
+    expect(directives(renderNginxConfig(options))).toEqual(expect.arrayContaining(['worker_connections 4096;', 'worker_rlimit_nofile 8192;']));
+  });
+
+  it('sends the proxy secret to the instances in every proxied location, when there is one', () => {
+    const site = renderSite({ ...options, proxySecret: 'a'.repeat(64) });
+    for (const location of ['location /', 'location /api/v1/auth/']) expect(block(site, location)).toContain(`proxy_set_header X-Coffer-Proxy-Secret "${'a'.repeat(64)}";`);
+    expect(renderSite(options)).not.toContain('X-Coffer-Proxy-Secret');
+  });
+
+  it('logs public-link requests without their token', () => {
+    expect(renderSite(options)).toMatch(/log_format coffer '\$remote_addr \[\$time_local\] "\$request_method \$coffer_logged_uri \$server_protocol"/);
+    expect(renderSite(options)).not.toMatch(/"\$request"/);
   });
 
   it('accepts uploads of MAX_UPLOAD_BYTES plus the multipart framing', () => {

@@ -68,7 +68,7 @@ describe('accounts', () => {
     expect(unknown.statusCode).toBe(401);
     expect(wrong.statusCode).toBe(401);
     expect(unknown.json()).toEqual(wrong.json());
-    expect(unknown.headers['www-authenticate']).toMatch(/^Basic/);
+    expect(unknown.headers['www-authenticate']).toBe('Bearer realm="coffer"');
   });
 
   it('rotates the session id at sign-in and destroys the old one', async () => {

@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import { InvalidRequest } from '../../errors.js';
 import { AUTH, callerOf, OBJECT } from '../../plugins/access.js';
+import { watchUploadProgress } from '../../plugins/bodies.js';
 import { origin, type AuditLog } from '../audit/audit.log.js';
 import { errorResponses, IdParams } from '../shared.schemas.js';
 import { sendContent } from './content.js';
@@ -12,6 +14,8 @@ export interface FilesRoutesOptions {
   files: FilesService;
   audit: AuditLog;
   maxUploadBytes: number;
+  /** An upload that sends (almost) nothing for this long is aborted. */
+  uploadIdleTimeoutMs: number;
 }
 
 const BASE = '/api/v1/files';
@@ -34,18 +38,34 @@ export function toFileJson(file: StoredFile) {
   };
 }
 
-/** Only parts named `file` are accepted; anything else is a 400 before it is stored. */
-async function* fileParts(request: FastifyRequest, maxUploadBytes: number): AsyncIterable<UploadPart> {
-  for await (const part of request.parts({ limits: { fileSize: maxUploadBytes, fields: 0, files: 100 } })) {
-    if (part.type !== 'file' || part.fieldname !== 'file') {
-      if (part.type === 'file') part.file.resume();
-      throw new InvalidRequest('Only parts named "file" are accepted.', [{ field: part.fieldname, message: `"${part.fieldname}" is not an accepted part.`, reason: 'unexpected' }]);
+/**
+ * Only parts named `file` are accepted; anything else is a 400 before it is stored. An
+ * upload that stalls (see watchUploadProgress) fails with a 408: the part being stored is
+ * destroyed, so its temporary blob is removed, and no further part is waited for.
+ */
+async function* fileParts(request: FastifyRequest, maxUploadBytes: number, idleTimeoutMs: number): AsyncIterable<UploadPart> {
+  const watch = watchUploadProgress(request, idleTimeoutMs);
+  let current: Readable | undefined;
+  watch.stalled.catch((error: unknown) => current?.destroy(error as Error));
+  const parts = request.parts({ limits: { fileSize: maxUploadBytes, fields: 0, files: 100 } })[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const next = await Promise.race([parts.next(), watch.stalled]);
+      if (next.done) return;
+      const part = next.value;
+      if (part.type !== 'file' || part.fieldname !== 'file') {
+        if (part.type === 'file') part.file.resume();
+        throw new InvalidRequest('Only parts named "file" are accepted.', [{ field: part.fieldname, message: `"${part.fieldname}" is not an accepted part.`, reason: 'unexpected' }]);
+      }
+      current = part.file;
+      yield { filename: part.filename, stream: part.file };
     }
-    yield { filename: part.filename, stream: part.file };
+  } finally {
+    watch.stop();
   }
 }
 
-export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async (app, { files, audit, maxUploadBytes }) => {
+export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async (app, { files, audit, maxUploadBytes, uploadIdleTimeoutMs }) => {
   app.get(
     '/files',
     { config: { access: AUTH('files:read') }, schema: { tags: ['files'], summary: 'List your files, newest first', querystring: ListQuery, response: { 200: FilePage, ...errorResponses(400, 401) } } },
@@ -69,7 +89,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
     async (request, reply) => {
       if (!request.isMultipart()) throw new InvalidRequest('Send the files as multipart/form-data, in parts named "file".');
       const { user } = callerOf(request);
-      const stored = await files.upload(user.id, fileParts(request, maxUploadBytes));
+      const stored = await files.upload(user.id, fileParts(request, maxUploadBytes, uploadIdleTimeoutMs));
       for (const file of stored) audit.record({ action: 'file.upload', outcome: 'success', actor: user, target: `file:${file.id}`, details: { name: file.name, size: file.size }, ...origin(request) });
       return reply.status(201).send({ items: stored.map(toFileJson) });
     },
