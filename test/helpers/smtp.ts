@@ -113,3 +113,12 @@ export function linkIn(mail: ReceivedMail, path: string): { url: string; token: 
   if (!match) throw new Error(`no ${path} link in the mail "${mail.subject}"`);
   return { url: match[1]!, token: match[2]! };
 }
+
+/** Waits until `check` is true, polling; fails naming `what` after `timeoutMs`. */
+export async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

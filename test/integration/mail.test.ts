@@ -1,15 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asBrowser, createTestApp, fixture, multipart, signIn, signUp, type TestApp } from '../helpers/app.js';
-import { linkIn, TestSmtpServer } from '../helpers/smtp.js';
-
-/** Waits until `check` is true, polling; fails with `what` after `timeoutMs`. */
-export async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+import { eventually, linkIn, TestSmtpServer } from '../helpers/smtp.js';
 
 describe('mail: verification, profile, password reset and notices over a real SMTP server', () => {
   const smtp = new TestSmtpServer();

@@ -47,7 +47,8 @@ const SuppressionItem = Type.Object({
 
 /** The SES webhook (SNS subscription or relay) and the administrators' view of mail. */
 export const mailRoutes: FastifyPluginAsyncTypebox<MailRoutesOptions> = async (app, options) => {
-  await app.register(sesWebhook, options);
+  // Only what it needs: passing `options` whole would hand it the prefix a second time.
+  await app.register(sesWebhook, { mail: options.mail, feedback: options.feedback, tokens: options.tokens, audit: options.audit });
   const admin = { access: GROUP('admin', 'admin') };
   const { mail, feedback, audit } = options;
 
