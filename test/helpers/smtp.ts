@@ -47,6 +47,8 @@ export class TestSmtpServer {
       allowInsecureAuth: true,
       authOptional: !credentials,
       logger: false,
+      // Stopping (an outage) drops open connections at once instead of waiting 30 s for them.
+      closeTimeout: 100,
       onAuth(auth, _session, callback) {
         if (credentials && auth.username === credentials.user && auth.password === credentials.pass) return callback(null, { user: auth.username });
         return callback(new Error('Invalid username or password'));
