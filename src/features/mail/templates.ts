@@ -107,7 +107,7 @@ export interface RenderedMail {
 
 export function renderMail(language: Language, values: MailTemplate): RenderedMail {
   const render = CATALOGUES[language][values.template] as (v: MailTemplate) => Rendered;
-  const { subject, paragraphs, link } = render(values);
+  const { subject, paragraphs, link } = render(oneLineValues(values));
   // Header injection is impossible anyway (nodemailer encodes), but a subject is one line.
   const oneLine = subject.replace(/[\r\n]+/g, ' ').slice(0, 200);
   const text = [...paragraphs, ...(link ? [`${link.label}: ${link.url}`] : []), '', '--', FOOTER[language]].join('\n\n').replace(/\n\n\n\n/g, '\n\n');
@@ -126,6 +126,11 @@ export function renderMail(language: Language, values: MailTemplate): RenderedMa
     '</body></html>',
   ].join('\n');
   return { subject: oneLine, text, html };
+}
+
+/** Names and file names are one line of text: control characters and line breaks become spaces. */
+function oneLineValues(values: MailTemplate): MailTemplate {
+  return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, typeof value === 'string' ? value.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ') : value])) as MailTemplate;
 }
 
 export function escapeHtml(text: string): string {
