@@ -386,6 +386,31 @@ export const en = {
   'notFound.title': 'Page not found',
   'notFound.body': 'There is nothing at this address.',
   'notFound.back': 'Go to your library',
+
+  // Mail (web/src/pages/mail/)
+  'mail.backToLibrary': 'Go to your library',
+  'mail.backToSignIn': 'Back to sign in',
+  'mail.invalidLink': 'This link is not valid: it was used already, it expired, or a newer one replaced it.',
+  'mail.sending': 'Sending…',
+  'mail.verify.title': 'Confirm your e-mail address',
+  'mail.verify.working': 'Checking the link…',
+  'mail.verify.done': 'Thank you: your e-mail address is confirmed.',
+  'mail.forgot.title': 'Forgot your password?',
+  'mail.forgot.subheading': 'Enter the e-mail address of your account; we will mail you a link to choose a new password.',
+  'mail.forgot.submit': 'Send the link',
+  'mail.forgot.sent': 'If an account uses this address, a link to reset its password is on its way. It works once, for one hour.',
+  'mail.forgot.link': 'Forgot your password?',
+  'mail.reset.title': 'Choose a new password',
+  'mail.reset.subheading': 'At least 10 characters. Every session of the account will be signed out.',
+  'mail.reset.password': 'New password',
+  'mail.reset.submit': 'Set the password',
+  'mail.reset.done': 'Your password was changed. Sign in with it now.',
+  'mail.banner.unverified': 'Please confirm your e-mail address: we sent a link to {email}.',
+  'mail.banner.resend': 'Send it again',
+  'mail.banner.resent': 'Sent.',
+  'mail.banner.resendFailed': 'Could not send it now; try again later.',
+  'mail.banner.suppressed': 'Mail to {email} keeps failing (it bounced or was marked as spam), so Coffer stopped sending to it.',
+  'mail.banner.fix': 'Change your address',
 } as const;
 
 export type MessageKey = keyof typeof en;

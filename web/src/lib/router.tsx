@@ -14,6 +14,9 @@ export type Route =
   | { name: 'tokens' }
   | { name: 'admin'; tab: AdminTab | null }
   | { name: 'public-link'; token: string }
+  | { name: 'verify-email' }
+  | { name: 'forgot-password' }
+  | { name: 'reset-password' }
   | { name: 'not-found' };
 
 const ADMIN_TABS: readonly AdminTab[] = ['users', 'audit', 'instances'];
@@ -30,6 +33,9 @@ export function matchRoute(pathname: string): Route {
   const path = pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname;
   if (path === '/login') return { name: 'login' };
   if (path === '/register') return { name: 'register' };
+  if (path === '/verify-email') return { name: 'verify-email' };
+  if (path === '/forgot-password') return { name: 'forgot-password' };
+  if (path === '/reset-password') return { name: 'reset-password' };
   if (path === '/' || path === '') return { name: 'gallery' };
   if (path === '/shared') return { name: 'shared' };
   if (path === '/settings') return { name: 'settings' };
