@@ -147,7 +147,7 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
   };
   const mailer: Mailer = config.mail.smtpUrl ? new SmtpMailer(config.mail.smtpUrl) : new OutboxMailer(fastify.log);
   const mailSender = new MailSender(backends.db, mailer, fastify.log, { instanceId: config.instanceId, from: config.mail.from, retryBaseMs: config.mail.retryBaseSeconds * 1000 });
-  const mail = new MailService(backends.db, mailSender, config.publicUrl ?? `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`);
+  const mail = new MailService(backends.db, mailSender, () => config.publicUrl ?? localUrl(fastify, config));
   const mailWork = new BackgroundWork(fastify.log);
   const accountMail = new AccountMailService(backends.db, accounts, mail, {
     resend: backends.sessions.limiter(MAIL_LIMITS.resend),
@@ -213,6 +213,13 @@ async function openBackends(config: Config, fastify: FastifyInstance): Promise<B
     await db.destroy().catch(() => {});
     throw error;
   }
+}
+
+/** Where this instance answers, for mail links when PUBLIC_URL is not set (PORT=0 included). */
+function localUrl(fastify: FastifyInstance, config: Config): string {
+  const address = fastify.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  return `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
 }
 
 /** nginx can send only what it can read from disk: the offload applies to the local blob folder. */

@@ -13,11 +13,11 @@ export class MailService {
     private readonly db: Db,
     private readonly sender: MailSender,
     /** PUBLIC_URL, or the address this instance serves on when none is set. */
-    private readonly baseUrl: string,
+    private readonly baseUrl: () => string,
   ) {}
 
   link(path: string, token?: string): string {
-    return `${this.baseUrl}${path}${token === undefined ? '' : `?token=${encodeURIComponent(token)}`}`;
+    return `${this.baseUrl()}${path}${token === undefined ? '' : `?token=${encodeURIComponent(token)}`}`;
   }
 
   /**
