@@ -120,7 +120,7 @@ describe('mail: verification, profile, password reset and notices over a real SM
     expect(notice.map((m) => m.subject)).toContain('Your Coffer password was changed');
     await t.app.audit.flush();
     const audited = await t.app.backends.db.selectFrom('audit_events').select(['action', 'outcome']).where('action', '=', 'auth.password_reset').execute();
-    expect(audited).toEqual([{ action: 'auth.password_reset', outcome: 'success' }]);
+    expect(audited.map((a) => a.outcome).sort()).toEqual(['failure', 'failure', 'success']);
     // No account, no mail, no token.
     expect(smtp.to('nobody-here@mail.test')).toHaveLength(0);
   });

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { Forbidden } from '../../errors.js';
+import { AppError, Forbidden } from '../../errors.js';
 import { AUTH, callerOf, OPEN } from '../../plugins/access.js';
 import { origin, type AuditLog } from '../audit/audit.log.js';
 import type { AccountMailService } from '../mail/account-mail.service.js';
@@ -95,7 +95,10 @@ export const emailRoutes: FastifyPluginAsyncTypebox<{ accountMail: AccountMailSe
       },
     },
     async (request, reply) => {
-      const user = await accountMail.resetPassword(request.body.token, request.body.password);
+      const user = await accountMail.resetPassword(request.body.token, request.body.password).catch((error: unknown) => {
+        audit.record({ action: 'auth.password_reset', outcome: 'failure', details: { reason: error instanceof AppError ? error.code : 'error' }, ...origin(request) });
+        throw error;
+      });
       audit.record({ action: 'auth.password_reset', outcome: 'success', actor: user, target: `user:${user.id}`, ...origin(request) });
       return reply.status(204).send(null);
     },
