@@ -411,6 +411,12 @@ export const en = {
   'mail.banner.resendFailed': 'Could not send it now; try again later.',
   'mail.banner.suppressed': 'Mail to {email} keeps failing (it bounced or was marked as spam), so Coffer stopped sending to it.',
   'mail.banner.fix': 'Change your address',
+  'mail.admin.tab': 'Mail',
+  'mail.admin.suppressions': 'Suppressed addresses',
+  'mail.admin.search': 'Search addresses',
+  'mail.admin.noSuppressions': 'No address is suppressed.',
+  'mail.admin.lift': 'Lift',
+  'mail.admin.outbox': 'Outbox',
 } as const;
 
 export type MessageKey = keyof typeof en;

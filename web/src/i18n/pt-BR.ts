@@ -410,4 +410,10 @@ export const ptBR: Record<MessageKey, string> = {
   'mail.banner.resendFailed': 'Não foi possível enviar agora; tente mais tarde.',
   'mail.banner.suppressed': 'As mensagens para {email} continuam falhando (voltaram ou foram marcadas como spam), e o Coffer parou de enviar para ele.',
   'mail.banner.fix': 'Alterar seu endereço',
+  'mail.admin.tab': 'E-mail',
+  'mail.admin.suppressions': 'Endereços bloqueados',
+  'mail.admin.search': 'Buscar endereços',
+  'mail.admin.noSuppressions': 'Nenhum endereço está bloqueado.',
+  'mail.admin.lift': 'Liberar',
+  'mail.admin.outbox': 'Caixa de saída',
 };

@@ -1,7 +1,7 @@
 // A tiny history-API router: a path store, navigate(), <Link> and a route matcher.
 import { useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent, type Ref } from 'react';
 
-export type AdminTab = 'users' | 'audit' | 'instances';
+export type AdminTab = 'users' | 'audit' | 'instances' | 'mail';
 
 export type Route =
   | { name: 'login' }
@@ -19,7 +19,7 @@ export type Route =
   | { name: 'reset-password' }
   | { name: 'not-found' };
 
-const ADMIN_TABS: readonly AdminTab[] = ['users', 'audit', 'instances'];
+const ADMIN_TABS: readonly AdminTab[] = ['users', 'audit', 'instances', 'mail'];
 
 function segment(value: string): string | null {
   try {
