@@ -49,6 +49,19 @@ import { TokensService } from './features/tokens/tokens.service.js';
 import bodies from './plugins/bodies.js';
 import errors from './plugins/errors.js';
 import metrics from './plugins/metrics.js';
+import type { Mailer } from './adapters/mail/mailer.js';
+import { OutboxMailer } from './adapters/mail/outbox.js';
+import { SmtpMailer } from './adapters/mail/smtp.js';
+import { emailRoutes } from './features/accounts/email.routes.js';
+import { AccountMailService } from './features/mail/account-mail.service.js';
+import { BackgroundWork } from './features/mail/background.js';
+import { MailFeedbackService } from './features/mail/feedback.service.js';
+import { mailRoutes } from './features/mail/mail.routes.js';
+import { MailService } from './features/mail/mail.service.js';
+import { sendNoticesFor } from './features/mail/notices.js';
+import { MailSender } from './features/mail/sender.js';
+import { DEFAULT_CERT_URL_PATTERN, SnsVerifier } from './features/mail/sns-signature.js';
+import verifiedEmailGate from './features/mail/verified-email.js';
 import openapi from './plugins/openapi.js';
 import { pageFallback, webPlugin } from './plugins/web.js';
 
@@ -86,6 +99,12 @@ const LOGIN_LIMITS = {
 
 /** Sign-ups allowed per client address. */
 const SIGN_UP_LIMIT = { name: 'sign-up:', points: 20, durationSeconds: 60 * 60 };
+/** Mail-driven account flows: verification resends, and forgotten passwords per client and per address. */
+const MAIL_LIMITS = {
+  resend: { name: 'mail-resend:', points: 3, durationSeconds: 3600 },
+  forgotPerIp: { name: 'forgot-ip:', points: 10, durationSeconds: 15 * 60 },
+  forgotPerAddress: { name: 'forgot-address:', points: 3, durationSeconds: 3600 },
+};
 
 /**
  * The composition root: the only place that turns configuration URLs into adapters and
@@ -104,6 +123,8 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
   });
   fastify.addHook('onClose', async () => {
     stopJanitor();
+    await mailWork.settle();
+    await mailSender.stop();
     await instances.stop();
     await backends.jobs.close();
     await audit.flush();
@@ -144,6 +165,18 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
     jwt: jwtAuthenticator(jwt, accounts, tokens),
     session: sessionAuthenticator(accounts, sessions),
   };
+  const mailer: Mailer = config.mail.smtpUrl ? new SmtpMailer(config.mail.smtpUrl) : new OutboxMailer(fastify.log);
+  const mailSender = new MailSender(backends.db, mailer, fastify.log, { instanceId: config.instanceId, from: config.mail.from, retryBaseMs: config.mail.retryBaseSeconds * 1000 });
+  const mail = new MailService(backends.db, mailSender, () => publicUrl(config, fastify));
+  const mailWork = new BackgroundWork(fastify.log);
+  const accountMail = new AccountMailService(backends.db, accounts, mail, {
+    resend: backends.sessions.limiter(MAIL_LIMITS.resend),
+    forgotPerIp: backends.sessions.limiter(MAIL_LIMITS.forgotPerIp),
+    forgotPerAddress: backends.sessions.limiter(MAIL_LIMITS.forgotPerAddress),
+  }, mailWork);
+  const feedback = new MailFeedbackService(backends.db, new SnsVerifier(config.mail.snsCertUrlPattern ?? DEFAULT_CERT_URL_PATTERN), { topics: config.mail.snsTopicArns, softBounceLimit: config.mail.softBounceLimit }, audit, fastify.log);
+  sendNoticesFor(audit, backends.db, mail, accountMail, mailWork);
+  mailSender.start();
   backends.jobs.register(DESCRIBE_MEDIA_JOB, describeMediaJob(backends.db, backends.blobs, fastify.log, { maxPixels: config.maxImagePixels }));
   const stopJanitor = startJanitor(backends.db, backends.blobs, fastify.log, config.auditRetentionDays);
 
@@ -173,6 +206,7 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
     },
     publicOrigin: config.publicUrl,
   });
+  await fastify.register(verifiedEmailGate, { enabled: config.mail.requireEmailVerification });
   for (const schema of [ErrorSchema, UserSchema, FileSchema, TokenSchema]) fastify.addSchema(schema);
   await fastify.register(openapi);
 
@@ -185,6 +219,8 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
   await fastify.register(statusRoutes, { prefix: '/api/v1', storageStatus: currentStorageStatus });
   await fastify.register(auditRoutes, { prefix: '/api/v1', db: backends.db });
   await fastify.register(sharingRoutes, { prefix: '/api/v1', sharing, files, audit, publicUrl: () => publicUrl(config, fastify) });
+  await fastify.register(emailRoutes, { prefix: '/api/v1', accountMail, audit });
+  await fastify.register(mailRoutes, { prefix: '/api/v1', mail, feedback, tokens, audit });
   await fastify.register(webPlugin, { webDir: config.webDir });
 }
 

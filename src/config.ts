@@ -52,6 +52,21 @@ export interface Config {
   readonly auditRetentionDays: number;
   /** Folder of the built web UI; absent when the UI was not built. */
   readonly webDir: string;
+  readonly mail: MailConfig;
+}
+
+export interface MailConfig {
+  /** `smtp://…` or `smtps://…`; absent: messages stay in the outbox and the log. */
+  smtpUrl: string | undefined;
+  from: string;
+  /** SNS topics whose messages are accepted at /api/v1/webhooks/ses. */
+  snsTopicArns: readonly string[];
+  snsCertUrlPattern: RegExp | undefined;
+  /** Transient bounces within 7 days that suppress an address. */
+  softBounceLimit: number;
+  requireEmailVerification: boolean;
+  /** First retry delay of a message that could not be sent; each next one doubles. */
+  retryBaseSeconds: number;
 }
 
 export const AUTH_SCHEMES = ['basic', 'token', 'jwt', 'session'] as const;
@@ -201,6 +216,44 @@ function parseInstanceId(env: Env): string {
   return raw;
 }
 
+function parseMail(env: Env): MailConfig {
+  const smtpUrl = env.SMTP_URL || undefined;
+  if (smtpUrl !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(smtpUrl);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') || !url.hostname) fail('SMTP_URL', `must be smtp://[user:pass@]host[:port] or smtps://…, not "${smtpUrl.replace(/:[^:@/]*@/, ':***@')}"`, 'smtp://apikey:secret@smtp.example.com:587');
+  }
+  const from = env.MAIL_FROM || 'Coffer <coffer@localhost>';
+  // One address, optionally with a display name; no line breaks (it becomes a header).
+  if (!/^(?:[^<>\r\n@]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/.test(from)) fail('MAIL_FROM', `must be an address, optionally with a name, not "${from}"`, '"Coffer <coffer@media.example.com>"');
+  const topics = (env.SES_SNS_TOPIC_ARNS ?? '').split(',').map((t) => t.trim()).filter(Boolean);
+  for (const topic of topics) {
+    if (!/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(topic)) fail('SES_SNS_TOPIC_ARNS', `must be comma-separated SNS topic ARNs, not "${topic}"`, 'arn:aws:sns:eu-west-1:123456789012:coffer-ses');
+  }
+  let snsCertUrlPattern: RegExp | undefined;
+  if (env.SNS_CERT_URL_PATTERN) {
+    try {
+      // Anchored whatever was written: the pattern must match the whole URL.
+      snsCertUrlPattern = new RegExp(`^(?:${env.SNS_CERT_URL_PATTERN})$`);
+    } catch {
+      fail('SNS_CERT_URL_PATTERN', `is not a regular expression ("${env.SNS_CERT_URL_PATTERN}")`, String.raw`'https://sns\.[a-z0-9-]+\.amazonaws\.com/.*\.pem'`);
+    }
+  }
+  return {
+    smtpUrl,
+    from,
+    snsTopicArns: Object.freeze(topics),
+    snsCertUrlPattern,
+    softBounceLimit: parseCount(env, 'MAIL_SOFT_BOUNCE_LIMIT', 3, 100),
+    requireEmailVerification: parseFlag(env, 'REQUIRE_EMAIL_VERIFICATION'),
+    retryBaseSeconds: parseCount(env, 'MAIL_RETRY_BASE_SECONDS', 30, 3600),
+  };
+}
+
 function checkUrl(name: string, raw: string, schemes: string[], example: string): string {
   const scheme = raw.split(':', 1)[0]?.toLowerCase() ?? '';
   if (!schemes.includes(scheme)) fail(name, `uses "${scheme}:", which Coffer does not support (supported: ${schemes.map((s) => `${s}:`).join(', ')})`, example);
@@ -268,6 +321,7 @@ export function loadConfig(env: Env = process.env): Config {
     auditRetentionDays: parseCount(env, 'AUDIT_RETENTION_DAYS', 365, 36_500),
     // src/ and dist/ both sit one level below the package root.
     webDir: path.resolve(env.WEB_DIR ?? path.join(new URL('..', import.meta.url).pathname, 'dist', 'web')),
+    mail: parseMail(env),
   };
   return Object.freeze(config);
 }

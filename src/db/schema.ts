@@ -18,6 +18,12 @@ export interface UsersTable {
   /** Epoch milliseconds; sessions created earlier are void. PostgreSQL returns a string. */
   sessions_valid_after: ColumnType<number | string, number | undefined, number>;
   created_at: string;
+  /** 0 or 1: the current address was proven by a link sent to it. */
+  email_verified: ColumnType<number, number | undefined, number>;
+  /** 0 or 1: the user wants notices (shared with you, password changed, new token). */
+  notices_enabled: ColumnType<number, number | undefined, number>;
+  /** The language of the user's mail: `en` or `pt-BR`. */
+  language: ColumnType<string, string | undefined, string>;
 }
 
 export interface FilesTable {
@@ -95,6 +101,65 @@ export interface InstancesTable {
   last_heartbeat_at: string;
 }
 
+export type OutboxStatus = 'queued' | 'sent' | 'failed' | 'suppressed';
+
+/** Every mail Coffer sends, kept with its status; see features/mail/sender.ts. */
+export interface MailOutboxTable {
+  id: string;
+  to_address: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  language: string;
+  template: string;
+  /** 0 or 1: the body holds a single-use link and is blanked once the message is done with. */
+  secret: number;
+  status: OutboxStatus;
+  attempts: number;
+  next_attempt_at: string;
+  last_error: string | null;
+  /** The Mailer that took it (`smtp`, `log`). */
+  transport: string | null;
+  claimed_by: string | null;
+  claimed_until: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type MailTokenPurpose = 'verify_email' | 'reset_password';
+
+export interface MailTokensTable {
+  id: string;
+  user_id: string;
+  purpose: MailTokenPurpose;
+  token_hash: string;
+  email: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface SesEventsTable {
+  id: string;
+  message_id: string;
+  address: string;
+  type: 'Bounce' | 'Complaint' | 'Delivery';
+  bounce_type: 'permanent' | 'transient' | 'undetermined' | null;
+  /** `sns` (signed subscription) or `relay` (a `webhooks:ses` token). */
+  source: 'sns' | 'relay';
+  /** The SES notification JSON as it came. */
+  raw: string;
+  received_at: string;
+}
+
+export interface MailSuppressionsTable {
+  email: string;
+  reason: 'bounce' | 'complaint';
+  since: string;
+  lifted_at: string | null;
+  lifted_by: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   files: FilesTable;
@@ -103,6 +168,10 @@ export interface Database {
   links: LinksTable;
   audit_events: AuditEventsTable;
   instances: InstancesTable;
+  mail_outbox: MailOutboxTable;
+  mail_tokens: MailTokensTable;
+  ses_events: SesEventsTable;
+  mail_suppressions: MailSuppressionsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -115,3 +184,6 @@ export type LinkRow = Selectable<LinksTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
 export type NewAuditEventRow = Insertable<AuditEventsTable>;
 export type InstanceRow = Selectable<InstancesTable>;
+export type OutboxRow = Selectable<MailOutboxTable>;
+export type NewOutboxRow = Insertable<MailOutboxTable>;
+export type SesEventRow = Selectable<SesEventsTable>;

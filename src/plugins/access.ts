@@ -5,7 +5,7 @@ import type { User } from '../features/accounts/accounts.service.js';
 import { csrfTokenMatches, type Session } from '../features/accounts/sessions.service.js';
 
 /** What a program's token may do. Browsers and Basic credentials get every scope the user has. */
-export const SCOPES = ['files:read', 'files:write', 'shares:write', 'admin'] as const;
+export const SCOPES = ['files:read', 'files:write', 'shares:write', 'admin', 'webhooks:ses'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /** The groups a route may require. `admin` is the users flagged as administrators. */

@@ -130,7 +130,7 @@ describe('access control matrix', () => {
     const basic = { authorization: `Basic ${Buffer.from('bob:bob-password-1').toString('base64')}` };
     const first = (await t.app.inject({ method: 'POST', url: '/api/v1/auth/token', headers: basic })).json();
     const second = (await t.app.inject({ method: 'POST', url: '/api/v1/auth/token', headers: basic })).json();
-    expect(first).toMatchObject({ tokenType: 'Bearer', expiresIn: 900, scope: 'files:read files:write shares:write' });
+    expect(first).toMatchObject({ tokenType: 'Bearer', expiresIn: 900, scope: 'files:read files:write shares:write webhooks:ses' });
     const [header, payload, signature] = first.accessToken.split('.');
     expect(JSON.parse(Buffer.from(header, 'base64url').toString())).toMatchObject({ alg: 'HS256' });
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());

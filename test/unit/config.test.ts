@@ -7,6 +7,15 @@ import { ConfigError, loadConfig, parseSize } from '../../src/config.js';
 const dataDir = () => mkdtempSync(path.join(os.tmpdir(), 'coffer-config-'));
 
 describe('configuration', () => {
+  it('reads the mail settings, with the outbox and no SNS topic by default', () => {
+    expect(loadConfig({ DATA_DIR: dataDir() }).mail).toMatchObject({ smtpUrl: undefined, from: 'Coffer <coffer@localhost>', snsTopicArns: [], softBounceLimit: 3, requireEmailVerification: false });
+    const mail = loadConfig({ DATA_DIR: dataDir(), SMTP_URL: 'smtps://u:p@smtp.example.com:465', SES_SNS_TOPIC_ARNS: 'arn:aws:sns:eu-west-1:123456789012:a, arn:aws:sns:us-east-1:123456789012:b', SNS_CERT_URL_PATTERN: 'https://sns\\.x\\.pem' }).mail;
+    expect(mail.snsTopicArns).toEqual(['arn:aws:sns:eu-west-1:123456789012:a', 'arn:aws:sns:us-east-1:123456789012:b']);
+    // Anchored: a pattern cannot be satisfied by a URL that merely contains a match.
+    expect(mail.snsCertUrlPattern!.test('https://sns.x.pem')).toBe(true);
+    expect(mail.snsCertUrlPattern!.test('https://evil.example/?https://sns.x.pem')).toBe(false);
+  });
+
   it('uses the embedded defaults', () => {
     const dir = dataDir();
     const config = loadConfig({ DATA_DIR: dir });
@@ -43,6 +52,13 @@ describe('configuration', () => {
     [{ PORT: '8080', METRICS_PORT: '8080' }, /^METRICS_PORT must differ from PORT/],
     [{ S3_IDLE_TIMEOUT_SECONDS: '0' }, /^S3_IDLE_TIMEOUT_SECONDS must be a whole number from 1/],
     [{ STORAGE_LOW_BYTES: 'plenty' }, /^STORAGE_LOW_BYTES must be a size/],
+    [{ SMTP_URL: 'http://mail.example.com' }, /^SMTP_URL must be smtp:/],
+    [{ SMTP_URL: 'smtp://user:hunter2@' }, /^SMTP_URL must be .*user:\*\*\*@/],
+    [{ MAIL_FROM: 'Coffer\r\nBcc: x@y.z <a@b.c>' }, /^MAIL_FROM must be an address/],
+    [{ SES_SNS_TOPIC_ARNS: 'arn:aws:sns:eu-west-1:123456789012:ok,not-an-arn' }, /^SES_SNS_TOPIC_ARNS must be comma-separated SNS topic ARNs, not "not-an-arn"/],
+    [{ SNS_CERT_URL_PATTERN: 'https://(unclosed' }, /^SNS_CERT_URL_PATTERN is not a regular expression/],
+    [{ MAIL_SOFT_BOUNCE_LIMIT: '0' }, /^MAIL_SOFT_BOUNCE_LIMIT must be a whole number from 1/],
+    [{ REQUIRE_EMAIL_VERIFICATION: 'yes' }, /^REQUIRE_EMAIL_VERIFICATION must be 1 or 0/],
   ])('stops on a bad value with a sentence naming it: %o', (env, message) => {
     expect(() => loadConfig({ DATA_DIR: dataDir(), ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ DATA_DIR: dataDir(), ...env })).toThrow(message);

@@ -12,7 +12,10 @@ import { NotFoundPage } from './pages/NotFoundPage';
 import { PublicLinkPage } from './pages/public/PublicLinkPage';
 import { SharedPage } from './pages/shared/SharedPage';
 import { TokensPage } from './pages/tokens/TokensPage';
+import { MailBanner } from './pages/mail/MailBanner';
+import { ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage } from './pages/mail/MailPages';
 import { useSession } from './session/session';
+import type { User } from './lib/api';
 
 function Redirect({ to }: { to: string }) {
   useEffect(() => navigate(to, { replace: true }), [to]);
@@ -35,6 +38,10 @@ export function App() {
 
   // A public link is for anyone, signed in or not: it never waits for the session.
   if (route.name === 'public-link') return <PublicLinkPage token={route.token} />;
+  // Mail links work signed in or not.
+  if (route.name === 'verify-email') return <VerifyEmailPage />;
+  if (route.name === 'forgot-password') return <ForgotPasswordPage />;
+  if (route.name === 'reset-password') return <ResetPasswordPage />;
 
   if (state.status === 'loading') return <Splash />;
 
@@ -45,6 +52,15 @@ export function App() {
   }
 
   const { user } = state;
+  return (
+    <>
+      <MailBanner user={user} />
+      {signedInPage(route, user)}
+    </>
+  );
+}
+
+function signedInPage(route: ReturnType<typeof matchRoute>, user: User) {
   switch (route.name) {
     case 'login':
     case 'register':
@@ -66,6 +82,7 @@ export function App() {
       if (route.tab === null) return <Redirect to="/admin/users" />;
       return <AdminPage user={user} tab={route.tab} />;
     case 'not-found':
+    default:
       return <NotFoundPage />;
   }
 }

@@ -1,5 +1,6 @@
+import type { ExpressionBuilder } from 'kysely';
 import type { Executor } from '../../db/connect.js';
-import type { NewUserRow, UserRow } from '../../db/schema.js';
+import type { Database, NewUserRow, UserRow } from '../../db/schema.js';
 
 export interface User {
   id: string;
@@ -10,13 +11,25 @@ export interface User {
   disabled: boolean;
   sessionsValidAfter: number;
   createdAt: string;
+  emailVerified: boolean;
+  /** The address is on the mail suppression list (it bounced or complained). */
+  emailSuppressed: boolean;
+  noticesEnabled: boolean;
+  language: string;
 }
 
 export interface UserWithHash extends User {
   passwordHash: string;
 }
 
-function toUser(row: UserRow): UserWithHash {
+/** Whether the user's address is suppressed, read with the user in one query. */
+function emailSuppressed(eb: ExpressionBuilder<Database, 'users'>) {
+  return eb
+    .exists(eb.selectFrom('mail_suppressions').select('mail_suppressions.email').whereRef('mail_suppressions.email', '=', 'users.email').where('mail_suppressions.lifted_at', 'is', null))
+    .as('email_suppressed');
+}
+
+function toUser(row: UserRow & { email_suppressed: unknown }): UserWithHash {
   return {
     id: row.id,
     username: row.username,
@@ -26,6 +39,11 @@ function toUser(row: UserRow): UserWithHash {
     disabled: Boolean(row.disabled),
     sessionsValidAfter: Number(row.sessions_valid_after),
     createdAt: row.created_at,
+    emailVerified: Boolean(row.email_verified),
+    // PostgreSQL answers a boolean, SQLite and MariaDB 0 or 1.
+    emailSuppressed: row.email_suppressed === true || Number(row.email_suppressed) === 1,
+    noticesEnabled: Boolean(row.notices_enabled),
+    language: row.language,
     passwordHash: row.password_hash,
   };
 }
@@ -35,12 +53,12 @@ export async function insertUser(db: Executor, row: NewUserRow): Promise<void> {
 }
 
 export async function findUserByUsername(db: Executor, username: string): Promise<UserWithHash | undefined> {
-  const row = await db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+  const row = await db.selectFrom('users').selectAll().select(emailSuppressed).where('username', '=', username).executeTakeFirst();
   return row && toUser(row);
 }
 
 export async function findUserById(db: Executor, id: string): Promise<UserWithHash | undefined> {
-  const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await db.selectFrom('users').selectAll().select(emailSuppressed).where('id', '=', id).executeTakeFirst();
   return row && toUser(row);
 }
 
@@ -73,4 +91,26 @@ export async function findAccountsHolding(db: Executor, usernames: string[], ema
     .select(['username', 'email'])
     .where((eb) => eb.or([...(usernames.length > 0 ? [eb('username', 'in', usernames)] : []), ...(emails.length > 0 ? [eb('email', 'in', emails)] : [])]))
     .execute();
+}
+
+export async function findUserByEmail(db: Executor, email: string): Promise<UserWithHash | undefined> {
+  const row = await db.selectFrom('users').selectAll().select(emailSuppressed).where('email', '=', email).executeTakeFirst();
+  return row && toUser(row);
+}
+
+export async function updateProfile(db: Executor, id: string, changes: { name?: string; email?: string; emailVerified?: boolean; noticesEnabled?: boolean; language?: string }): Promise<void> {
+  const set = {
+    ...(changes.name !== undefined ? { name: changes.name } : {}),
+    ...(changes.email !== undefined ? { email: changes.email } : {}),
+    ...(changes.emailVerified !== undefined ? { email_verified: changes.emailVerified ? 1 : 0 } : {}),
+    ...(changes.noticesEnabled !== undefined ? { notices_enabled: changes.noticesEnabled ? 1 : 0 } : {}),
+    ...(changes.language !== undefined ? { language: changes.language } : {}),
+  };
+  if (Object.keys(set).length > 0) await db.updateTable('users').set(set).where('id', '=', id).execute();
+}
+
+/** Marks the address verified only if it is still the user's address. */
+export async function markEmailVerified(db: Executor, id: string, email: string): Promise<boolean> {
+  const result = await db.updateTable('users').set({ email_verified: 1 }).where('id', '=', id).where('email', '=', email).executeTakeFirst();
+  return result.numUpdatedRows === 1n;
 }

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AUTH, callerOf, OPEN } from '../../plugins/access.js';
 import { AppError, Forbidden } from '../../errors.js';
 import { origin, type AuditLog } from '../audit/audit.log.js';
+import { languageFromAcceptLanguage } from '../mail/templates.js';
 import { errorResponses } from '../shared.schemas.js';
 import { ChangePasswordBody, LoginBody, LogoutQuery, RegisterBody, SessionEnvelope, UserEnvelope } from './accounts.schemas.js';
 import { toPublicUser, type AccountsService } from './accounts.service.js';
@@ -24,7 +25,7 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
       schema: { tags: ['accounts'], summary: 'Create an account', body: RegisterBody, response: { 201: UserEnvelope, ...errorResponses(400, 409, 429) } },
     },
     async (request, reply) => {
-      const user = await accounts.register(request.body, request.ip);
+      const user = await accounts.register({ ...request.body, language: languageFromAcceptLanguage(request.headers['accept-language']) }, request.ip);
       audit.record({ action: 'account.register', outcome: 'success', actor: user, target: `user:${user.id}`, ...origin(request) });
       return reply.status(201).send({ user });
     },

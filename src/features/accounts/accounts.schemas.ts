@@ -8,6 +8,10 @@ export const UserSchema = Type.Object(
     email: Type.String(),
     isAdmin: Type.Boolean(),
     createdAt: Type.String({ format: 'date-time' }),
+    emailVerified: Type.Boolean(),
+    emailSuppressed: Type.Boolean(),
+    notices: Type.Boolean(),
+    language: Type.String(),
   },
   { $id: 'User' },
 );

@@ -19,6 +19,8 @@ export interface Registration {
   username: string;
   email: string;
   password: string;
+  /** The language of the account's mail (default en); see mail/templates.ts. */
+  language?: string;
 }
 
 /** The user as the API shows it (API.md `user`). */
@@ -29,15 +31,30 @@ export interface PublicUser {
   email: string;
   isAdmin: boolean;
   createdAt: string;
+  emailVerified: boolean;
+  emailSuppressed: boolean;
+  notices: boolean;
+  language: string;
 }
 
-export function toPublicUser(user: PublicUser): PublicUser {
-  return { id: user.id, username: user.username, name: user.name, email: user.email, isAdmin: user.isAdmin, createdAt: user.createdAt };
+export function toPublicUser(user: User): PublicUser {
+  return {
+    id: user.id,
+    username: user.username,
+    name: user.name,
+    email: user.email,
+    isAdmin: user.isAdmin,
+    createdAt: user.createdAt,
+    emailVerified: user.emailVerified,
+    emailSuppressed: user.emailSuppressed,
+    notices: user.noticesEnabled,
+    language: user.language,
+  };
 }
 
 const USERNAME = /^[a-z0-9_.-]{3,32}$/;
 // Deliberately simple: one @, no spaces, a dot in the domain. Deliverability is the mail's job.
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+export const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export const MIN_PASSWORD_LENGTH = 10;
 const IMPORTED_DOMAIN = 'imported.invalid';
 
@@ -81,7 +98,9 @@ export class AccountsService {
   async createUser(input: Registration & { isAdmin: boolean }): Promise<PublicUser> {
     const user = await this.insertAccount(checkedRegistration(input));
     if (input.isAdmin) await users.setAdmin(this.db, user.id, true);
-    return { ...user, isAdmin: input.isAdmin };
+    // The operator who creates an account vouches for its address.
+    await users.markEmailVerified(this.db, user.id, user.email);
+    return { ...user, isAdmin: input.isAdmin, emailVerified: true };
   }
 
   /**
@@ -134,6 +153,7 @@ export class AccountsService {
       is_admin: 0,
       disabled: 0,
       created_at: new Date().toISOString(),
+      ...(registration.language ? { language: registration.language } : {}),
     };
     try {
       await users.insertUser(this.db, user);
@@ -142,7 +162,9 @@ export class AccountsService {
       if (isUniqueViolation(error)) throw conflictFor(await users.findTakenIdentifiers(this.db, user.username, user.email));
       throw error;
     }
-    return { id: user.id, username: user.username, name: user.name, email: user.email, isAdmin: false, createdAt: user.created_at };
+    const created = await users.findUserById(this.db, user.id);
+    if (!created) throw new Error(`the account ${user.id} vanished right after it was created`);
+    return toPublicUser(created);
   }
 
   /**
@@ -177,6 +199,33 @@ export class AccountsService {
     if (problems.length > 0) throw new InvalidRequest(problems.map((p) => p.message).join(' '), problems.map((p) => ({ ...p, field: 'newPassword' })));
     await users.updatePasswordHash(this.db, user.id, await this.hasher.hash(newPassword));
     await this.signOutEverywhere(user.id);
+  }
+
+  /**
+   * Checks the signed-in user's password before a sensitive change (a new e-mail address);
+   * a wrong one counts as a failed sign-in, as in changePassword.
+   */
+  async verifyPassword(user: User, password: string, ip: string): Promise<void> {
+    const attempt = await this.throttle.attempt(ip, user.username);
+    const current = await users.findUserById(this.db, user.id);
+    if (!current || !(await this.hasher.verify(current.passwordHash, password))) {
+      throw new InvalidRequest('The current password is not correct.', [{ field: 'currentPassword', message: 'The current password is not correct.' }]);
+    }
+    await attempt.succeeded();
+  }
+
+  /**
+   * Sets a new password without the old one (a password-reset link was used), and voids
+   * every session and JWT made before; the cached Basic check ends with the old hash.
+   */
+  async resetPassword(userId: string, newPassword: string): Promise<User> {
+    const user = await users.findUserById(this.db, userId);
+    if (!user || user.disabled) throw new InvalidRequest('This link is not valid.', [{ field: 'token', message: 'Ask for a new link.' }]);
+    const problems = validatePassword(newPassword, user.username);
+    if (problems.length > 0) throw new InvalidRequest(problems.map((p) => p.message).join(' '), problems);
+    await users.updatePasswordHash(this.db, user.id, await this.hasher.hash(newPassword));
+    await this.signOutEverywhere(user.id);
+    return user;
   }
 
   /**

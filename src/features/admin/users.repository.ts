@@ -11,7 +11,8 @@ export interface UserSummary extends Omit<User, 'sessionsValidAfter'> {
 export async function listUsers(db: Executor, options: { q?: string; after?: string; limit: number }): Promise<UserSummary[]> {
   let query = db
     .selectFrom('users')
-    .select(['id', 'username', 'name', 'email', 'is_admin', 'disabled', 'created_at'])
+    .select(['id', 'username', 'name', 'email', 'is_admin', 'disabled', 'created_at', 'email_verified', 'notices_enabled', 'language'])
+    .select((eb) => eb.exists(eb.selectFrom('mail_suppressions').select('mail_suppressions.email').whereRef('mail_suppressions.email', '=', 'users.email').where('mail_suppressions.lifted_at', 'is', null)).as('email_suppressed'))
     // A subquery rather than GROUP BY: portable, and MariaDB has no functional-dependency rule.
     .select((eb) => eb.fn.coalesce(eb.selectFrom('files').select((f) => f.fn.sum<number | string>('size').as('total')).whereRef('files.owner_id', '=', 'users.id'), sql.lit(0)).as('storage_bytes'));
   if (options.q) {
@@ -28,6 +29,10 @@ export async function listUsers(db: Executor, options: { q?: string; after?: str
     isAdmin: Boolean(row.is_admin),
     disabled: Boolean(row.disabled),
     createdAt: row.created_at,
+    emailVerified: Boolean(row.email_verified),
+    emailSuppressed: row.email_suppressed === true || Number(row.email_suppressed) === 1,
+    noticesEnabled: Boolean(row.notices_enabled),
+    language: row.language,
     storageBytes: Number(row.storage_bytes ?? 0),
   }));
 }

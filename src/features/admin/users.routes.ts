@@ -17,6 +17,8 @@ const UserSummary = Type.Object({
   isAdmin: Type.Boolean(),
   createdAt: Type.String(),
   disabled: Type.Boolean(),
+  emailVerified: Type.Boolean(),
+  emailSuppressed: Type.Boolean(),
   storageBytes: Type.Integer(),
 });
 const UpdateBody = Type.Object({ disabled: Type.Optional(Type.Boolean()), isAdmin: Type.Optional(Type.Boolean()) }, { additionalProperties: false, minProperties: 1 });

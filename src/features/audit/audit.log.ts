@@ -24,6 +24,7 @@ const MAX_PENDING = 10_000;
 export class AuditLog {
   private pending: NewAuditEventRow[] = [];
   private flushing: Promise<void> | undefined;
+  private readonly listeners: Array<(entry: AuditEntry) => void> = [];
 
   constructor(
     private readonly db: Db,
@@ -48,6 +49,22 @@ export class AuditLog {
       details: entry.details ? JSON.stringify(entry.details) : null,
     });
     this.flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.write());
+    for (const listener of this.listeners) {
+      try {
+        listener(entry);
+      } catch (error) {
+        this.log.error({ err: error, action: entry.action }, 'an audit listener failed');
+      }
+    }
+  }
+
+  /**
+   * Lets a feature follow what is audited — the mail notices ("your password was changed")
+   * are exactly these security events. Listeners run synchronously and must not throw;
+   * slow work belongs in a queue of their own.
+   */
+  onRecord(listener: (entry: AuditEntry) => void): void {
+    this.listeners.push(listener);
   }
 
   /** Resolves when every event recorded so far is written (tests, shutdown). */

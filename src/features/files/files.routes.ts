@@ -78,7 +78,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
   app.post(
     '/files',
     {
-      config: { access: AUTH('files:write') },
+      config: { access: AUTH('files:write'), requireVerifiedEmail: true },
       schema: {
         tags: ['files'],
         summary: 'Upload one or more files (multipart/form-data, parts named "file")',

@@ -39,7 +39,7 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<SharingRoutesOptions> = as
   app.post(
     '/files/:id/shares',
     {
-      config: { access: OBJECT('file', 'id', 'write', 'shares:write') },
+      config: { access: OBJECT('file', 'id', 'write', 'shares:write'), requireVerifiedEmail: true },
       schema: { tags: ['sharing'], summary: 'Share a file (read-only) with another user', params: IdParams, body: Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }), response: { 201: Type.Object({ share: ShareSchema }), ...errorResponses(400, 401, 403, 404, 409) } },
     },
     async (request, reply) => {
@@ -81,7 +81,7 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<SharingRoutesOptions> = as
   app.post(
     '/files/:id/links',
     {
-      config: { access: OBJECT('file', 'id', 'write', 'shares:write') },
+      config: { access: OBJECT('file', 'id', 'write', 'shares:write'), requireVerifiedEmail: true },
       schema: {
         tags: ['sharing'],
         summary: 'Create a public link, optionally expiring and with a password',

@@ -1,7 +1,7 @@
 // A tiny history-API router: a path store, navigate(), <Link> and a route matcher.
 import { useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent, type Ref } from 'react';
 
-export type AdminTab = 'users' | 'audit' | 'instances';
+export type AdminTab = 'users' | 'audit' | 'instances' | 'mail';
 
 export type Route =
   | { name: 'login' }
@@ -14,9 +14,12 @@ export type Route =
   | { name: 'tokens' }
   | { name: 'admin'; tab: AdminTab | null }
   | { name: 'public-link'; token: string }
+  | { name: 'verify-email' }
+  | { name: 'forgot-password' }
+  | { name: 'reset-password' }
   | { name: 'not-found' };
 
-const ADMIN_TABS: readonly AdminTab[] = ['users', 'audit', 'instances'];
+const ADMIN_TABS: readonly AdminTab[] = ['users', 'audit', 'instances', 'mail'];
 
 function segment(value: string): string | null {
   try {
@@ -30,6 +33,9 @@ export function matchRoute(pathname: string): Route {
   const path = pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname;
   if (path === '/login') return { name: 'login' };
   if (path === '/register') return { name: 'register' };
+  if (path === '/verify-email') return { name: 'verify-email' };
+  if (path === '/forgot-password') return { name: 'forgot-password' };
+  if (path === '/reset-password') return { name: 'reset-password' };
   if (path === '/' || path === '') return { name: 'gallery' };
   if (path === '/shared') return { name: 'shared' };
   if (path === '/settings') return { name: 'settings' };

@@ -8,12 +8,14 @@ import { Link, type AdminTab } from '../../lib/router';
 import { AuditTab } from './AuditTab';
 import { InstancesTab } from './InstancesTab';
 import { UsersTab } from './UsersTab';
+import { MailAdminTab } from '../mail/MailAdminTab';
 import '../../styles/admin.css';
 
 const TABS: ReadonlyArray<{ tab: AdminTab; label: MessageKey; icon: IconName }> = [
   { tab: 'users', label: 'admin.tab.users', icon: 'users' },
   { tab: 'audit', label: 'admin.tab.audit', icon: 'activity' },
   { tab: 'instances', label: 'admin.tab.instances', icon: 'server' },
+  { tab: 'mail', label: 'mail.admin.tab', icon: 'activity' },
 ];
 
 /** Administration, one address per section so that each can be bookmarked. */
@@ -49,6 +51,7 @@ export function AdminPage({ user, tab }: { user: User; tab: AdminTab }) {
       {tab === 'users' && <UsersTab me={user} />}
       {tab === 'audit' && <AuditTab />}
       {tab === 'instances' && <InstancesTab />}
+      {tab === 'mail' && <MailAdminTab />}
     </PageLayout>
   );
 }

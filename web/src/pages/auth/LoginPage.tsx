@@ -63,7 +63,7 @@ export function LoginPage() {
       subheading={t('login.subheading')}
       aside={
         <>
-          {t('login.noAccount')} <Link to="/register">{t('login.createAccount')}</Link>
+          {t('login.noAccount')} <Link to="/register">{t('login.createAccount')}</Link> · <Link to="/forgot-password">{t('mail.forgot.link')}</Link>
         </>
       }
     >
