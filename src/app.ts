@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
-import { InProcessJobQueue, type JobQueue } from './adapters/jobs/job-queue.js';
+import type { JobQueue } from './adapters/jobs/job-queue.js';
+import { openJobEngine } from './adapters/jobs/open.js';
 import { openSessionBackend, type SessionBackend } from './adapters/sessions/open.js';
 import type { BlobStore } from './adapters/storage/blob-store.js';
 import { LocalBlobStore } from './adapters/storage/local.js';
@@ -24,8 +25,10 @@ import { instancesRoutes } from './features/admin/instances.routes.js';
 import { InstancesService } from './features/admin/instances.service.js';
 import { filesRoutes } from './features/files/files.routes.js';
 import { FileSchema } from './features/files/files.schemas.js';
-import { DESCRIBE_MEDIA_JOB, FilesService } from './features/files/files.service.js';
-import { describeMediaJob } from './features/files/media-facts.js';
+import { FilesService } from './features/files/files.service.js';
+import { mediaPipeline } from './features/files/pipeline.js';
+import { jobsRoutes } from './features/jobs/jobs.routes.js';
+import { JobsService } from './features/jobs/jobs.service.js';
 import { startJanitor } from './features/maintenance/janitor.js';
 import { healthRoutes } from './features/health/health.routes.js';
 import { ErrorSchema } from './features/shared.schemas.js';
@@ -123,7 +126,7 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
     jwt: jwtAuthenticator(jwt, accounts, tokens),
     session: sessionAuthenticator(accounts, sessions),
   };
-  backends.jobs.register(DESCRIBE_MEDIA_JOB, describeMediaJob(backends.db, backends.blobs, fastify.log));
+  backends.jobs.start();
   const stopJanitor = startJanitor(backends.db, backends.blobs, fastify.log, config.auditRetentionDays);
 
   fastify.addHook('onRequest', async (request, reply) => {
@@ -156,22 +159,30 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
   await fastify.register(tokensRoutes, { prefix: '/api/v1', tokens, jwt, audit });
   await fastify.register(adminUsersRoutes, { prefix: '/api/v1', users: new AdminUsersService(backends.db, accounts), audit });
   await fastify.register(instancesRoutes, { prefix: '/api/v1', instances });
+  await fastify.register(jobsRoutes, { prefix: '/api/v1', jobs: backends.jobs, audit });
   await fastify.register(auditRoutes, { prefix: '/api/v1', db: backends.db });
   await fastify.register(sharingRoutes, { prefix: '/api/v1', sharing, files, audit, publicUrl: config.publicUrl });
   await fastify.register(webPlugin, { webDir: config.webDir });
 }
 
-async function openBackends(config: Config, fastify: FastifyInstance): Promise<Backends> {
+async function openBackends(config: Config, fastify: FastifyInstance): Promise<Backends & { jobs: JobsService }> {
   const db = await connectDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
   try {
     const applied = await migrate(db, config.databaseUrl);
     if (applied.length > 0) fastify.log.info({ migrations: applied }, 'database migrated');
-    return {
-      db,
-      blobs: await openBlobStore(config.storageUrl, config.instanceId),
-      sessions: await openSessionBackend(config.sessionUrl),
-      jobs: new InProcessJobQueue(fastify.log),
-    };
+    const blobs = await openBlobStore(config.storageUrl, config.instanceId);
+    const sessions = await openSessionBackend(config.sessionUrl);
+    const { jobs: settings } = config;
+    const jobs = new JobsService(db, await openJobEngine(settings.url), mediaPipeline(db, blobs, fastify.log), {
+      worker: settings.worker,
+      concurrency: settings.concurrency,
+      timeoutMs: settings.timeoutSeconds * 1000,
+      maxAttempts: settings.maxAttempts,
+      retryMs: settings.retrySeconds * 1000,
+      sweepMs: settings.sweepSeconds * 1000,
+      instanceId: config.instanceId,
+    }, fastify.log);
+    return { db, blobs, sessions, jobs };
   } catch (error) {
     await db.destroy().catch(() => {});
     throw error;

@@ -8,15 +8,20 @@ import * as files from './files.repository.js';
 import type { StoredFile } from './files.repository.js';
 
 /**
- * The background job run after each upload: image size and a WebP thumbnail (sharp), or
+ * The `describe` step run after each upload: image size and a WebP thumbnail (sharp), or
  * duration, size and a poster-frame thumbnail for audio/video (Debian's ffmpeg). A file
- * deleted meanwhile leaves nothing behind.
+ * deleted meanwhile leaves nothing behind. A failure throws (the job queue retries it and
+ * finally marks the step failed); after `signal` fires (time limit, shutdown) nothing is
+ * recorded.
  */
 export function describeMediaJob(db: Db, blobs: BlobStore, log: FastifyBaseLogger) {
-  return async (fileId: string): Promise<void> => {
+  return async (fileId: string, signal: AbortSignal): Promise<void> => {
     const file = await files.findFileById(db, fileId);
     if (!file) return;
     const facts = file.kind === 'image' ? await describeImageFile(blobs, file) : await describeAvFile(blobs, file, log);
+    // Timed out or stopped: the retry records the facts. The thumbnail's key is the file's,
+    // so what was written here is overwritten, never deleted under a later attempt.
+    if (signal.aborted) return;
     if (!(await files.updateMediaFacts(db, file.id, facts)) && facts.thumbnailKey) await blobs.delete(facts.thumbnailKey);
   };
 }
