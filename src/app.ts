@@ -28,7 +28,7 @@ import { FileSchema } from './features/files/files.schemas.js';
 import { FilesService } from './features/files/files.service.js';
 import { mediaPipeline } from './features/files/pipeline.js';
 import { jobsRoutes } from './features/jobs/jobs.routes.js';
-import { JobsService } from './features/jobs/jobs.service.js';
+import { jobOptions, JobsService } from './features/jobs/jobs.service.js';
 import { startJanitor } from './features/maintenance/janitor.js';
 import { healthRoutes } from './features/health/health.routes.js';
 import { ErrorSchema } from './features/shared.schemas.js';
@@ -172,16 +172,7 @@ async function openBackends(config: Config, fastify: FastifyInstance): Promise<B
     if (applied.length > 0) fastify.log.info({ migrations: applied }, 'database migrated');
     const blobs = await openBlobStore(config.storageUrl, config.instanceId);
     const sessions = await openSessionBackend(config.sessionUrl);
-    const { jobs: settings } = config;
-    const jobs = new JobsService(db, await openJobEngine(settings.url), mediaPipeline(db, blobs, fastify.log), {
-      worker: settings.worker,
-      concurrency: settings.concurrency,
-      timeoutMs: settings.timeoutSeconds * 1000,
-      maxAttempts: settings.maxAttempts,
-      retryMs: settings.retrySeconds * 1000,
-      sweepMs: settings.sweepSeconds * 1000,
-      instanceId: config.instanceId,
-    }, fastify.log);
+    const jobs = new JobsService(db, await openJobEngine(config.jobs.url), mediaPipeline(db, blobs, fastify.log), jobOptions(config), fastify.log);
     return { db, blobs, sessions, jobs };
   } catch (error) {
     await db.destroy().catch(() => {});

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyBaseLogger } from 'fastify';
 import type { Delivery, JobEngine, JobQueue, JobStats, NewFileWork } from '../../adapters/jobs/job-queue.js';
+import type { Config } from '../../config.js';
 import type { Db, Executor } from '../../db/connect.js';
 import type { JobRow, JobStatus, NewJobRow } from '../../db/schema.js';
 import * as jobs from './jobs.repository.js';
@@ -32,6 +32,27 @@ export interface JobsOptions {
   sweepMs: number;
   /** Names this process in the rows it holds. */
   instanceId: string;
+}
+
+/** What the service logs through (the app's logger, or the console for the CLI). */
+export interface JobsLog {
+  info(details: object, message: string): void;
+  warn(details: object, message: string): void;
+  error(details: object, message: string): void;
+}
+
+/** The service's options from the settings (JOBS_*, JOB_*). */
+export function jobOptions(config: Config): JobsOptions {
+  const { jobs } = config;
+  return {
+    worker: jobs.worker,
+    concurrency: jobs.concurrency,
+    timeoutMs: jobs.timeoutSeconds * 1000,
+    maxAttempts: jobs.maxAttempts,
+    retryMs: jobs.retrySeconds * 1000,
+    sweepMs: jobs.sweepSeconds * 1000,
+    instanceId: config.instanceId,
+  };
 }
 
 /** Beyond the time limit, how long a lease lasts: time to record the outcome. */
@@ -72,7 +93,7 @@ export class JobsService implements JobQueue {
     private readonly engine: JobEngine,
     steps: readonly PipelineStep[],
     private readonly options: JobsOptions,
-    private readonly log: FastifyBaseLogger,
+    private readonly log: JobsLog,
   ) {
     this.steps = new Map(steps.map((step) => [step.name, step]));
   }
@@ -109,9 +130,17 @@ export class JobsService implements JobQueue {
   }
 
   submit(deliveries: readonly Delivery[]): void {
+    void this.send(deliveries);
+  }
+
+  private async send(deliveries: readonly Delivery[]): Promise<void> {
     if (deliveries.length === 0) return;
-    // Undelivered work is still on its rows: the next sweep finds it.
-    this.engine.deliver(deliveries).catch((error: unknown) => this.log.warn({ err: error, jobs: deliveries.length }, 'could not queue jobs; the sweep will retry'));
+    try {
+      await this.engine.deliver(deliveries);
+    } catch (error) {
+      // Undelivered work is still on its rows: the next sweep finds it.
+      this.log.warn({ err: error, jobs: deliveries.length }, 'could not queue jobs; the sweep will retry');
+    }
   }
 
   async stats(): Promise<JobStats> {
@@ -128,7 +157,7 @@ export class JobsService implements JobQueue {
   async retry(ids?: readonly string[]): Promise<number> {
     const rows = await jobs.requeueFailed(this.db, ids, new Date().toISOString());
     await jobs.refreshFileProcessing(this.db, rows.map((row) => row.file_id));
-    this.submit(rows.map((row, index) => ({ id: row.id, ownerId: row.owner_id, attempt: 1, rank: index })));
+    await this.send(rows.map((row, index) => ({ id: row.id, ownerId: row.owner_id, attempt: 1, rank: index })));
     return rows.length;
   }
 
