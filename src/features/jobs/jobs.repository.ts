@@ -36,14 +36,16 @@ export async function insertJobs(db: Executor, rows: NewJobRow[]): Promise<void>
 
 /**
  * Takes the job for this process if it is due (queued, or running on a lease that has
- * passed): one atomic UPDATE, so of two processes handed the same job only one gets it.
- * Returns the claimed row, or undefined when someone else has it or it is not due.
+ * passed) and one of the steps it knows: one atomic UPDATE, so of two processes handed the
+ * same job only one gets it. Returns the claimed row, or undefined when someone else has
+ * it or it is not due.
  */
-export async function claimJob(db: Executor, id: string, lock: string, leaseUntil: string, now: string): Promise<JobRow | undefined> {
+export async function claimJob(db: Executor, id: string, steps: readonly string[], lock: string, leaseUntil: string, now: string): Promise<JobRow | undefined> {
   const result = await db
     .updateTable('jobs')
     .set((eb) => ({ status: 'running', attempts: eb('attempts', '+', 1), lease_until: leaseUntil, locked_by: lock, updated_at: now }))
     .where('id', '=', id)
+    .where('step', 'in', [...steps])
     .where((eb) => eb.or([eb.and([eb('status', '=', 'queued'), eb('run_after', '<=', now)]), eb.and([eb('status', '=', 'running'), eb('lease_until', '<', now)])]))
     .executeTakeFirst();
   if (result.numUpdatedRows === 0n) return undefined;
@@ -83,10 +85,14 @@ export async function finishJob(
   return result.numUpdatedRows > 0n;
 }
 
-/** Work that should be running and is not known to be: due, or on a passed lease. */
-export async function findDueJobs(db: Executor, now: string, limit: number): Promise<JobRow[]> {
-  const due = await db.selectFrom('jobs').selectAll().where('status', '=', 'queued').where('run_after', '<=', now).orderBy('run_after').limit(limit).execute();
-  const stale = await db.selectFrom('jobs').selectAll().where('status', '=', 'running').where('lease_until', '<', now).limit(limit).execute();
+/**
+ * Work of these steps that should be running and is not known to be: due, or on a passed
+ * lease (its process died).
+ */
+export async function findDueJobs(db: Executor, steps: readonly string[], now: string, limit: number): Promise<JobRow[]> {
+  const ofSteps = db.selectFrom('jobs').selectAll().where('step', 'in', [...steps]);
+  const due = await ofSteps.where('status', '=', 'queued').where('run_after', '<=', now).orderBy('run_after').limit(limit).execute();
+  const stale = await ofSteps.where('status', '=', 'running').where('lease_until', '<', now).limit(limit).execute();
   return [...due, ...stale];
 }
 

@@ -100,7 +100,7 @@ export class JobsService implements JobQueue {
 
   /** Starts working (in a worker process): takes deliveries and sweeps now and periodically. */
   start(): void {
-    if (!this.options.worker) return;
+    if (!this.options.worker || this.steps.size === 0) return;
     this.engine.consume((delivery) => this.run(delivery), this.options.concurrency);
     void this.sweep();
     this.sweepTimer = setInterval(() => void this.sweep(), this.options.sweepMs).unref();
@@ -185,7 +185,7 @@ export class JobsService implements JobQueue {
     if (this.sweeping || this.closing) return;
     this.sweeping = true;
     try {
-      const rows = await jobs.findDueJobs(this.db, new Date().toISOString(), SWEEP_BATCH);
+      const rows = await jobs.findDueJobs(this.db, [...this.steps.keys()], new Date().toISOString(), SWEEP_BATCH);
       const ranks = new Map<string, number>();
       const deliveries = rows.map((row) => {
         const rank = ranks.get(row.owner_id) ?? 0;
@@ -206,7 +206,7 @@ export class JobsService implements JobQueue {
     const lock = `${this.options.instanceId}:${randomUUID()}`;
     try {
       const started = Date.now();
-      const row = await jobs.claimJob(this.db, delivery.id, lock, iso(started + this.options.timeoutMs + LEASE_MARGIN_MS), iso(started));
+      const row = await jobs.claimJob(this.db, delivery.id, [...this.steps.keys()], lock, iso(started + this.options.timeoutMs + LEASE_MARGIN_MS), iso(started));
       if (!row) return;
       const outcome = await this.attempt(row, lock);
       const recorded = await jobs.finishJob(this.db, row.id, lock, outcome, new Date().toISOString());
@@ -232,9 +232,8 @@ export class JobsService implements JobQueue {
   }
 
   private async attempt(row: JobRow, lock: string): Promise<Parameters<typeof jobs.finishJob>[3]> {
-    const step = this.steps.get(row.step);
-    // A step this version does not know (a newer instance recorded it): leave it to that one.
-    if (!step) return { status: 'released', runAfter: iso(Date.now() + this.options.sweepMs) };
+    // Claimed only if known (see claimJob): a newer version's steps are left to it.
+    const step = this.steps.get(row.step)!;
     const controller = new AbortController();
     this.active.set(lock, controller);
     const timer = setTimeout(() => controller.abort(new TimeLimit(this.options.timeoutMs / 1000)), this.options.timeoutMs);
