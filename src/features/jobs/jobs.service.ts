@@ -56,7 +56,7 @@ export function jobOptions(config: Config): JobsOptions {
 }
 
 /** Beyond the time limit, how long a lease lasts: time to record the outcome. */
-const LEASE_MARGIN_MS = 10_000;
+const LEASE_MARGIN_MS = 5000;
 const MAX_RETRY_DELAY_MS = 3600_000;
 /** At shutdown, how long running jobs may finish before they are stopped and given back. */
 const SHUTDOWN_GRACE_MS = 5000;
