@@ -123,13 +123,14 @@ describe('durable jobs: the queue', () => {
           },
         };
         const service = await startService(engine.open!, [step], { timeoutMs: 1000, maxAttempts: 2, retryMs: 300 });
-        const started = Date.now();
         await enqueue(service, [stuck], owners.bob!);
         await enqueue(service, [fine], owners.bob!);
-        await waitFor('the other job', async () => ran.includes(fine));
-        // One slot: the other job ran after the first time limit, not after every attempt.
-        expect(Date.now() - started).toBeLessThan(2500);
         const failed = await waitFor('the stuck job to fail for good', async () => (await rowsOf(step.name)).find((row) => row.file_id === stuck && row.status === 'failed'));
+        // The other job is not held up for good. In-process (one slot), it even ran between
+        // the stuck job's attempts. (On BullMQ the order between them is not asserted.)
+        const fineRow = await waitFor('the other job', async () => (await rowsOf(step.name)).find((row) => row.file_id === fine && row.status === 'done'));
+        if (engine.name === 'in-process') expect(fineRow.updated_at < failed.updated_at).toBe(true);
+        expect(ran).toEqual([fine]);
         expect(Number(failed.attempts)).toBe(2);
         expect(failed.last_error).toContain('time limit of 1 s');
         expect(aborted).toHaveLength(2);

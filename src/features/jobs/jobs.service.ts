@@ -155,8 +155,11 @@ export class JobsService implements JobQueue {
 
   /** Failed jobs (all, or these ids) queued again with a fresh count of attempts; returns how many. */
   async retry(ids?: readonly string[]): Promise<number> {
-    const rows = await jobs.requeueFailed(this.db, ids, new Date().toISOString());
-    await jobs.refreshFileProcessing(this.db, rows.map((row) => row.file_id));
+    const rows = await this.db.transaction().execute(async (trx) => {
+      const requeued = await jobs.requeueFailed(trx, ids, new Date().toISOString());
+      await jobs.refreshFileProcessing(trx, requeued.map((row) => row.file_id));
+      return requeued;
+    });
     await this.send(rows.map((row, index) => ({ id: row.id, ownerId: row.owner_id, attempt: 1, rank: index })));
     return rows.length;
   }
@@ -209,7 +212,13 @@ export class JobsService implements JobQueue {
       const row = await jobs.claimJob(this.db, delivery.id, [...this.steps.keys()], lock, iso(started + this.options.timeoutMs + LEASE_MARGIN_MS), iso(started));
       if (!row) return;
       const outcome = await this.attempt(row, lock);
-      const recorded = await jobs.finishJob(this.db, row.id, lock, outcome, new Date().toISOString());
+      // A step's end and what its file then says are one change.
+      const terminal = outcome.status === 'done' || outcome.status === 'failed';
+      const recorded = await this.db.transaction().execute(async (trx) => {
+        const held = await jobs.finishJob(trx, row.id, lock, outcome, new Date().toISOString());
+        if (held && terminal) await jobs.refreshFileProcessing(trx, [row.file_id]);
+        return held;
+      });
       const details = { job: row.id, fileId: row.file_id, step: row.step, attempt: Number(row.attempts), ms: Date.now() - started };
       if (!recorded) {
         this.log.warn(details, 'job outcome not recorded: its lease passed and another process took it');
@@ -217,13 +226,14 @@ export class JobsService implements JobQueue {
       }
       if (outcome.status === 'queued') {
         this.log.warn({ ...details, error: outcome.error, retryAt: outcome.runAfter }, 'job failed; it will be retried');
-        this.submit([{ id: row.id, ownerId: row.owner_id, attempt: Number(row.attempts) + 1, delayMs: Date.parse(outcome.runAfter) - Date.now() }]);
+        // A retry goes to the back of its owner's line, behind the owner's other work.
+        const rank = (await jobs.countUnfinishedByOwner(this.db, [row.owner_id])).get(row.owner_id) ?? 0;
+        this.submit([{ id: row.id, ownerId: row.owner_id, attempt: Number(row.attempts) + 1, delayMs: Date.parse(outcome.runAfter) - Date.now(), rank }]);
       } else if (outcome.status === 'released') {
         this.log.info(details, 'job given back at shutdown');
       } else {
         if (outcome.status === 'failed') this.log.error({ ...details, error: outcome.error }, 'job failed for good');
         else this.log.info(details, 'job done');
-        await jobs.refreshFileProcessing(this.db, [row.file_id]);
       }
     } catch (error) {
       // The row keeps its state; the lease or the sweep brings the job back.
