@@ -110,9 +110,9 @@ async function listLatencies(url: string, until: () => boolean, minimum: number)
 const p95 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.95)]!;
 
 /** The list's p95 idle, then during 500 uploads (8 at a time) and their thumbnails. */
-async function listUnderBurst(images: Buffer[]): Promise<{ idle: number; burst: number; samples: number }> {
+async function listUnderBurst(images: Buffer[], env: Record<string, string> = {}): Promise<{ idle: number; burst: number; samples: number }> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'coffer-bench-burst-'));
-  const web = await start('serve', dataDir, {});
+  const web = await start('serve', dataDir, env);
   await register(web.url);
   await upload(web.url, images.slice(0, 50));
   await sleep(3000);
@@ -138,6 +138,8 @@ async function main(): Promise<void> {
   const images = await Promise.all(Array.from({ length: THUMBNAIL_JOBS }, photo));
   const throughput = await workerThroughput(images);
   const list = await listUnderBurst(images);
+  // The same burst with no background work at all: what the uploads alone cost the list.
+  const control = await listUnderBurst(images, { JOBS_WORKER: '0' });
   const [one, two] = throughput;
   const report = [
     '# Background jobs',
@@ -150,6 +152,7 @@ async function main(): Promise<void> {
     `| thumbnail jobs per second, 2 \`coffer worker\` processes | ${two!.perSecond.toFixed(1)} (${(two!.perSecond / one!.perSecond).toFixed(2)}×) |`,
     `| list p95 idle (GET /api/v1/files?limit=50, Basic auth) | ${list.idle.toFixed(1)} ms |`,
     `| list p95 during ${BURST} uploads, 8 at a time, thumbnails made by the same instance | ${list.burst.toFixed(1)} ms (${(list.burst / list.idle).toFixed(2)}× idle; ${list.samples} samples) |`,
+    `| control: the same burst with JOBS_WORKER=0 (no thumbnails made) | ${control.burst.toFixed(1)} ms (${(control.burst / control.idle).toFixed(2)}× its idle ${control.idle.toFixed(1)} ms) |`,
     '',
     `${THUMBNAIL_JOBS} photos of 640×480 for the throughput (a 512 px WebP each). The list is measured sequentially by one client.`,
     '',
