@@ -13,6 +13,8 @@ export const FileSchema = Type.Object(
     height: Type.Optional(Type.Integer()),
     durationSeconds: Type.Optional(Type.Number()),
     urls: Type.Object({ content: Type.String(), download: Type.String(), thumbnail: Type.Optional(Type.String()) }),
+    /** What the caller may do with it, so that clients need not probe for a 403. */
+    permissions: Type.Object({ write: Type.Boolean(), share: Type.Boolean() }),
   },
   { $id: 'File' },
 );
