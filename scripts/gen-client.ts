@@ -34,7 +34,7 @@ export async function fetchOpenApiDocument(): Promise<Record<string, unknown>> {
 
 /** The text of schema.d.ts for the server's current routes. */
 export async function renderClientSchema(): Promise<string> {
-  const ast = await openapiTS(await fetchOpenApiDocument() as Parameters<typeof openapiTS>[0], { alphabetize: true });
+  const ast = await openapiTS((await fetchOpenApiDocument()) as unknown as Parameters<typeof openapiTS>[0], { alphabetize: true });
   return HEADER + astToString(ast);
 }
 
