@@ -97,6 +97,21 @@ export function ResumingPlayer({ kind, src, poster, onError }: PlayerProps) {
       if (player.error?.code === 2) resume();
       else onErrorRef.current();
     };
+    // Chromium keeps key presses made inside a player's own controls (its seek bar, once
+    // used) from the page, so Escape would no longer close the viewer. Whenever focus goes
+    // into the controls, it is moved back to the player itself, where keys reach the page
+    // and the player's own shortcuts (space, arrows) still work. The page cannot tell the
+    // two apart (both are "the <video>"), so our own refocus is marked to end the loop.
+    let reclaiming = false;
+    const reclaimFocus = () => {
+      if (reclaiming || document.activeElement !== player) return;
+      reclaiming = true;
+      player.blur();
+      player.focus({ preventScroll: true });
+      reclaiming = false;
+    };
+    const CONTROL_EVENTS = ['focus', 'seeked', 'play', 'pause', 'volumechange', 'ratechange'] as const;
+    for (const type of CONTROL_EVENTS) player.addEventListener(type, reclaimFocus);
     player.addEventListener('timeupdate', onTime);
     player.addEventListener('playing', onPlaying);
     player.addEventListener('canplay', onPlaying);
@@ -105,6 +120,7 @@ export function ResumingPlayer({ kind, src, poster, onError }: PlayerProps) {
     player.addEventListener('error', onFailure);
     return () => {
       window.clearTimeout(stallTimer);
+      for (const type of CONTROL_EVENTS) player.removeEventListener(type, reclaimFocus);
       player.removeEventListener('timeupdate', onTime);
       player.removeEventListener('playing', onPlaying);
       player.removeEventListener('canplay', onPlaying);
