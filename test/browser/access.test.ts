@@ -299,10 +299,10 @@ describe.skipIf(!canRun)('accounts, tokens, sharing and administration in a real
     // Actions and targets are shown in words, in the reader's language, not as raw codes.
     const sharedRow = admin.locator('[data-testid="audit-row"][data-action="share.create"]').first();
     expect(await sharedRow.getByTestId('audit-action-label').innerText()).toBe('File shared');
-    expect(await sharedRow.getByTestId('audit-target').innerText()).toMatch(/^File/);
+    expect(await sharedRow.getByTestId('audit-target').innerText()).toMatch(/^File/i);
     await admin.getByTestId('lang-switch').selectOption('pt-BR');
     await expect.poll(() => sharedRow.getByTestId('audit-action-label').innerText()).toBe('Arquivo compartilhado');
-    expect(await sharedRow.getByTestId('audit-target').innerText()).toMatch(/^Arquivo/);
+    expect(await sharedRow.getByTestId('audit-target').innerText()).toMatch(/^Arquivo/i);
     expect(await sharedRow.locator('.details').innerText()).toContain('Com:');
     const labels = await admin.getByTestId('audit-action-label').allInnerTexts();
     expect(labels.filter((label) => /^[a-z]+\.[a-z_]+$/.test(label)), 'raw action codes on screen').toEqual([]);
