@@ -23,6 +23,7 @@ export const keys = {
   audit: (filters: AuditFilters) => ['admin', 'audit', filters] as const,
   instances: ['admin', 'instances'] as const,
   adminStatus: ['admin', 'status'] as const,
+  publicLink: (token: string) => ['link', token] as const,
 };
 
 interface Page<T> {
@@ -124,6 +125,15 @@ export function useShares(fileId: string) {
 
 export function useLinks(fileId: string) {
   return useQuery({ queryKey: keys.links(fileId), queryFn: async ({ signal }) => (await api.listLinks(fileId, signal)).data.items });
+}
+
+/** A public link's file. 401 (password), 404 (gone) and 429 are answers, not worth a retry. */
+export function usePublicLink(token: string) {
+  return useQuery({
+    queryKey: keys.publicLink(token),
+    queryFn: async ({ signal }) => (await api.openLink(token, signal)).data.file,
+    retry: (count, error) => !(error instanceof ApiError && error.status < 500) && count < 2,
+  });
 }
 
 export function useTokens() {

@@ -33,6 +33,7 @@ export function TokensPage({ user }: { user: User }) {
   function handleCreated(result: Created): void {
     setCreated(result);
     setNotice(null);
+    queries.setQueryData<AccessToken[]>(keys.tokens, (items) => (items ? [result.token, ...items] : items));
     void queries.invalidateQueries({ queryKey: keys.tokens });
   }
 
@@ -42,7 +43,8 @@ export function TokensPage({ user }: { user: User }) {
     setRevokeError(null);
     try {
       await api.revokeToken(revoking.id);
-      await queries.invalidateQueries({ queryKey: keys.tokens });
+      queries.setQueryData<AccessToken[]>(keys.tokens, (items) => items?.filter((token) => token.id !== revoking.id));
+      void queries.invalidateQueries({ queryKey: keys.tokens });
       if (created?.token.id === revoking.id) setCreated(null);
       setNotice(t('tokens.revoked', { name: revoking.name }));
       setRevoking(null);

@@ -7,7 +7,7 @@ import { Spinner } from '../../components/Spinner';
 import { errorMessage } from '../../i18n/errors';
 import { useI18n } from '../../i18n/i18n';
 import type { MessageKey } from '../../i18n/en';
-import { ApiError, api, type VaultFile } from '../../lib/api';
+import { ApiError, api, type PublicLink, type VaultFile } from '../../lib/api';
 import { LinkRow } from './LinkRow';
 import { SectionHead } from './SectionHead';
 
@@ -27,7 +27,11 @@ export function ShareLinks({ file }: { file: VaultFile }) {
   const { t } = i18n;
   const links = useLinks(file.id);
   const queries = useQueryClient();
-  const changed = () => queries.invalidateQueries({ queryKey: keys.links(file.id) });
+  // The server's answer goes into the list at once; the list is then read again to be sure.
+  const changed = (update: (items: PublicLink[]) => PublicLink[]) => {
+    queries.setQueryData<PublicLink[]>(keys.links(file.id), (items) => (items ? update(items) : items));
+    void queries.invalidateQueries({ queryKey: keys.links(file.id) });
+  };
   const [expiry, setExpiry] = useState('never');
   const [password, setPassword] = useState('');
   const [passwordError, setPasswordError] = useState<string | null>(null);
@@ -50,7 +54,7 @@ export function ShareLinks({ file }: { file: VaultFile }) {
         ...(ms !== null ? { expiresAt: new Date(Date.now() + ms).toISOString() } : {}),
         ...(password ? { password } : {}),
       });
-      await changed();
+      changed((items) => [data.link, ...items]);
       setFresh(data.link.id);
       setPassword('');
       setExpiry('never');
@@ -63,8 +67,8 @@ export function ShareLinks({ file }: { file: VaultFile }) {
     }
   }
 
-  function handleRevoked(): void {
-    void changed();
+  function handleRevoked(id: string): void {
+    changed((items) => items.filter((link) => link.id !== id));
   }
 
   return (

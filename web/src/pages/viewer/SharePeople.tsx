@@ -24,7 +24,11 @@ export function SharePeople({ file }: { file: VaultFile }) {
 
   const shares = useShares(file.id);
   const queries = useQueryClient();
-  const changed = () => queries.invalidateQueries({ queryKey: keys.shares(file.id) });
+  // The server's answer goes into the list at once; the list is then read again to be sure.
+  const changed = (update: (items: Share[]) => Share[]) => {
+    queries.setQueryData<Share[]>(keys.shares(file.id), (items) => (items ? update(items) : items));
+    void queries.invalidateQueries({ queryKey: keys.shares(file.id) });
+  };
   const [username, setUsername] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -44,8 +48,8 @@ export function SharePeople({ file }: { file: VaultFile }) {
     setBusy(true);
     setError(null);
     try {
-      await api.share(file.id, name);
-      await changed();
+      const { data } = await api.share(file.id, name);
+      changed((items) => [...items, data.share]);
       setUsername('');
     } catch (failure) {
       if (failure instanceof ApiError && failure.status === 404) setError(t('share.unknownUser', { username: name }));
@@ -62,7 +66,7 @@ export function SharePeople({ file }: { file: VaultFile }) {
     setError(null);
     try {
       await api.unshare(file.id, share.username);
-      await changed();
+      changed((items) => items.filter((item) => item.username !== share.username));
       document.getElementById('share-username')?.focus();
     } catch (failure) {
       setError(errorMessage(failure, i18n));
