@@ -171,12 +171,13 @@ describe.skipIf(!canRun)('accounts, tokens, sharing and administration in a real
 
     await anaPage.getByTestId('share-username').fill(bruno.username);
     await anaPage.getByTestId('share-add').click();
-    await expect.poll(() => anaPage.getByTestId('share-row').count()).toBe(1);
+    await expect.poll(() => anaPage.getByTestId('share-row').count(), { timeout: 15_000 }).toBe(1);
     expect(await anaPage.getByTestId('share-row').getAttribute('data-username')).toBe(bruno.username);
 
     await anaPage.getByTestId('link-password').fill(linkPassword);
     await anaPage.getByTestId('link-create').click();
-    await expect.poll(() => anaPage.getByTestId('link-row').count()).toBe(1);
+    // Hashing the link's password (argon2) can take a while on a busy machine.
+    await expect.poll(() => anaPage.getByTestId('link-row').count(), { timeout: 15_000 }).toBe(1);
     expect(await anaPage.getByTestId('link-row').getAttribute('data-has-password')).toBe('true');
     linkUrl = await anaPage.getByTestId('link-url').inputValue();
     expect(linkUrl).toMatch(new RegExp(`^${server.url}/s/[^/]+$`));
