@@ -49,7 +49,7 @@ export function LibraryPage({ user, viewerId }: { user: User; viewerId: string |
 
   // Thumbnails not made yet are picked up by the list query itself (it polls while any is missing).
   const { maxUploadBytes } = useSession();
-  const uploads = useUploads({ maxUploadBytes, onSettled: (stored) => stored > 0 && filesChanged(queries) });
+  const uploads = useUploads({ maxUploadBytes, onStored: () => filesChanged(queries) });
 
   const inputRef = useRef<HTMLInputElement>(null);
   function handlePicked(event: ChangeEvent<HTMLInputElement>): void {

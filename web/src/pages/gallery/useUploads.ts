@@ -25,8 +25,8 @@ export interface UploadItem {
 interface Options {
   /** The server's upload limit, when known: larger files are refused before sending. */
   maxUploadBytes: number | null;
-  /** Every queued upload has finished (some may have failed); `stored` counts the successes. */
-  onSettled(stored: number): void;
+  /** One file was stored: the lists are read again, so it shows at once. */
+  onStored(): void;
 }
 
 let nextKey = 0;
@@ -48,7 +48,6 @@ export function useUploads(callbacks: Options) {
   const [items, setItems] = useState<UploadItem[]>([]);
   const queue = useRef<Array<{ key: string; file: File }>>([]);
   const running = useRef(new Map<string, UploadHandle>());
-  const storedCount = useRef(0);
   const callbacksRef = useRef(callbacks);
   useEffect(() => {
     callbacksRef.current = callbacks;
@@ -69,7 +68,7 @@ export function useUploads(callbacks: Options) {
       handle.promise
         .then(() => {
           patch(key, { status: 'done', progress: 1 });
-          storedCount.current += 1;
+          callbacksRef.current.onStored();
         })
         .catch((error: unknown) => {
           const cancelled = error instanceof ApiError && error.code === UPLOAD_ABORTED;
@@ -78,11 +77,6 @@ export function useUploads(callbacks: Options) {
         .finally(() => {
           running.current.delete(key);
           pump();
-          if (running.current.size === 0 && queue.current.length === 0) {
-            const stored = storedCount.current;
-            storedCount.current = 0;
-            callbacksRef.current.onSettled(stored);
-          }
         });
     }
   }, [patch]);
