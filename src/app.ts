@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
+import { FaceApiEngine } from './adapters/faces/face-api.js';
 import { InProcessJobQueue, type JobQueue } from './adapters/jobs/job-queue.js';
 import { openSessionBackend, type SessionBackend } from './adapters/sessions/open.js';
 import type { BlobStore } from './adapters/storage/blob-store.js';
@@ -28,6 +29,9 @@ import { DESCRIBE_MEDIA_JOB, FilesService } from './features/files/files.service
 import { describeMediaJob } from './features/files/media-facts.js';
 import { startJanitor } from './features/maintenance/janitor.js';
 import { healthRoutes } from './features/health/health.routes.js';
+import { NotablePeopleService } from './features/people/notable-people.service.js';
+import { peopleRoutes } from './features/people/people.routes.js';
+import { WhoService } from './features/people/who.service.js';
 import { ErrorSchema } from './features/shared.schemas.js';
 import access, { type Authenticator } from './plugins/access.js';
 import { basicAuthenticator, sessionAuthenticator } from './features/accounts/authenticators.js';
@@ -73,6 +77,10 @@ const LOGIN_LIMITS = {
   perUsername: { name: 'login-user:', points: 10, durationSeconds: 15 * 60 },
 };
 
+/** `/who` questions allowed per client address, and the largest photo it takes. */
+const WHO_LIMIT = { name: 'who:', points: 10, durationSeconds: 60 };
+const MAX_FACE_PHOTO_BYTES = 20 * 1024 * 1024;
+
 /**
  * The composition root: the only place that turns configuration URLs into adapters and
  * wires services to routes. Registered as a plugin by server.ts and by the tests.
@@ -88,8 +96,11 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
     const address = fastify.server.address();
     await instances.start(typeof address === 'object' && address ? address.port : config.port);
   });
+  // The face model starts in a worker thread at the first photo and stops when idle.
+  const faces = new FaceApiEngine({ log: fastify.log });
   fastify.addHook('onClose', async () => {
     stopJanitor();
+    await faces.close();
     await instances.stop();
     await backends.jobs.close();
     await audit.flush();
@@ -158,6 +169,13 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
   await fastify.register(instancesRoutes, { prefix: '/api/v1', instances });
   await fastify.register(auditRoutes, { prefix: '/api/v1', db: backends.db });
   await fastify.register(sharingRoutes, { prefix: '/api/v1', sharing, files, audit, publicUrl: config.publicUrl });
+  await fastify.register(peopleRoutes, {
+    prefix: '/api/v1',
+    notablePeople: new NotablePeopleService(backends.db, faces),
+    who: new WhoService(backends.db, faces, { enabled: config.whoEnabled, limiter: backends.sessions.limiter(WHO_LIMIT) }),
+    audit,
+    maxPhotoBytes: Math.min(config.maxUploadBytes, MAX_FACE_PHOTO_BYTES),
+  });
   await fastify.register(webPlugin, { webDir: config.webDir });
 }
 

@@ -2,12 +2,14 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import * as initial from './migrations/0001-initial.js';
 import * as instances from './migrations/0002-instances.js';
 import * as accessControl from './migrations/0003-access-control.js';
+import * as people from './migrations/0006-people.js';
 
 /** Migrations live in code (not read from a folder) so the compiled build and tests see the same list. */
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-instances': instances,
   '0003-access-control': accessControl,
+  '0006-people': people,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

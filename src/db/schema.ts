@@ -95,6 +95,23 @@ export interface InstancesTable {
   last_heartbeat_at: string;
 }
 
+/** A curated person `/who` can name (migration 0006). */
+export interface NotablePeopleTable {
+  id: string;
+  name: string;
+  description: string | null;
+  url: string | null;
+  created_at: string;
+}
+
+/** One reference face of a notable person: its descriptor as a JSON array of 128 numbers. */
+export interface NotableFacesTable {
+  id: string;
+  person_id: string;
+  descriptor: string;
+  created_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   files: FilesTable;
@@ -103,6 +120,8 @@ export interface Database {
   links: LinksTable;
   audit_events: AuditEventsTable;
   instances: InstancesTable;
+  notable_people: NotablePeopleTable;
+  notable_faces: NotableFacesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -115,3 +134,4 @@ export type LinkRow = Selectable<LinksTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
 export type NewAuditEventRow = Insertable<AuditEventsTable>;
 export type InstanceRow = Selectable<InstancesTable>;
+export type NotablePersonRow = Selectable<NotablePeopleTable>;
