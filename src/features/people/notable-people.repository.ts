@@ -41,6 +41,11 @@ export async function findPerson(db: Executor, id: string): Promise<NotablePerso
   return row && toPerson({ ...row, photo_count: row.photo_count ?? 0 });
 }
 
+export async function findPersonByName(db: Executor, name: string): Promise<NotablePerson | undefined> {
+  const row = await withPhotoCount(db).where('p.name', '=', name).orderBy('p.created_at').executeTakeFirst();
+  return row && toPerson({ ...row, photo_count: row.photo_count ?? 0 });
+}
+
 export async function findPeople(db: Executor, ids: readonly string[]): Promise<Map<string, NotablePerson>> {
   if (ids.length === 0) return new Map();
   const rows = await withPhotoCount(db).where('p.id', 'in', ids).execute();

@@ -55,6 +55,27 @@ export class NotablePeopleService {
     return faces.length;
   }
 
+  /**
+   * Adds a person from several photos, or more photos to the person of that name: the
+   * import's step. Photos without a face are skipped and named; a person none of whose
+   * photos shows a face is not created.
+   */
+  async importPerson(person: NewNotablePerson, photos: ReferencePhoto[]): Promise<{ person: NotablePerson | undefined; faces: number; skipped: string[] }> {
+    const found: Float32Array[] = [];
+    const skipped: string[] = [];
+    for (const photo of photos) {
+      const face = await this.detect(photo).then(largest, () => undefined);
+      if (face) found.push(face.descriptor);
+      else skipped.push(photo.name);
+    }
+    if (found.length === 0) return { person: undefined, faces: 0, skipped };
+    const existing = await repository.findPersonByName(this.db, person.name.trim());
+    const target = existing ?? (await this.create(person));
+    const createdAt = new Date().toISOString();
+    await repository.insertFaces(this.db, found.map((descriptor) => ({ id: randomUUID(), personId: target.id, descriptor, createdAt })));
+    return { person: target, faces: found.length, skipped };
+  }
+
   private async detect(photo: ReferencePhoto): Promise<DetectedFace[]> {
     await assertImageBytes(photo.bytes, photo.name);
     try {
