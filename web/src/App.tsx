@@ -12,6 +12,7 @@ import { NotFoundPage } from './pages/NotFoundPage';
 import { PublicLinkPage } from './pages/public/PublicLinkPage';
 import { SharedPage } from './pages/shared/SharedPage';
 import { TokensPage } from './pages/tokens/TokensPage';
+import { WhoPage } from './pages/who/WhoPage';
 import { useSession } from './session/session';
 
 function Redirect({ to }: { to: string }) {
@@ -35,6 +36,7 @@ export function App() {
 
   // A public link is for anyone, signed in or not: it never waits for the session.
   if (route.name === 'public-link') return <PublicLinkPage token={route.token} />;
+  if (route.name === 'who') return <WhoPage />;
 
   if (state.status === 'loading') return <Splash />;
 

@@ -14,6 +14,7 @@ export type Route =
   | { name: 'tokens' }
   | { name: 'admin'; tab: AdminTab | null }
   | { name: 'public-link'; token: string }
+  | { name: 'who' }
   | { name: 'not-found' };
 
 const ADMIN_TABS: readonly AdminTab[] = ['users', 'audit', 'instances'];
@@ -35,6 +36,7 @@ export function matchRoute(pathname: string): Route {
   if (path === '/settings') return { name: 'settings' };
   if (path === '/tokens') return { name: 'tokens' };
   if (path === '/admin') return { name: 'admin', tab: null };
+  if (path === '/who') return { name: 'who' };
 
   const viewer = /^\/files\/([^/]+)$/.exec(path);
   const sharedViewer = /^\/shared\/([^/]+)$/.exec(path);
