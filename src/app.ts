@@ -7,7 +7,8 @@ import http from 'node:http';
 import os from 'node:os';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
-import { InProcessJobQueue, type JobQueue } from './adapters/jobs/job-queue.js';
+import type { JobQueue } from './adapters/jobs/job-queue.js';
+import { openJobEngine } from './adapters/jobs/open.js';
 import { openSessionBackend, type SessionBackend } from './adapters/sessions/open.js';
 import type { BlobStore } from './adapters/storage/blob-store.js';
 import { LocalBlobStore } from './adapters/storage/local.js';
@@ -27,8 +28,10 @@ import { statusRoutes } from './features/admin/status.routes.js';
 import { storageStatus } from './features/admin/status.service.js';
 import { filesRoutes } from './features/files/files.routes.js';
 import { FileSchema } from './features/files/files.schemas.js';
-import { DESCRIBE_MEDIA_JOB, FilesService } from './features/files/files.service.js';
-import { describeMediaJob } from './features/files/media-facts.js';
+import { FilesService } from './features/files/files.service.js';
+import { mediaPipeline } from './features/files/pipeline.js';
+import { jobsRoutes } from './features/jobs/jobs.routes.js';
+import { jobOptions, JobsService } from './features/jobs/jobs.service.js';
 import { startJanitor } from './features/maintenance/janitor.js';
 import { healthRoutes } from './features/health/health.routes.js';
 import { ErrorSchema } from './features/shared.schemas.js';
@@ -177,7 +180,7 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
   const feedback = new MailFeedbackService(backends.db, new SnsVerifier(config.mail.snsCertUrlPattern ?? DEFAULT_CERT_URL_PATTERN), { topics: config.mail.snsTopicArns, softBounceLimit: config.mail.softBounceLimit }, audit, fastify.log);
   sendNoticesFor(audit, backends.db, mail, accountMail, mailWork);
   mailSender.start();
-  backends.jobs.register(DESCRIBE_MEDIA_JOB, describeMediaJob(backends.db, backends.blobs, fastify.log, { maxPixels: config.maxImagePixels }));
+  backends.jobs.start();
   const stopJanitor = startJanitor(backends.db, backends.blobs, fastify.log, config.auditRetentionDays);
 
   fastify.addHook('onRequest', async (request, reply) => {
@@ -217,6 +220,7 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
   await fastify.register(adminUsersRoutes, { prefix: '/api/v1', users: new AdminUsersService(backends.db, accounts, sharing), audit });
   await fastify.register(instancesRoutes, { prefix: '/api/v1', instances });
   await fastify.register(statusRoutes, { prefix: '/api/v1', storageStatus: currentStorageStatus });
+  await fastify.register(jobsRoutes, { prefix: '/api/v1', jobs: backends.jobs, audit });
   await fastify.register(auditRoutes, { prefix: '/api/v1', db: backends.db });
   await fastify.register(sharingRoutes, { prefix: '/api/v1', sharing, files, audit, publicUrl: () => publicUrl(config, fastify) });
   await fastify.register(emailRoutes, { prefix: '/api/v1', accountMail, audit });
@@ -224,7 +228,7 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
   await fastify.register(webPlugin, { webDir: config.webDir });
 }
 
-async function openBackends(config: Config, fastify: FastifyInstance): Promise<Backends> {
+async function openBackends(config: Config, fastify: FastifyInstance): Promise<Backends & { jobs: JobsService }> {
   const db = await connectDatabase(config.databaseUrl, {
     poolSize: config.databasePoolSize,
     // Only the reason: pg attaches the whole client to the error.
@@ -233,12 +237,11 @@ async function openBackends(config: Config, fastify: FastifyInstance): Promise<B
   try {
     const applied = await migrate(db, config.databaseUrl);
     if (applied.length > 0) fastify.log.info({ migrations: applied }, 'database migrated');
-    return {
-      db,
-      blobs: await openBlobStore(config.storageUrl, config.instanceId, config.s3Timeouts),
-      sessions: await openSessionBackend(config.sessionUrl),
-      jobs: new InProcessJobQueue(fastify.log),
-    };
+    const blobs = await openBlobStore(config.storageUrl, config.instanceId, config.s3Timeouts);
+    const sessions = await openSessionBackend(config.sessionUrl);
+    const pipeline = mediaPipeline(db, blobs, fastify.log, { maxPixels: config.maxImagePixels });
+    const jobs = new JobsService(db, await openJobEngine(config.jobs.url), pipeline, jobOptions(config), fastify.log);
+    return { db, blobs, sessions, jobs };
   } catch (error) {
     await db.destroy().catch(() => {});
     throw error;

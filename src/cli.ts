@@ -14,7 +14,9 @@ import { connectDatabase } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import { openBlobStore } from './adapters/storage/open.js';
 import { checkConsistency } from './features/maintenance/fsck.service.js';
-import { serve } from './server.js';
+import { serve, work } from './server.js';
+import { openJobEngine } from './adapters/jobs/open.js';
+import { JobsService, jobOptions } from './features/jobs/jobs.service.js';
 
 // Everything Coffer creates (database and its -wal/-shm, blobs, secrets, the cluster's
 // files) is for its own user only: folders 0700, files 0600.
@@ -45,6 +47,13 @@ program
   });
 
 program
+  .command('worker')
+  .description('work background jobs (thumbnails, media facts) without serving HTTP; SIGTERM finishes or gives back running jobs')
+  .action(async () => {
+    await work(configOrExit());
+  });
+
+program
   .command('migrate')
   .description('apply pending database migrations and exit')
   .action(async () => {
@@ -68,6 +77,27 @@ async function withAccounts(work: (accounts: AccountsService, audit: AuditLog) =
     // The command line is not rate-limited: these limiters are never consulted.
     const throttle = new LoginThrottle(new RateLimiterMemory({ points: 1, duration: 1 }), new RateLimiterMemory({ points: 1, duration: 1 }));
     await work(new AccountsService(db, new PasswordHasher(), throttle, new RateLimiterMemory({ points: 1, duration: 1 })), audit);
+    await audit.flush();
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** The job queue over the configured database and engine, only sending (working is for servers and workers). */
+async function withJobs(work: (jobs: JobsService, audit: AuditLog) => Promise<void>): Promise<void> {
+  const config = configOrExit();
+  const db = await connectDatabase(config.databaseUrl, { poolSize: 2 });
+  const audit = new AuditLog(db, { error: (_details: object, message: string) => console.error(`coffer: ${message}`) });
+  const say = (_details: object, message: string) => console.error(`coffer: ${message}`);
+  const log = { info: () => {}, warn: say, error: say };
+  try {
+    await migrateToLatest(db);
+    const service = new JobsService(db, await openJobEngine(config.jobs.url), [], { ...jobOptions(config), worker: false }, log);
+    try {
+      await work(service, audit);
+    } finally {
+      await service.close();
+    }
     await audit.flush();
   } finally {
     await db.destroy();
@@ -165,15 +195,44 @@ program
     }
   });
 
+const jobs = program.command('jobs').description('background jobs (thumbnails, media facts)');
+
+jobs
+  .command('status')
+  .description('queue depth, running and failed jobs')
+  .option('--limit <n>', 'list at most this many running and failed jobs', (value) => Number(value), 50)
+  .action(async (options: { limit: number }) => {
+    await withJobs(async (service) => {
+      const overview = await service.overview(['running', 'failed'], Math.max(1, Math.min(500, options.limit || 50)));
+      console.log(`waiting ${overview.waiting}, running ${overview.running}, failed ${overview.failed}`);
+      for (const job of overview.items) {
+        console.log(`${job.status.padEnd(7)} ${job.id} file ${job.fileId} step ${job.step} attempts ${job.attempts}${job.lastError ? `: ${job.lastError}` : ''}`);
+      }
+    });
+  });
+
+jobs
+  .command('retry')
+  .description('queue failed jobs again (all, or those given), with a fresh count of attempts')
+  .argument('[ids...]', 'job ids (default: every failed job)')
+  .action(async (ids: string[]) => {
+    await withJobs(async (service, audit) => {
+      const retried = await service.retry(ids.length > 0 ? ids : undefined);
+      audit.record({ action: 'cli.jobs_retry', outcome: 'success', actorName: 'cli', details: { retried, ...(ids.length > 0 ? { ids } : { all: true }) } });
+      console.log(`queued again: ${retried} job(s)`);
+    });
+  });
+
 program
   .command('cluster')
   .description('run N instances behind nginx on this machine, from a generated nginx configuration; Ctrl-C stops them all')
   .requiredOption('--instances <n>', 'how many Coffer processes', (value) => Number(value))
+  .option('--workers <n>', 'how many `coffer worker` processes for background jobs (the instances then work none)', (value) => Number(value), 0)
   .addOption(new Option('--balance <method>', 'how nginx picks an instance').choices(BALANCE_METHODS).default('round-robin'))
   .option('--port <port>', "the balancer's port (on HOST)", (value) => Number(value), 8000)
   .option('--no-accel-redirect', 'stream downloads through Coffer instead of handing local blobs to nginx')
   .option('--nginx <path>', 'the nginx program', '/usr/sbin/nginx')
-  .action(async (options: { instances: number; balance: BalanceMethod; port: number; accelRedirect: boolean; nginx: string }) => {
+  .action(async (options: { instances: number; workers: number; balance: BalanceMethod; port: number; accelRedirect: boolean; nginx: string }) => {
     process.exitCode = await runCluster(configOrExit(), options);
   });
 

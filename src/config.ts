@@ -53,6 +53,7 @@ export interface Config {
   /** Folder of the built web UI; absent when the UI was not built. */
   readonly webDir: string;
   readonly mail: MailConfig;
+  readonly jobs: JobsConfig;
 }
 
 export interface MailConfig {
@@ -67,6 +68,21 @@ export interface MailConfig {
   requireEmailVerification: boolean;
   /** First retry delay of a message that could not be sent; each next one doubles. */
   retryBaseSeconds: number;
+}
+
+/** Background work (features/jobs/): where it is queued and how this process takes part. */
+export interface JobsConfig {
+  /** `inprocess:` (each process works what it finds in the database) or `redis://…` (BullMQ). */
+  url: string;
+  /** Whether this process works jobs; web instances may leave them to `coffer worker`. */
+  worker: boolean;
+  concurrency: number;
+  timeoutSeconds: number;
+  maxAttempts: number;
+  /** The first retry's delay; each further one doubles it. */
+  retrySeconds: number;
+  /** How often unfinished work in the database is looked for and queued again. */
+  sweepSeconds: number;
 }
 
 export const AUTH_SCHEMES = ['basic', 'token', 'jwt', 'session'] as const;
@@ -128,6 +144,20 @@ function parseFlag(env: Env, name: string): boolean {
   if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false;
   if (raw === '1' || raw === 'true') return true;
   fail(name, `must be 1 or 0, not "${raw}"`, '1');
+}
+
+function parseJobs(env: Env): JobsConfig {
+  const worker = env.JOBS_WORKER;
+  if (worker !== undefined && worker !== '' && !['0', '1', 'true', 'false'].includes(worker)) fail('JOBS_WORKER', `must be 1 or 0, not "${worker}"`, '0');
+  return {
+    url: checkUrl('JOBS_URL', env.JOBS_URL || 'inprocess:', ['inprocess', 'redis', 'rediss'], 'redis://cache.internal:6379/0'),
+    worker: worker === undefined || worker === '' || worker === '1' || worker === 'true',
+    concurrency: parseCount(env, 'JOBS_CONCURRENCY', 2, 64),
+    timeoutSeconds: parseCount(env, 'JOB_TIMEOUT_SECONDS', 120, 86_400),
+    maxAttempts: parseCount(env, 'JOB_MAX_ATTEMPTS', 3, 100),
+    retrySeconds: parseCount(env, 'JOB_RETRY_SECONDS', 30, 86_400),
+    sweepSeconds: parseCount(env, 'JOBS_SWEEP_SECONDS', 10, 3600),
+  };
 }
 
 function parseAuthSchemes(env: Env): AuthScheme[] {
@@ -322,6 +352,7 @@ export function loadConfig(env: Env = process.env): Config {
     // src/ and dist/ both sit one level below the package root.
     webDir: path.resolve(env.WEB_DIR ?? path.join(new URL('..', import.meta.url).pathname, 'dist', 'web')),
     mail: parseMail(env),
+    jobs: parseJobs(env),
   };
   return Object.freeze(config);
 }

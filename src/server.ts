@@ -1,11 +1,31 @@
+import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
+import { maskUrl } from './db/connect.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
 /** Boots the app, listens, and closes gracefully on SIGINT/SIGTERM. */
 export async function serve(config: Config): Promise<void> {
   const app = await buildApp(config);
+  closeOnSignal(app);
+  await app.listen({ port: config.port, host: config.host });
+}
+
+/**
+ * `coffer worker`: the app without its HTTP listener, working background jobs whatever
+ * JOBS_WORKER says. SIGTERM lets running jobs finish for a few seconds, then gives the rest
+ * back to the queue (see JobsService.close).
+ */
+export async function work(config: Config): Promise<void> {
+  const app = await buildApp({ ...config, jobs: { ...config.jobs, worker: true } });
+  closeOnSignal(app);
+  // Nothing listens, and the job timers do not hold the process: this does, until a signal.
+  setInterval(() => {}, 3600_000);
+  app.log.info({ jobs: maskUrl(config.jobs.url), concurrency: config.jobs.concurrency }, 'worker started');
+}
+
+function closeOnSignal(app: FastifyInstance): void {
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
@@ -28,5 +48,4 @@ export async function serve(config: Config): Promise<void> {
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
-  await app.listen({ port: config.port, host: config.host });
 }

@@ -12,6 +12,8 @@ import { renderNginxConfig, type BalanceMethod } from './nginx-config.js';
 
 export interface ClusterOptions {
   instances: number;
+  /** `coffer worker` processes; with any, the web instances leave background jobs to them. */
+  workers: number;
   balance: BalanceMethod;
   /** The balancer's port. */
   port: number;
@@ -32,12 +34,18 @@ const MAX_RESTART_DELAY_MS = 30_000;
 /** An instance that dies after running this long is restarted after the first delay again. */
 const STABLE_AFTER_MS = 30_000;
 
+/** What `coffer worker` logs once it works jobs. */
+const WORKER_STARTED = 'worker started';
+
 const say = (message: string) => console.log(`coffer cluster: ${message}`);
 
 /** Refuses, before anything starts, what cannot work. */
 export function checkCluster(config: Config, options: ClusterOptions): void {
   if (!Number.isInteger(options.instances) || options.instances < 1 || options.instances > 64) {
     throw new ClusterError(`--instances must be a whole number from 1 to 64, not "${options.instances}".`);
+  }
+  if (!Number.isInteger(options.workers) || options.workers < 0 || options.workers > 64) {
+    throw new ClusterError(`--workers must be a whole number from 0 to 64, not "${options.workers}".`);
   }
   if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535) {
     throw new ClusterError(`--port must be a whole number from 1 to 65535, not "${options.port}".`);
@@ -58,6 +66,8 @@ export function checkCluster(config: Config, options: ClusterOptions): void {
 
 interface Instance {
   id: string;
+  /** A web instance serves HTTP on `port`; a worker only works jobs. */
+  role: 'web' | 'worker';
   port: number;
   child?: ChildProcess;
   startedAt: number;
@@ -103,7 +113,8 @@ export class Cluster {
     // Once, before the instances: several processes migrating one SQLite file at once could collide.
     await migrate(this.config.databaseUrl);
     try {
-      for (let i = 1; i <= this.options.instances; i++) this.instances.push({ id: `coffer-${i}`, port: await freePort(), startedAt: 0, restartDelayMs: FIRST_RESTART_DELAY_MS });
+      for (let i = 1; i <= this.options.instances; i++) this.instances.push({ id: `coffer-${i}`, role: 'web', port: await freePort(), startedAt: 0, restartDelayMs: FIRST_RESTART_DELAY_MS });
+      for (let i = 1; i <= this.options.workers; i++) this.instances.push({ id: `coffer-worker-${i}`, role: 'worker', port: 0, startedAt: 0, restartDelayMs: FIRST_RESTART_DELAY_MS });
       const configFile = this.writeNginxConfig();
       say(`nginx configuration written to ${configFile}`);
       await Promise.all(this.instances.map((instance) => this.startInstance(instance)));
@@ -113,7 +124,8 @@ export class Cluster {
       await this.stop(1);
       throw error;
     }
-    say(`serving http://${hostPort(this.config.host, this.options.port)} with ${this.options.instances} instance(s), ${this.options.balance}; logs in ${path.join(this.dir, 'logs')}; Ctrl-C stops everything`);
+    const workers = this.options.workers > 0 ? ` and ${this.options.workers} worker(s)` : '';
+    say(`serving http://${hostPort(this.config.host, this.options.port)} with ${this.options.instances} instance(s)${workers}, ${this.options.balance}; logs in ${path.join(this.dir, 'logs')}; Ctrl-C stops everything`);
   }
 
   /** Resolves with the exit code once the cluster has stopped. */
@@ -144,7 +156,7 @@ export class Cluster {
       dir: this.dir,
       // As root, nginx would hand its workers to "nobody", who cannot read the 0600 blobs.
       user: process.getuid?.() === 0 ? os.userInfo().username : undefined,
-      upstreams: this.instances.map((instance) => `127.0.0.1:${instance.port}`),
+      upstreams: this.instances.filter((instance) => instance.role === 'web').map((instance) => `127.0.0.1:${instance.port}`),
       balance: this.options.balance,
       listen: hostPort(this.config.host, this.options.port),
       maxUploadBytes: this.config.maxUploadBytes,
@@ -160,7 +172,9 @@ export class Cluster {
 
   private async startInstance(instance: Instance): Promise<void> {
     const child = this.spawnInstance(instance);
-    await waitUntilReady(`http://127.0.0.1:${instance.port}/readyz`, child, () => `${instance.id}'s log ends with:\n${tail(this.logFile(instance))}`);
+    const explain = () => `${instance.id}'s log ends with:\n${tail(this.logFile(instance))}`;
+    if (instance.role === 'web') await waitUntilReady(`http://127.0.0.1:${instance.port}/readyz`, child, explain);
+    else await waitForLog(this.logFile(instance), WORKER_STARTED, child, explain);
   }
 
   private spawnInstance(instance: Instance): ChildProcess {
@@ -176,14 +190,16 @@ export class Cluster {
       ACCEL_REDIRECT_PREFIX: this.accel ? ACCEL_REDIRECT_PREFIX : '',
       // Public links name nginx's address, not the instance's loopback port.
       PUBLIC_URL: this.config.publicUrl ?? `http://${hostPort(this.config.host === '0.0.0.0' || this.config.host === '::' ? os.hostname() : this.config.host, this.options.port)}`,
+      // With dedicated workers, the web instances keep heavy work off the request path.
+      ...(this.options.workers > 0 && instance.role === 'web' ? { JOBS_WORKER: '0' } : {}),
     };
     const log = openSync(this.logFile(instance), 'a');
-    // The same program that runs this command (dist/cli.js, or src/cli.ts under tsx), serving.
-    const child = spawn(process.execPath, [...process.execArgv, process.argv[1] ?? '', 'serve'], { env, stdio: ['ignore', log, log] });
+    // The same program that runs this command (dist/cli.js, or src/cli.ts under tsx), serving or working.
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1] ?? '', instance.role === 'web' ? 'serve' : 'worker'], { env, stdio: ['ignore', log, log] });
     closeSync(log);
     instance.child = child;
     instance.startedAt = Date.now();
-    say(`${instance.id} pid ${child.pid} on http://127.0.0.1:${instance.port}`);
+    say(instance.role === 'web' ? `${instance.id} pid ${child.pid} on http://127.0.0.1:${instance.port}` : `${instance.id} pid ${child.pid} (background jobs)`);
     child.once('exit', (code, signal) => this.onInstanceExit(instance, child, code, signal));
     return child;
   }
@@ -271,6 +287,17 @@ async function waitUntilReady(url: string, child: ChildProcess, explain: () => s
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new ClusterError(`the process behind ${url} exited while starting; ${explain()}`);
+}
+
+/** Waits until the process's log file contains `text` (a worker has no port to poll). */
+async function waitForLog(file: string, text: string, child: ChildProcess, explain: () => string): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (child.exitCode === null && child.signalCode === null) {
+    if (tail(file).includes(text)) return;
+    if (Date.now() > deadline) throw new ClusterError(`${file} did not say "${text}" within ${READY_TIMEOUT_MS / 1000} s; ${explain()}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new ClusterError(`a worker exited while starting; ${explain()}`);
 }
 
 /** `signal`, then SIGKILL if the process has not exited after the grace period. */

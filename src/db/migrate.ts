@@ -3,6 +3,7 @@ import * as initial from './migrations/0001-initial.js';
 import * as instances from './migrations/0002-instances.js';
 import * as accessControl from './migrations/0003-access-control.js';
 import * as mail from './migrations/0005-mail.js';
+import * as jobs from './migrations/0006-jobs.js';
 
 /** Migrations live in code (not read from a folder) so the compiled build and tests see the same list. */
 const migrations: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const migrations: Record<string, Migration> = {
   '0002-instances': instances,
   '0003-access-control': accessControl,
   '0005-mail': mail,
+  '0006-jobs': jobs,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -41,6 +41,30 @@ export interface FilesTable {
   height: number | null;
   duration_seconds: number | null;
   created_at: string;
+  /** What its background work has come to; see JobsTable. */
+  processing: ColumnType<FileProcessing, FileProcessing | undefined, FileProcessing>;
+  /** Comma-separated steps that failed for good, or null. */
+  failed_steps: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export type FileProcessing = 'pending' | 'done' | 'failed';
+
+export type JobStatus = 'queued' | 'running' | 'done' | 'failed';
+
+/** One step of background work a file needs (features/jobs/). The row is the truth. */
+export interface JobsTable {
+  id: string;
+  file_id: string;
+  owner_id: string;
+  step: string;
+  status: JobStatus;
+  attempts: ColumnType<number, number | undefined, number>;
+  last_error: string | null;
+  run_after: string;
+  lease_until: string | null;
+  locked_by: string | null;
+  created_at: string;
+  updated_at: string;
 }
 
 export interface TokensTable {
@@ -172,6 +196,7 @@ export interface Database {
   mail_tokens: MailTokensTable;
   ses_events: SesEventsTable;
   mail_suppressions: MailSuppressionsTable;
+  jobs: JobsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -187,3 +212,5 @@ export type InstanceRow = Selectable<InstancesTable>;
 export type OutboxRow = Selectable<MailOutboxTable>;
 export type NewOutboxRow = Insertable<MailOutboxTable>;
 export type SesEventRow = Selectable<SesEventsTable>;
+export type JobRow = Selectable<JobsTable>;
+export type NewJobRow = Insertable<JobsTable>;

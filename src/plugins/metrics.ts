@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { JobQueue } from '../adapters/jobs/job-queue.js';
+import type { JobQueue, JobStats } from '../adapters/jobs/job-queue.js';
 
 export interface MetricsOptions {
   /** Where Prometheus scrapes `GET /metrics`: a listener of its own, never the public port. */
@@ -98,18 +98,16 @@ function routeLabel(request: FastifyRequest): string {
   return request.routeOptions.url ?? 'unmatched';
 }
 
+/** The job counts come from the database, so every instance reports the whole cluster's queue. */
 function registerJobMetrics(registry: Registry, jobs: JobQueue): void {
-  new Gauge({ name: 'coffer_jobs_waiting', help: 'Background jobs (thumbnails, media facts) queued.', registers: [registry], collect() { this.set(jobs.stats().waiting); } });
-  new Gauge({ name: 'coffer_jobs_running', help: 'Background jobs running now.', registers: [registry], collect() { this.set(jobs.stats().running); } });
-  new Counter({
-    name: 'coffer_jobs_failed_total',
-    help: 'Background jobs that failed since the process started.',
-    registers: [registry],
-    collect() {
-      this.reset();
-      this.inc(jobs.stats().failed);
-    },
-  });
+  // The gauges are collected together: they share one query (the whole cluster's queue).
+  let pending: Promise<JobStats> | undefined;
+  const stats = () => (pending ??= jobs.stats().finally(() => (pending = undefined)));
+  const gauge = (name: string, help: string, value: (stats: JobStats) => number) =>
+    new Gauge({ name, help, registers: [registry], async collect() { this.set(value(await stats())); } });
+  gauge('coffer_jobs_waiting', 'Background jobs (thumbnails, media facts) queued or waiting for a retry.', (s) => s.waiting);
+  gauge('coffer_jobs_running', 'Background jobs running now.', (s) => s.running);
+  gauge('coffer_jobs_failed', 'Background jobs failed for good (until an administrator retries them).', (s) => s.failed);
 }
 
 function registerBackendMetrics(registry: Registry, { checks, storageFreeBytes }: MetricsOptions): void {

@@ -78,7 +78,7 @@ describe('GET /metrics on its own listener', () => {
     expect(sample(after, 'coffer_download_bytes_total')).toBe(photo.length);
     expect(sample(after, 'coffer_jobs_waiting')).toBe(0);
     expect(sample(after, 'coffer_jobs_running')).toBe(0);
-    expect(sample(after, 'coffer_jobs_failed_total')).toBe(0);
+    expect(sample(after, 'coffer_jobs_failed')).toBe(0);
     for (const service of ['database', 'storage', 'sessions']) expect(sample(after, `coffer_backend_up{service="${service}"}`)).toBe(1);
     expect(sample(after, 'process_cpu_seconds_total')).toBeGreaterThan(0);
     expect(sample(after, 'process_resident_memory_bytes')).toBeGreaterThan(0);

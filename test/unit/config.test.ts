@@ -78,6 +78,16 @@ describe('configuration', () => {
     expect(loadConfig({ DATA_DIR: dataDir(), METRICS_PORT: '9464' }).metrics).toEqual({ port: 9464, host: '127.0.0.1' });
   });
 
+  it('reads the job settings, in-process and working by default, and refuses bad ones', () => {
+    expect(loadConfig({ DATA_DIR: dataDir() }).jobs).toEqual({ url: 'inprocess:', worker: true, concurrency: 2, timeoutSeconds: 120, maxAttempts: 3, retrySeconds: 30, sweepSeconds: 10 });
+    const set = loadConfig({ DATA_DIR: dataDir(), JOBS_URL: 'redis://cache:6379/1?prefix=x', JOBS_WORKER: '0', JOBS_CONCURRENCY: '4', JOB_TIMEOUT_SECONDS: '30' }).jobs;
+    expect(set).toMatchObject({ url: 'redis://cache:6379/1?prefix=x', worker: false, concurrency: 4, timeoutSeconds: 30 });
+    expect(() => loadConfig({ DATA_DIR: dataDir(), JOBS_URL: 'amqp://mq' })).toThrow(/JOBS_URL uses "amqp:"/);
+    expect(() => loadConfig({ DATA_DIR: dataDir(), JOBS_WORKER: 'yes' })).toThrow(/JOBS_WORKER must be 1 or 0/);
+    expect(() => loadConfig({ DATA_DIR: dataDir(), JOBS_CONCURRENCY: '0' })).toThrow(ConfigError);
+    expect(() => loadConfig({ DATA_DIR: dataDir(), JOB_TIMEOUT_SECONDS: '1.5' })).toThrow(/JOB_TIMEOUT_SECONDS/);
+  });
+
   it('reads the X-Accel-Redirect prefix, off by default', () => {
     expect(loadConfig({ DATA_DIR: dataDir() }).accelRedirectPrefix).toBeUndefined();
     expect(loadConfig({ DATA_DIR: dataDir(), ACCEL_REDIRECT_PREFIX: '/_protected_blobs/' }).accelRedirectPrefix).toBe('/_protected_blobs/');

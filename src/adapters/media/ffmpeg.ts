@@ -58,9 +58,9 @@ const fileUrl = (path: string) => `file:${path}`;
  * type's demuxer: bytes it would read as anything else (an HLS playlist behind an ID3 tag)
  * are a ContainerMismatch, and nothing is opened.
  */
-export async function probeAv(path: string, contentType: string): Promise<AvFacts> {
+export async function probeAv(path: string, contentType: string, signal?: AbortSignal): Promise<AvFacts> {
   const args = ['-v', 'error', ...inputOptions(demuxerFor(contentType)), '-print_format', 'json', '-show_format', '-show_streams', fileUrl(path)];
-  const { code, stdout, stderr } = await runTool('ffprobe', args, PROBE_TIMEOUT_MS, MAX_PROBE_OUTPUT);
+  const { code, stdout, stderr } = await runTool('ffprobe', args, PROBE_TIMEOUT_MS, MAX_PROBE_OUTPUT, signal);
   if (/Format not on whitelist/.test(stderr)) throw new ContainerMismatch(`the bytes are not ${contentType}: ${stderr.trim()}`);
   if (code !== 0) throw new Error(`ffprobe failed (exit ${code}): ${stderr.trim()}`);
   const parsed = JSON.parse(stdout.toString()) as ProbeOutput;
@@ -78,11 +78,11 @@ export async function probeAv(path: string, contentType: string): Promise<AvFact
  * One PNG frame from `atSeconds` into the video, scaled by ffmpeg to fit 512 px, so what
  * leaves ffmpeg is small whatever the video's size. The demuxer is forced to the stored type.
  */
-export async function extractFrame(path: string, contentType: string, atSeconds: number): Promise<Buffer> {
+export async function extractFrame(path: string, contentType: string, atSeconds: number, signal?: AbortSignal): Promise<Buffer> {
   const demuxer = demuxerFor(contentType);
   const scale = `scale=w='min(${POSTER_EDGE},iw)':h='min(${POSTER_EDGE},ih)':force_original_aspect_ratio=decrease`;
   const args = ['-nostdin', '-v', 'error', ...inputOptions(demuxer), '-f', demuxer, '-ss', atSeconds.toFixed(2), '-i', fileUrl(path), '-frames:v', '1', '-vf', scale, '-f', 'image2pipe', '-c:v', 'png', 'pipe:1'];
-  const { code, stdout, stderr } = await runTool('ffmpeg', args, FRAME_TIMEOUT_MS, MAX_FRAME_OUTPUT);
+  const { code, stdout, stderr } = await runTool('ffmpeg', args, FRAME_TIMEOUT_MS, MAX_FRAME_OUTPUT, signal);
   if (code !== 0 || stdout.length === 0) throw new Error(`ffmpeg could not extract a frame (exit ${code}): ${stderr.trim()}`);
   return stdout;
 }
@@ -95,11 +95,12 @@ interface ToolResult {
 
 /**
  * Runs a media tool with no stdin, its output bounded (killed beyond `maxOutput`) and a
- * wall-clock limit after which it is killed outright.
+ * wall-clock limit after which it is killed outright, as it is when `signal` fires (the job's
+ * own time limit, or shutdown).
  */
-function runTool(command: string, args: string[], timeoutMs: number, maxOutput: number): Promise<ToolResult> {
+function runTool(command: string, args: string[], timeoutMs: number, maxOutput: number, signal?: AbortSignal): Promise<ToolResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL' });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL', signal });
     const chunks: Buffer[] = [];
     let size = 0;
     let stderr = '';
@@ -109,9 +110,11 @@ function runTool(command: string, args: string[], timeoutMs: number, maxOutput: 
       else chunks.push(chunk);
     });
     child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
-    child.once('error', reject);
-    child.once('close', (code, signal) => {
-      if (signal) reject(new Error(`${command} was killed (${signal}): over ${timeoutMs / 1000} s or ${maxOutput} bytes of output`));
+    const stopped = () => new Error(`${command} was stopped: ${String(signal?.reason)}`);
+    child.once('error', (error) => reject(signal?.aborted ? stopped() : error));
+    child.once('close', (code, killedBy) => {
+      if (signal?.aborted) reject(stopped());
+      else if (killedBy) reject(new Error(`${command} was killed (${killedBy}): over ${timeoutMs / 1000} s or ${maxOutput} bytes of output`));
       else resolve({ code, stdout: Buffer.concat(chunks), stderr });
     });
   });

@@ -42,43 +42,51 @@ const rssLimitFor = (maxPixels: number) => 128 * 1024 * 1024 + 24 * maxPixels;
  * Reads an image (a local file) once in the image worker: its displayed size (EXIF
  * orientation applied) and a WebP thumbnail of its first frame.
  */
-export async function describeImage(file: string, contentType: string, limits: ImageLimits): Promise<ImageFacts> {
-  return worker.run({ kind: 'describe', path: file, contentType, maxPixels: limits.maxPixels }, rssLimitFor(limits.maxPixels));
+export async function describeImage(file: string, contentType: string, limits: ImageLimits, signal?: AbortSignal): Promise<ImageFacts> {
+  return worker.run({ kind: 'describe', path: file, contentType, maxPixels: limits.maxPixels }, rssLimitFor(limits.maxPixels), signal);
 }
 
 /** Makes a WebP thumbnail from a small decoded still frame (a video poster). */
-export async function thumbnailFromFrame(frame: Buffer, limits: ImageLimits): Promise<Buffer> {
-  return (await worker.run({ kind: 'frame', frame }, rssLimitFor(limits.maxPixels))).thumbnail;
+export async function thumbnailFromFrame(frame: Buffer, limits: ImageLimits, signal?: AbortSignal): Promise<Buffer> {
+  return (await worker.run({ kind: 'frame', frame }, rssLimitFor(limits.maxPixels), signal)).thumbnail;
 }
 
 /**
  * The child process, started on the first image and reused; it exits after a minute idle
  * or with its parent. Requests run one at a time, so at most one image is ever decoded —
  * however many jobs run at once. A request over time or memory kills the child; the next
- * one starts a fresh child.
+ * one starts a fresh child. A request whose `signal` fires is dropped from the queue, or,
+ * while it runs, kills the child the same way.
  */
 class ImageWorker {
   private child: ChildProcess | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private idleTimer: NodeJS.Timeout | undefined;
 
-  run(request: ImageRequest, rssLimit: number): Promise<ImageReply> {
-    const result = this.queue.then(() => this.send(request, rssLimit));
+  run(request: ImageRequest, rssLimit: number, signal?: AbortSignal): Promise<ImageReply> {
+    const result = this.queue.then(() => {
+      signal?.throwIfAborted();
+      return this.send(request, rssLimit, signal);
+    });
     this.queue = result.catch(() => {});
     return result;
   }
 
-  private send(request: ImageRequest, rssLimit: number): Promise<ImageReply> {
+  private send(request: ImageRequest, rssLimit: number, signal?: AbortSignal): Promise<ImageReply> {
     clearTimeout(this.idleTimer);
     const child = this.start();
     child.ref();
     child.channel?.ref();
     return new Promise<ImageReply>((resolve, reject) => {
       const fail = (error: Error) => {
+        // The next request starts a fresh child rather than reach this dying one.
+        if (this.child === child) this.child = undefined;
         child.kill('SIGKILL');
         reject(error);
       };
       const timer = setTimeout(() => fail(new Error(`the image worker took over ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS);
+      const onAbort = () => fail(new Error(`the image was stopped: ${String(signal?.reason)}`));
+      signal?.addEventListener('abort', onAbort, { once: true });
       const watch = setInterval(() => {
         if (residentBytes(child.pid) > rssLimit) fail(new ImageRefused(`decoding needed over ${Math.round(rssLimit / 2 ** 20)} MiB of memory`));
       }, RSS_CHECK_MS);
@@ -94,6 +102,7 @@ class ImageWorker {
       const settle = () => {
         clearTimeout(timer);
         clearInterval(watch);
+        signal?.removeEventListener('abort', onAbort);
         child.off('message', onMessage);
         child.off('exit', onExit);
         if (child.exitCode === null && child.signalCode === null) {

@@ -1,6 +1,6 @@
 import type { Executor } from '../../db/connect.js';
 import { containsText } from '../../db/contains.js';
-import type { FileRow, NewFileRow } from '../../db/schema.js';
+import type { FileProcessing, FileRow, NewFileRow } from '../../db/schema.js';
 import type { MediaKind } from './media-types.js';
 
 export interface StoredFile {
@@ -17,6 +17,9 @@ export interface StoredFile {
   height: number | null;
   durationSeconds: number | null;
   createdAt: string;
+  processing: FileProcessing;
+  /** Background steps that failed for good (features/jobs/). */
+  failedSteps: string[];
 }
 
 export interface ListQuery {
@@ -43,6 +46,8 @@ export function toStoredFile(row: FileRow): StoredFile {
     height: row.height,
     durationSeconds: row.duration_seconds === null ? null : Number(row.duration_seconds),
     createdAt: row.created_at,
+    processing: row.processing,
+    failedSteps: row.failed_steps ? row.failed_steps.split(',') : [],
   };
 }
 

@@ -35,6 +35,7 @@ export function toFileJson(file: StoredFile) {
     ...(file.height !== null ? { height: file.height } : {}),
     ...(file.durationSeconds !== null ? { durationSeconds: file.durationSeconds } : {}),
     urls: { content, download: `${content}?download=1`, ...(file.thumbnailKey ? { thumbnail: `${BASE}/${file.id}/thumbnail` } : {}) },
+    processing: { status: file.processing, failedSteps: file.failedSteps },
   };
 }
 

@@ -13,6 +13,15 @@ export const FileSchema = Type.Object(
     height: Type.Optional(Type.Integer()),
     durationSeconds: Type.Optional(Type.Number()),
     urls: Type.Object({ content: Type.String(), download: Type.String(), thumbnail: Type.Optional(Type.String()) }),
+    processing: Type.Optional(
+      Type.Object(
+        {
+          status: Type.Union([Type.Literal('pending'), Type.Literal('done'), Type.Literal('failed')], { description: 'pending while background steps (thumbnail, facts) are queued or running; failed when one failed for good' }),
+          failedSteps: Type.Array(Type.String(), { description: 'The steps that failed for good, for example ["describe"]' }),
+        },
+        { description: 'What the background processing of the file has come to' },
+      ),
+    ),
   },
   { $id: 'File' },
 );

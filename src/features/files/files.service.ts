@@ -46,7 +46,6 @@ export interface ListOptions {
 /** A stored blob's row, before it is inserted. */
 type PendingRow = FileRow & { size: number };
 
-export const DESCRIBE_MEDIA_JOB = 'describe-media';
 const PRESIGNED_DOWNLOAD_SECONDS = 5 * 60;
 
 export class FilesService {
@@ -72,12 +71,16 @@ export class FilesService {
       if (rows.length === 0) {
         throw new InvalidRequest('Attach at least one file.', [{ field: 'file', message: 'Add one or more parts named "file".', reason: 'missing' }]);
       }
-      await files.insertFiles(this.db, rows);
+      // The files and the work they still need are recorded together: nothing is lost to a crash.
+      const deliveries = await this.db.transaction().execute(async (trx) => {
+        await files.insertFiles(trx, rows);
+        return this.jobs.record(trx, rows.map((row) => ({ id: row.id, ownerId: row.owner_id, kind: row.kind })));
+      });
+      this.jobs.submit(deliveries);
     } catch (error) {
       await Promise.all(rows.map((row) => this.removeBlob(row.blob_key)));
       throw error;
     }
-    for (const row of rows) this.jobs.enqueue(DESCRIBE_MEDIA_JOB, row.id);
     return rows.map(files.toStoredFile);
   }
 
@@ -109,6 +112,8 @@ export class FilesService {
       height: null,
       duration_seconds: null,
       created_at: new Date().toISOString(),
+      processing: 'pending',
+      failed_steps: null,
     };
   }
 

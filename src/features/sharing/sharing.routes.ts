@@ -26,9 +26,9 @@ const TokenParams = Type.Object({ token: Type.String({ maxLength: 64 }) }, { add
 const ContentQuery = Type.Object({ download: Type.Optional(Type.Union([Type.Literal('1'), Type.Literal('0'), Type.Literal('true'), Type.Literal('false')])) }, { additionalProperties: false });
 const PageQuery = Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }), cursor: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false });
 
-/** A link's file as a visitor sees it: no id or owner, and addresses under the link. */
+/** A link's file as a visitor sees it: no id, owner or processing state, and addresses under the link. */
 function publicFileJson(token: string, file: StoredFile) {
-  const { id: _id, urls: _ownerUrls, ...json } = toFileJson(file);
+  const { id: _id, urls: _ownerUrls, processing: _processing, ...json } = toFileJson(file);
   const content = `/api/v1/links/${token}/content`;
   return { ...json, urls: { content, download: `${content}?download=1` } };
 }
