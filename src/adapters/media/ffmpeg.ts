@@ -35,7 +35,10 @@ export interface AvFacts {
 }
 
 /** The bytes are not the container their stored type says: no facts, no poster. */
-export class ContainerMismatch extends Error {}
+/** The bytes are not the stored type's container: no retry helps. */
+export class ContainerMismatch extends Error {
+  readonly permanent = true;
+}
 
 interface ProbeOutput {
   format?: { format_name?: string; duration?: string };

@@ -15,7 +15,10 @@ export interface ImageFacts {
 }
 
 /** The image is too large, or not the format its stored type says: it gets no thumbnail. */
-export class ImageRefused extends Error {}
+/** The image is refused as it is (too many pixels, or its decoding needs too much memory): no retry helps. */
+export class ImageRefused extends Error {
+  readonly permanent = true;
+}
 
 export type ImageRequest = { kind: 'describe'; path: string; contentType: string; maxPixels: number } | { kind: 'frame'; frame: Uint8Array };
 export type ImageReply = ImageFacts;

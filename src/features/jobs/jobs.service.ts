@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Delivery, JobEngine, JobQueue, JobStats, NewFileWork } from '../../adapters/jobs/job-queue.js';
+import { isPermanentFailure, type Delivery, type JobEngine, type JobQueue, type JobStats, type NewFileWork } from '../../adapters/jobs/job-queue.js';
 import type { Config } from '../../config.js';
 import type { Db, Executor } from '../../db/connect.js';
 import type { JobRow, JobStatus, NewJobRow } from '../../db/schema.js';
@@ -254,7 +254,7 @@ export class JobsService implements JobQueue {
       if (controller.signal.reason instanceof ShuttingDown) return { status: 'released', runAfter: iso(Date.now()) };
       const message = error instanceof Error ? error.message : String(error);
       const attempts = Number(row.attempts);
-      if (attempts >= this.options.maxAttempts) return { status: 'failed', error: message };
+      if (attempts >= this.options.maxAttempts || isPermanentFailure(error)) return { status: 'failed', error: message };
       const delay = Math.min(this.options.retryMs * 2 ** (attempts - 1), MAX_RETRY_DELAY_MS);
       return { status: 'queued', runAfter: iso(Date.now() + delay), error: message };
     } finally {
