@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { lowerPriority } from './background-priority.js';
 
 /**
  * Uploaded bytes are hostile until proven otherwise. ffprobe/ffmpeg read one local file and
@@ -104,6 +105,7 @@ interface ToolResult {
 function runTool(command: string, args: string[], timeoutMs: number, maxOutput: number, signal?: AbortSignal): Promise<ToolResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL', signal });
+    lowerPriority(child.pid);
     const chunks: Buffer[] = [];
     let size = 0;
     let stderr = '';

@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { lowerPriority } from './background-priority.js';
 
 export interface ImageLimits {
   /** MAX_IMAGE_PIXELS: larger images (by their header) are never decoded. */
@@ -128,6 +129,7 @@ class ImageWorker {
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
+    lowerPriority(child.pid);
     child.on('error', () => {});
     child.once('exit', () => {
       if (this.child === child) this.child = undefined;
