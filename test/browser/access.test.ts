@@ -171,12 +171,13 @@ describe.skipIf(!canRun)('accounts, tokens, sharing and administration in a real
 
     await anaPage.getByTestId('share-username').fill(bruno.username);
     await anaPage.getByTestId('share-add').click();
-    await expect.poll(() => anaPage.getByTestId('share-row').count()).toBe(1);
+    await expect.poll(() => anaPage.getByTestId('share-row').count(), { timeout: 15_000 }).toBe(1);
     expect(await anaPage.getByTestId('share-row').getAttribute('data-username')).toBe(bruno.username);
 
     await anaPage.getByTestId('link-password').fill(linkPassword);
     await anaPage.getByTestId('link-create').click();
-    await expect.poll(() => anaPage.getByTestId('link-row').count()).toBe(1);
+    // Hashing the link's password (argon2) can take a while on a busy machine.
+    await expect.poll(() => anaPage.getByTestId('link-row').count(), { timeout: 15_000 }).toBe(1);
     expect(await anaPage.getByTestId('link-row').getAttribute('data-has-password')).toBe('true');
     linkUrl = await anaPage.getByTestId('link-url').inputValue();
     expect(linkUrl).toMatch(new RegExp(`^${server.url}/s/[^/]+$`));
@@ -188,6 +189,30 @@ describe.skipIf(!canRun)('accounts, tokens, sharing and administration in a real
     await anaPage.keyboard.press('Escape');
     await expect.poll(() => panel.isVisible()).toBe(false);
     expect(anaPage.url()).toMatch(/\/files\/[^/]+$/);
+  });
+
+  it('keeps focus inside the share dialog and gives it back to the Share button on close', async () => {
+    const shareButton = anaPage.getByTestId('share-button');
+    await shareButton.focus();
+    await anaPage.keyboard.press('Enter');
+    const panel = anaPage.getByTestId('share-panel');
+    await panel.waitFor();
+    // Strings, not functions: the tests' TypeScript has no DOM library.
+    const focusInPanel = () => anaPage.evaluate<boolean>(`Boolean(document.activeElement?.closest('[data-testid="share-panel"]'))`);
+    expect(await focusInPanel()).toBe(true);
+    // More Tabs than the dialog has controls, both ways: focus wraps and never leaves it.
+    const controls = await panel.locator('a[href], button:not([disabled]), input, select').count();
+    for (let step = 0; step < controls + 3; step++) {
+      await anaPage.keyboard.press('Tab');
+      expect(await focusInPanel(), `after ${step + 1} Tab(s)`).toBe(true);
+    }
+    for (let step = 0; step < controls + 3; step++) {
+      await anaPage.keyboard.press('Shift+Tab');
+      expect(await focusInPanel(), `after ${step + 1} Shift+Tab(s)`).toBe(true);
+    }
+    await anaPage.getByTestId('modal-close').click();
+    await expect.poll(() => panel.isVisible()).toBe(false);
+    await expect.poll(() => anaPage.evaluate<string | null>(`document.activeElement?.getAttribute('data-testid') ?? null`)).toBe('share-button');
   });
 
   it("shows the file in bruno's Shared with me, read-only", async () => {
@@ -272,11 +297,31 @@ describe.skipIf(!canRun)('accounts, tokens, sharing and administration in a real
     }
     await admin.screenshot({ path: path.join(ARTIFACTS, 'audit.png'), fullPage: true });
 
+    // Actions and targets are shown in words, in the reader's language, not as raw codes.
+    const sharedRow = admin.locator('[data-testid="audit-row"][data-action="share.create"]').first();
+    expect(await sharedRow.getByTestId('audit-action-label').innerText()).toBe('File shared');
+    expect(await sharedRow.getByTestId('audit-target').innerText()).toMatch(/^File/i);
+    await admin.getByTestId('lang-switch').selectOption('pt-BR');
+    await expect.poll(() => sharedRow.getByTestId('audit-action-label').innerText()).toBe('Arquivo compartilhado');
+    expect(await sharedRow.getByTestId('audit-target').innerText()).toMatch(/^Arquivo/i);
+    expect(await sharedRow.locator('.details').innerText()).toContain('Com:');
+    const labels = await admin.getByTestId('audit-action-label').allInnerTexts();
+    expect(labels.filter((label) => /^[a-z]+\.[a-z_]+$/.test(label)), 'raw action codes on screen').toEqual([]);
+    await admin.screenshot({ path: path.join(ARTIFACTS, 'audit-pt-BR.png'), fullPage: true });
+    await admin.getByTestId('lang-switch').selectOption('en');
+    // Administrators see which instance served them; other people do not (below).
+    expect(await admin.locator('footer').innerText()).toMatch(/Instance \S+/);
+
     // A family filter ("auth.") keeps only its actions.
     await admin.getByTestId('audit-action').selectOption('auth.');
-    await expect
-      .poll(async () => (await admin.getByTestId('audit-row').evaluateAll((items) => items.map((item) => item.getAttribute('data-action')))).every((action) => action?.startsWith('auth.')))
-      .toBe(true);
+    const onlyAuth = async () => (await admin.getByTestId('audit-row').evaluateAll((items) => items.map((item) => item.getAttribute('data-action')))).every((action) => action?.startsWith('auth.'));
+    await expect.poll(onlyAuth).toBe(true);
+    // The filter is in the address, so a reload keeps it.
+    await expect.poll(() => new URL(admin.url()).searchParams.get('action')).toBe('auth.');
+    await admin.reload();
+    await admin.getByTestId('audit-row').first().waitFor();
+    expect(await admin.getByTestId('audit-action').inputValue()).toBe('auth.');
+    await expect.poll(onlyAuth).toBe(true);
 
     await admin.getByTestId('admin-tab-instances').click();
     await admin.waitForURL('**/admin/instances');
@@ -288,6 +333,7 @@ describe.skipIf(!canRun)('accounts, tokens, sharing and administration in a real
     await anaPage.getByTestId('user-menu').click();
     await anaPage.getByTestId('menu-settings').waitFor();
     expect(await anaPage.getByTestId('menu-admin').count()).toBe(0);
+    expect(await anaPage.locator('footer').innerText()).not.toMatch(/Instance/);
     await anaPage.keyboard.press('Escape');
     await anaPage.goto(`${server.url}/admin/users`);
     await anaPage.getByRole('heading', { name: 'Page not found' }).waitFor();

@@ -7,6 +7,7 @@ import type { User } from '../../lib/api';
 import { Link, type AdminTab } from '../../lib/router';
 import { AuditTab } from './AuditTab';
 import { InstancesTab } from './InstancesTab';
+import { StorageStatus } from './StorageStatus';
 import { UsersTab } from './UsersTab';
 import { MailAdminTab } from '../mail/MailAdminTab';
 import '../../styles/admin.css';
@@ -48,6 +49,7 @@ export function AdminPage({ user, tab }: { user: User; tab: AdminTab }) {
           </Link>
         ))}
       </nav>
+      <StorageStatus />
       {tab === 'users' && <UsersTab me={user} />}
       {tab === 'audit' && <AuditTab />}
       {tab === 'instances' && <InstancesTab />}

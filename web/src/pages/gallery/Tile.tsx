@@ -4,6 +4,7 @@ import { useI18n } from '../../i18n/i18n';
 import type { VaultFile } from '../../lib/api';
 import { formatDuration } from '../../lib/format';
 import { Link } from '../../lib/router';
+import { useLocation } from 'react-router';
 
 interface TileProps {
   file: VaultFile;
@@ -16,13 +17,15 @@ interface TileProps {
 /** One square in the grid: a thumbnail for images, an icon card for audio and video. */
 export function Tile({ file, to, owner }: TileProps) {
   const { t } = useI18n();
+  // The library's filters stay in the address under the viewer, so the grid behind it is the same.
+  const { search } = useLocation();
   const [thumbnailFailed, setThumbnailFailed] = useState(false);
   const thumbnail = file.kind === 'image' && !thumbnailFailed ? file.urls.thumbnail : undefined;
   const duration = file.durationSeconds !== undefined ? formatDuration(file.durationSeconds) : null;
 
   return (
     <Link
-      to={to ?? `/files/${encodeURIComponent(file.id)}`}
+      to={to ?? `/files/${encodeURIComponent(file.id)}${search}`}
       state={{ fromGallery: true }}
       className={`tile tile--${file.kind}${thumbnail ? ' tile--photo' : ''}${owner !== undefined ? ' tile--shared' : ''}`}
       data-testid="gallery-tile"
