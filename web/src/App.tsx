@@ -12,10 +12,11 @@ import { NotFoundPage } from './pages/NotFoundPage';
 import { PublicLinkPage } from './pages/public/PublicLinkPage';
 import { SharedPage } from './pages/shared/SharedPage';
 import { TokensPage } from './pages/tokens/TokensPage';
+import { WhoPage } from './pages/who/WhoPage';
 import { MailBanner } from './pages/mail/MailBanner';
 import { ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage } from './pages/mail/MailPages';
 import { useSession } from './session/session';
-import type { User } from './lib/api';
+import type { User } from './api/api';
 
 function Splash() {
   const { t } = useI18n();
@@ -83,6 +84,8 @@ export function App() {
     <Routes>
       {/* A public link is for anyone, signed in or not: it never waits for the session. */}
       <Route path="/s/:token" element={<PublicLinkRoute />} />
+      {/* "Who is this?" is for anyone too, and sends no credentials. */}
+      <Route path="/who" element={<WhoPage />} />
       {/* Mail links work signed in or not. */}
       <Route path="/verify-email" element={<VerifyEmailPage />} />
       <Route path="/forgot-password" element={<ForgotPasswordPage />} />

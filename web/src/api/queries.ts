@@ -1,14 +1,16 @@
 // Server state for the UI, through TanStack Query: one key per resource, infinite queries
 // for the cursor-paged lists, and the invalidations each mutation needs.
 import { keepPreviousData, useInfiniteQuery, useQuery, type InfiniteData, type QueryClient } from '@tanstack/react-query';
-import { ApiError, api, type AuditFilters, type FileKind, type VaultFile } from '../lib/api';
-import { call, client } from './client';
+import { ApiError, api, type AuditFilters, type FileKind, type VaultFile } from './api';
 
 const FILE_PAGE = 60;
 const ADMIN_PAGE = 50;
-/** How often files still waiting for their thumbnail are looked at again. */
+/** Running and failed jobs listed in the Jobs tab (the counts cover them all). */
+const JOBS_SHOWN = 100;
+const JOBS_POLL_MS = 3000;
+/** How often files still being processed are looked at again. */
 const THUMBNAIL_POLL_MS = 2000;
-/** Thumbnails are made within seconds; after this a missing one is not coming (audio, a failed job). */
+/** Without a processing state, a thumbnail not made within this is not coming. */
 const THUMBNAIL_WAIT_MS = 2 * 60_000;
 
 export const keys = {
@@ -23,6 +25,10 @@ export const keys = {
   audit: (filters: AuditFilters) => ['admin', 'audit', filters] as const,
   instances: ['admin', 'instances'] as const,
   adminStatus: ['admin', 'status'] as const,
+  jobs: ['admin', 'jobs'] as const,
+  mail: ['admin', 'mail'] as const,
+  mailOutbox: ['admin', 'mail', 'outbox'] as const,
+  suppressions: (q: string) => ['admin', 'mail', 'suppressions', q] as const,
   publicLink: (token: string) => ['link', token] as const,
 };
 
@@ -86,8 +92,13 @@ function flatten<T>(data: InfiniteData<Page<T>> | undefined): T[] {
   return items;
 }
 
-/** Images and videos get a thumbnail shortly after upload; until then, look again. */
+/**
+ * A file whose background steps (thumbnail, poster, facts) are still queued or running: look
+ * again until they are done or failed. Files without a processing state (older servers)
+ * wait a while for an image or video thumbnail.
+ */
 function waitingForThumbnail(file: VaultFile): boolean {
+  if (file.processing) return file.processing.status === 'pending';
   return file.kind !== 'audio' && !file.urls.thumbnail && Date.now() - Date.parse(file.createdAt) < THUMBNAIL_WAIT_MS;
 }
 
@@ -151,29 +162,29 @@ export function useInstances() {
   });
 }
 
-/**
- * GET /admin/status → storage free space. Typed here until the endpoint is in the generated
- * schema (another branch adds it; regenerate after the merge and use its type). A server
- * without the endpoint answers 404: no data, no error shown.
- */
-export interface AdminStatus {
-  storage: { freeBytes: number | null; totalBytes: number | null; low: boolean };
+/** Free space of the blob store; checked once a minute while the admin page is open. */
+export function useAdminStatus() {
+  return useQuery({ queryKey: keys.adminStatus, queryFn: async ({ signal }) => (await api.adminStatus(signal)).data, refetchInterval: 60_000 });
 }
 
-export function useAdminStatus() {
+/**
+ * The background jobs: looked at again every few seconds while some are waiting or running
+ * (each look is an audit event, so not while the queue is quiet).
+ */
+export function useJobs() {
   return useQuery({
-    queryKey: keys.adminStatus,
-    queryFn: async ({ signal }): Promise<AdminStatus | null> => {
-      const untyped = client as unknown as { GET(path: string, init: { signal: AbortSignal }): Promise<{ data?: AdminStatus; error?: unknown; response: Response }> };
-      try {
-        return (await call(untyped.GET('/api/v1/admin/status', { signal }))).data;
-      } catch (error) {
-        if (error instanceof ApiError && error.status === 404) return null;
-        throw error;
-      }
-    },
-    refetchInterval: 60_000,
+    queryKey: keys.jobs,
+    queryFn: async ({ signal }) => (await api.jobs(JOBS_SHOWN, signal)).data,
+    refetchInterval: (query) => (query.state.data && query.state.data.waiting + query.state.data.running > 0 ? JOBS_POLL_MS : false),
   });
+}
+
+export function useMailOutbox() {
+  return usePaged(keys.mailOutbox, async (cursor, signal) => (await api.mailOutbox({ cursor, limit: ADMIN_PAGE }, signal)).data);
+}
+
+export function useSuppressions(q: string) {
+  return usePaged(keys.suppressions(q), async (cursor, signal) => (await api.mailSuppressions({ q: q || undefined, cursor, limit: ADMIN_PAGE }, signal)).data);
 }
 
 /** After a file changed (renamed, thumbnail made): every list and the file itself. */

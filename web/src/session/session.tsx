@@ -2,7 +2,7 @@
 // the CSRF token (in memory) and ask /auth/me at start-up.
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import { ApiError, api, isAbort, setCsrfToken, setUnauthenticatedHandler, type User } from '../lib/api';
+import { ApiError, api, isAbort, setCsrfToken, setUnauthenticatedHandler, type User } from '../api/api';
 
 export type SignedOutReason = 'expired' | 'signed-out' | 'signed-out-everywhere';
 

@@ -1,7 +1,7 @@
 import { Icon } from '../../components/Icon';
 import { useI18n, type I18n } from '../../i18n/i18n';
 import type { MessageKey } from '../../i18n/en';
-import type { AuditEvent } from '../../lib/api';
+import type { AuditEvent } from '../../api/api';
 import { formatDateTimeShort } from '../../lib/format';
 
 export const ACTIONS = [
@@ -25,6 +25,18 @@ export const ACTIONS = [
   'admin.sign_out',
   'cli.user_create',
   'cli.user_import',
+  'cli.jobs_retry',
+  'account.email_verified',
+  'account.update',
+  'auth.password_reset',
+  'admin.jobs_view',
+  'admin.jobs_retry',
+  'admin.links_revoke',
+  'mail.ses_event',
+  'mail.sns_subscribed',
+  'mail.sns_unsubscribed',
+  'mail.suppress',
+  'mail.suppression_lift',
 ] as const;
 
 type Translate = Pick<I18n, 't'>;
@@ -34,8 +46,8 @@ export function actionLabel(action: string, { t }: Translate): string {
   return (ACTIONS as readonly string[]).includes(action) ? t(`audit.act.${action}` as MessageKey) : action;
 }
 
-const TARGET_KINDS = ['user', 'file', 'token', 'link'] as const;
-const DETAIL_KEYS = ['name', 'size', 'with', 'scopes', 'username', 'reason', 'link', 'expiresAt', 'password', 'file', 'created', 'skipped', 'isAdmin', 'disabled'] as const;
+const TARGET_KINDS = ['user', 'file', 'token', 'link', 'email'] as const;
+const DETAIL_KEYS = ['name', 'size', 'with', 'scopes', 'username', 'reason', 'link', 'expiresAt', 'password', 'file', 'created', 'skipped', 'isAdmin', 'disabled', 'email', 'previousEmail', 'language', 'notices', 'retried', 'ids', 'all', 'revoked', 'type', 'bounceType', 'messageId'] as const;
 
 function detailKey(key: string, { t }: Translate): string {
   return (DETAIL_KEYS as readonly string[]).includes(key) ? t(`audit.key.${key}` as MessageKey) : key;

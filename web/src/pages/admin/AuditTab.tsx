@@ -4,7 +4,7 @@ import { Icon } from '../../components/Icon';
 import { Spinner } from '../../components/Spinner';
 import { useI18n } from '../../i18n/i18n';
 import type { MessageKey } from '../../i18n/en';
-import type { AuditFilters } from '../../lib/api';
+import type { AuditFilters } from '../../api/api';
 import { dateInputToIso } from '../../lib/format';
 import { useSearchParam } from '../../lib/router';
 import { useDebouncedValue } from '../../lib/useDebouncedValue';

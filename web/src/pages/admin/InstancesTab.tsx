@@ -2,7 +2,7 @@ import { useInstances } from '../../api/queries';
 import { CardEmpty, CardLoading } from '../../components/CardStates';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { useI18n } from '../../i18n/i18n';
-import { ApiError } from '../../lib/api';
+import { ApiError } from '../../api/api';
 import { formatAgo, formatDateTimeShort, formatRelative } from '../../lib/format';
 import { useNow } from '../../lib/useNow';
 import { useSession } from '../../session/session';

@@ -3,10 +3,7 @@ import { Icon } from '../../components/Icon';
 import { useI18n } from '../../i18n/i18n';
 import { formatSize } from '../../lib/format';
 
-/**
- * Free space of the blob storage, with a warning when the server says it is low. Shows
- * nothing while the server has no status endpoint (an older one answers 404).
- */
+/** Free space of the blob storage, with a warning when the server says it is low. */
 export function StorageStatus() {
   const { t, locale } = useI18n();
   const status = useAdminStatus();

@@ -9,7 +9,7 @@ import { Spinner } from '../../components/Spinner';
 import { errorMessage } from '../../i18n/errors';
 import { useI18n } from '../../i18n/i18n';
 import type { MessageKey } from '../../i18n/en';
-import { ApiError, api, type AdminUser, type User } from '../../lib/api';
+import { ApiError, api, type AdminUser, type User } from '../../api/api';
 import { formatDate, formatDateTimeShort, formatSize } from '../../lib/format';
 import { useSearchParam } from '../../lib/router';
 import { useDebouncedValue } from '../../lib/useDebouncedValue';

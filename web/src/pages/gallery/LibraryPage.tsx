@@ -5,7 +5,7 @@ import { Footer } from '../../components/Footer';
 import { TopBar } from '../../components/TopBar';
 import { Icon } from '../../components/Icon';
 import { useDocumentTitle, useI18n } from '../../i18n/i18n';
-import type { FileKind, User } from '../../lib/api';
+import type { FileKind, User } from '../../api/api';
 import { useSearchParam } from '../../lib/router';
 import { useBodyScrollLock } from '../../lib/useBodyScrollLock';
 import { useDebouncedValue } from '../../lib/useDebouncedValue';

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { ApiError, kindFromMime, type FileKind } from '../../lib/api';
+import { ApiError, kindFromMime, type FileKind } from '../../api/api';
 import { UPLOAD_ABORTED, uploadFile, type UploadHandle } from '../../lib/upload';
 
 /** At most this many uploads run at once; the rest wait their turn. */

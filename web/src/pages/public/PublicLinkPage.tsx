@@ -8,7 +8,7 @@ import { Spinner } from '../../components/Spinner';
 import { SubmitButton } from '../../components/SubmitButton';
 import { errorMessage } from '../../i18n/errors';
 import { useDocumentTitle, useI18n } from '../../i18n/i18n';
-import { ApiError, api, type PublicFile } from '../../lib/api';
+import { ApiError, api, type PublicFile } from '../../api/api';
 import { formatDuration, formatSize } from '../../lib/format';
 import { FormAlert } from '../auth/AuthLayout';
 import '../../styles/auth.css';

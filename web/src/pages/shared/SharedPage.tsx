@@ -3,7 +3,7 @@ import { useSharedWithMe } from '../../api/queries';
 import { Footer } from '../../components/Footer';
 import { TopBar } from '../../components/TopBar';
 import { useDocumentTitle, useI18n } from '../../i18n/i18n';
-import type { SharedFile, User } from '../../lib/api';
+import type { SharedFile, User } from '../../api/api';
 import { useBodyScrollLock } from '../../lib/useBodyScrollLock';
 import { EmptyState } from '../gallery/EmptyState';
 import { PagedFileGrid } from '../gallery/PagedFileGrid';

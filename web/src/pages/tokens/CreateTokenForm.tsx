@@ -5,7 +5,7 @@ import { SubmitButton } from '../../components/SubmitButton';
 import { errorMessage } from '../../i18n/errors';
 import { useI18n } from '../../i18n/i18n';
 import type { MessageKey } from '../../i18n/en';
-import { ApiError, TOKEN_SCOPES, api, type TokenScope, type User } from '../../lib/api';
+import { ApiError, TOKEN_SCOPES, api, type TokenScope, type User } from '../../api/api';
 import { dateInputToIso, todayInputValue } from '../../lib/format';
 import { FormAlert } from '../auth/AuthLayout';
 import { Field } from '../../components/Field';

@@ -1,7 +1,7 @@
 import { Icon } from '../../components/Icon';
 import { useI18n } from '../../i18n/i18n';
 import type { MessageKey } from '../../i18n/en';
-import { type AccessToken } from '../../lib/api';
+import { type AccessToken } from '../../api/api';
 import { formatAgo, formatDate, formatDateTimeShort } from '../../lib/format';
 import { useNow } from '../../lib/useNow';
 import '../../styles/account.css';

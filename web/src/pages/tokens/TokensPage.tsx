@@ -12,7 +12,7 @@ import { Icon } from '../../components/Icon';
 import { Card, PageLayout } from '../../components/PageLayout';
 import { errorMessage } from '../../i18n/errors';
 import { useDocumentTitle, useI18n } from '../../i18n/i18n';
-import { api, type AccessToken, type User } from '../../lib/api';
+import { api, type AccessToken, type User } from '../../api/api';
 import '../../styles/account.css';
 
 

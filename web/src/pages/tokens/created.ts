@@ -1,4 +1,4 @@
-import type { AccessToken } from '../../lib/api';
+import type { AccessToken } from '../../api/api';
 
 /** A token just made, with its secret (shown once). */
 export interface Created {

@@ -3,7 +3,7 @@ import { CopyButton } from '../../components/CopyButton';
 import { Icon } from '../../components/Icon';
 import { errorMessage } from '../../i18n/errors';
 import { useI18n } from '../../i18n/i18n';
-import { api, type PublicLink } from '../../lib/api';
+import { api, type PublicLink } from '../../api/api';
 import { formatDateTimeShort, formatRelative } from '../../lib/format';
 import { useNow } from '../../lib/useNow';
 

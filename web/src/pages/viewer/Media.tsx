@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { KindIcon } from '../../components/Icon';
 import { useI18n } from '../../i18n/i18n';
-import type { VaultFile } from '../../lib/api';
+import type { VaultFile } from '../../api/api';
 
 /** How many times in a row a player reloads its source after a network failure. */
 const MAX_RESUMES = 5;
@@ -23,8 +23,9 @@ export function Media({ file, failed, onError }: MediaProps) {
   }
   return (
     <div className={`viewer-audio-card${failed ? ' viewer-audio-card--failed' : ''}`}>
+      {/* The album cover when the server found one, else a note. */}
       <span className="viewer-audio-art" aria-hidden="true">
-        <KindIcon kind="audio" size={56} />
+        {file.urls.thumbnail ? <img src={file.urls.thumbnail} alt="" data-testid="viewer-audio-cover" /> : <KindIcon kind="audio" size={56} />}
       </span>
       <p className="viewer-audio-name">{file.name}</p>
       <ResumingPlayer kind="audio" src={file.urls.content} onError={onError} />

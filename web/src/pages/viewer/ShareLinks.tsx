@@ -7,7 +7,7 @@ import { Spinner } from '../../components/Spinner';
 import { errorMessage } from '../../i18n/errors';
 import { useI18n } from '../../i18n/i18n';
 import type { MessageKey } from '../../i18n/en';
-import { ApiError, api, type PublicLink, type VaultFile } from '../../lib/api';
+import { ApiError, api, type PublicLink, type VaultFile } from '../../api/api';
 import { LinkRow } from './LinkRow';
 import { SectionHead } from './SectionHead';
 

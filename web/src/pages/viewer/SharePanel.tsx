@@ -1,6 +1,6 @@
 import { Modal } from '../../components/Modal';
 import { useI18n } from '../../i18n/i18n';
-import type { VaultFile } from '../../lib/api';
+import type { VaultFile } from '../../api/api';
 import { ShareLinks } from './ShareLinks';
 import { SharePeople } from './SharePeople';
 import '../../styles/share.css';

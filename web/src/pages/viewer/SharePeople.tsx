@@ -8,7 +8,7 @@ import { Spinner } from '../../components/Spinner';
 import { SubmitButton } from '../../components/SubmitButton';
 import { errorMessage } from '../../i18n/errors';
 import { useI18n } from '../../i18n/i18n';
-import { ApiError, api, type Share, type VaultFile } from '../../lib/api';
+import { ApiError, api, type Share, type VaultFile } from '../../api/api';
 import { formatAgo, formatDateTimeShort } from '../../lib/format';
 import { useNow } from '../../lib/useNow';
 import { useSession } from '../../session/session';

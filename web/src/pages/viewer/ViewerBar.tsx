@@ -1,7 +1,7 @@
 import type { Ref } from 'react';
 import { Icon } from '../../components/Icon';
 import { useI18n } from '../../i18n/i18n';
-import type { VaultFile } from '../../lib/api';
+import type { VaultFile } from '../../api/api';
 import { RenameForm } from './RenameForm';
 
 interface ViewerBarProps {

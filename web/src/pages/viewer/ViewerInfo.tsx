@@ -1,8 +1,9 @@
 import { Avatar } from '../../components/Avatar';
 import { KindIcon } from '../../components/Icon';
 import { useI18n } from '../../i18n/i18n';
-import type { VaultFile } from '../../lib/api';
+import type { VaultFile } from '../../api/api';
 import { formatDateTime, formatDuration, formatSize } from '../../lib/format';
+import { stepLabel } from '../../lib/steps';
 
 /** The details panel beside (or, on narrow screens, below) the media. */
 export function ViewerInfo({ file, owner, sharedAt }: { file: VaultFile; owner?: string; sharedAt?: string }) {
@@ -35,6 +36,16 @@ export function ViewerInfo({ file, owner, sharedAt }: { file: VaultFile; owner?:
           <div>
             <dt>{t('viewer.duration')}</dt>
             <dd>{formatDuration(file.durationSeconds)}</dd>
+          </div>
+        )}
+        {file.processing && file.processing.status !== 'done' && (
+          <div data-testid="viewer-processing" data-status={file.processing.status}>
+            <dt>{t('viewer.processing')}</dt>
+            <dd className={file.processing.status === 'failed' ? 'viewer-processing-failed' : 'muted'}>
+              {file.processing.status === 'failed'
+                ? t('viewer.processingFailed', { steps: file.processing.failedSteps.map((step) => stepLabel(step, { t })).join(', ') })
+                : t('viewer.processingPending')}
+            </dd>
           </div>
         )}
         {owner !== undefined && (

@@ -7,7 +7,7 @@ import { Icon } from '../../components/Icon';
 import { Spinner } from '../../components/Spinner';
 import { errorMessage } from '../../i18n/errors';
 import { useDocumentTitle, useI18n } from '../../i18n/i18n';
-import { ApiError, api, type VaultFile } from '../../lib/api';
+import { ApiError, api, type VaultFile } from '../../api/api';
 import { useHistoryState } from '../../lib/router';
 import { Media } from './Media';
 import { SharePanel } from './SharePanel';

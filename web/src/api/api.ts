@@ -1,9 +1,9 @@
 // The Coffer HTTP API (/api/v1) as the UI uses it: every call goes through the generated
-// client (api/client.ts), every type is taken from the generated schema (api/schema.d.ts).
-import { call, client, type Body, type Schemas } from '../api/client';
+// client (client.ts), every type is taken from the generated schema (schema.d.ts).
+import { call, client, type Body, type Schemas } from './client';
 
-export { ApiError, NETWORK_ERROR, SCRIPT_REQUEST_HEADER, UNEXPECTED_RESPONSE, getCsrfToken, isAbort, notifyUnauthenticated, parseRetryAfter, setCsrfToken, setUnauthenticatedHandler, toApiError } from '../api/client';
-export type { ApiResponse, ErrorDetail, HeaderReader } from '../api/client';
+export { ApiError, NETWORK_ERROR, SCRIPT_REQUEST_HEADER, UNEXPECTED_RESPONSE, getCsrfToken, isAbort, notifyUnauthenticated, parseRetryAfter, setCsrfToken, setUnauthenticatedHandler, toApiError } from './client';
+export type { ApiResponse, ErrorDetail, HeaderReader } from './client';
 
 export const API_BASE = '/api/v1';
 
@@ -23,6 +23,11 @@ export type PublicLink = Body<'/api/v1/files/{id}/links', 'get'>['items'][number
 export type AdminUser = Body<'/api/v1/admin/users', 'get'>['items'][number];
 export type AuditEvent = Body<'/api/v1/admin/audit', 'get'>['items'][number];
 export type Instance = Body<'/api/v1/admin/instances', 'get'>['items'][number];
+export type AdminStatus = Body<'/api/v1/admin/status', 'get'>;
+export type JobsOverview = Body<'/api/v1/admin/jobs', 'get'>;
+export type Job = JobsOverview['items'][number];
+export type OutboxItem = Body<'/api/v1/admin/mail/outbox', 'get'>['items'][number];
+export type Suppression = Body<'/api/v1/admin/mail/suppressions', 'get'>['items'][number];
 export type AuditFilters = { user?: string; action?: string; since?: string; until?: string };
 
 export const TOKEN_SCOPES: readonly TokenScope[] = ['files:read', 'files:write', 'shares:write', 'admin'];
@@ -49,6 +54,10 @@ export const api = {
   logout: (options: { everywhere?: boolean } = {}) =>
     call(client.POST('/api/v1/auth/logout', { params: { query: options.everywhere ? { everywhere: 'true' } : {} } })),
   changePassword: (currentPassword: string, newPassword: string) => call(client.POST('/api/v1/auth/password', { body: { currentPassword, newPassword } })),
+  verifyEmail: (token: string) => call(client.POST('/api/v1/auth/email/verify', { body: { token } })),
+  resendVerification: () => call(client.POST('/api/v1/auth/email/resend')),
+  forgotPassword: (email: string) => call(client.POST('/api/v1/auth/password/forgot', { body: { email } })),
+  resetPassword: (token: string, password: string) => call(client.POST('/api/v1/auth/password/reset', { body: { token, password } })),
 
   listFiles: (query: { limit: number; cursor?: string | null; kind?: FileKind | null; q?: string }, signal?: AbortSignal) =>
     call(client.GET('/api/v1/files', { params: { query: defined({ ...query, cursor: query.cursor ?? undefined, kind: query.kind ?? undefined }) }, signal })),
@@ -79,4 +88,13 @@ export const api = {
   audit: (query: AuditFilters & { cursor?: string | null; limit: number }, signal?: AbortSignal) =>
     call(client.GET('/api/v1/admin/audit', { params: { query: defined({ ...query, cursor: query.cursor ?? undefined }) }, signal })),
   instances: (signal?: AbortSignal) => call(client.GET('/api/v1/admin/instances', { signal })),
+  adminStatus: (signal?: AbortSignal) => call(client.GET('/api/v1/admin/status', { signal })),
+  jobs: (limit: number, signal?: AbortSignal) => call(client.GET('/api/v1/admin/jobs', { params: { query: { limit } }, signal })),
+  /** Without ids: every failed job. */
+  retryJobs: (ids?: string[]) => call(client.POST('/api/v1/admin/jobs/retry', { body: ids ? { ids } : {} })),
+  mailOutbox: (query: { cursor?: string | null; limit: number }, signal?: AbortSignal) =>
+    call(client.GET('/api/v1/admin/mail/outbox', { params: { query: defined({ ...query, cursor: query.cursor ?? undefined }) }, signal })),
+  mailSuppressions: (query: { q?: string; cursor?: string | null; limit: number }, signal?: AbortSignal) =>
+    call(client.GET('/api/v1/admin/mail/suppressions', { params: { query: defined({ ...query, cursor: query.cursor ?? undefined }) }, signal })),
+  liftSuppression: (email: string) => call(client.DELETE('/api/v1/admin/mail/suppressions/{email}', { params: { path: { email } } })),
 };
