@@ -9,7 +9,7 @@ import path from 'node:path';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLiveServer, type LiveServer } from '../helpers/live-server.js';
-import { browserTestsCanRun, FFMPEG, launchChromium, playAndSeek } from '../helpers/browser.js';
+import { FFMPEG, browserTestsCanRun, eventually, launchChromium, playAndSeek, settled } from '../helpers/browser.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
@@ -132,7 +132,7 @@ describe.skipIf(!canRun)('accounts, tokens, sharing and administration in a real
     await anaPage.getByTestId('token-create').click();
     const secret = (await anaPage.getByTestId('token-secret').innerText()).trim();
     expect(secret.length).toBeGreaterThan(20);
-    await expect.poll(() => anaPage.getByTestId('token-row').count()).toBe(1);
+    await eventually(() => anaPage.getByTestId('token-row').count()).toBe(1);
 
     const withToken = () => fetch(`${server.url}/api/v1/files`, { headers: { Authorization: `Bearer ${secret}`, Accept: 'application/json' } });
     const allowed = await withToken();
@@ -150,7 +150,7 @@ describe.skipIf(!canRun)('accounts, tokens, sharing and administration in a real
 
     await anaPage.getByTestId('token-revoke').click();
     await anaPage.getByTestId('confirm-revoke').click();
-    await expect.poll(() => anaPage.getByTestId('token-row').count()).toBe(0);
+    await eventually(() => anaPage.getByTestId('token-row').count()).toBe(0);
     await anaPage.getByText('The token “Backup script” was revoked.').waitFor();
     expect((await withToken()).status).toBe(401);
   });
@@ -182,12 +182,12 @@ describe.skipIf(!canRun)('accounts, tokens, sharing and administration in a real
     linkUrl = await anaPage.getByTestId('link-url').inputValue();
     expect(linkUrl).toMatch(new RegExp(`^${server.url}/s/[^/]+$`));
 
-    await anaPage.waitForTimeout(300);
+    await settled(anaPage);
     await anaPage.screenshot({ path: path.join(ARTIFACTS, 'share.png') });
 
     // Escape closes the panel and leaves the viewer open.
     await anaPage.keyboard.press('Escape');
-    await expect.poll(() => panel.isVisible()).toBe(false);
+    await eventually(() => panel.isVisible()).toBe(false);
     expect(anaPage.url()).toMatch(/\/files\/[^/]+$/);
   });
 
@@ -211,8 +211,8 @@ describe.skipIf(!canRun)('accounts, tokens, sharing and administration in a real
       expect(await focusInPanel(), `after ${step + 1} Shift+Tab(s)`).toBe(true);
     }
     await anaPage.getByTestId('modal-close').click();
-    await expect.poll(() => panel.isVisible()).toBe(false);
-    await expect.poll(() => anaPage.evaluate<string | null>(`document.activeElement?.getAttribute('data-testid') ?? null`)).toBe('share-button');
+    await eventually(() => panel.isVisible()).toBe(false);
+    await eventually(() => anaPage.evaluate<string | null>(`document.activeElement?.getAttribute('data-testid') ?? null`)).toBe('share-button');
   });
 
   it("shows the file in bruno's Shared with me, read-only", async () => {
@@ -258,7 +258,7 @@ describe.skipIf(!canRun)('accounts, tokens, sharing and administration in a real
     const { advanced, position } = await playAndSeek(media, 2.0);
     expect(advanced).toBeGreaterThan(0.2);
     expect(position).toBeCloseTo(2.0, 1);
-    await visitor.waitForTimeout(300);
+    await settled(visitor);
     await visitor.screenshot({ path: path.join(ARTIFACTS, 'public-link.png') });
   });
 
@@ -268,16 +268,16 @@ describe.skipIf(!canRun)('accounts, tokens, sharing and administration in a real
     await openFromMenu(admin, 'menu-admin');
     await admin.waitForURL('**/admin/users');
     const rows = admin.getByTestId('admin-user-row');
-    await expect.poll(() => rows.count()).toBe(3);
+    await eventually(() => rows.count()).toBe(3);
     const names = await rows.evaluateAll((items) => items.map((item) => item.getAttribute('data-username')));
     expect(names.sort()).toEqual([ana.username, bruno.username, root.username].sort());
     await admin.locator(`[data-testid="admin-user-row"][data-username="${root.username}"] [data-testid="badge-admin"]`).waitFor();
 
     // Searching narrows the table (debounced).
     await admin.getByTestId('admin-user-search').fill(bruno.username);
-    await expect.poll(() => rows.count()).toBe(1);
+    await eventually(() => rows.count()).toBe(1);
     await admin.getByTestId('admin-user-search').fill('');
-    await expect.poll(() => rows.count()).toBe(3);
+    await eventually(() => rows.count()).toBe(3);
 
     // An administrator cannot demote themselves: the server's reason is shown.
     await admin.locator(`[data-testid="admin-user-row"][data-username="${root.username}"] [data-testid="admin-user-actions"]`).click();
@@ -302,7 +302,7 @@ describe.skipIf(!canRun)('accounts, tokens, sharing and administration in a real
     expect(await sharedRow.getByTestId('audit-action-label').innerText()).toBe('File shared');
     expect(await sharedRow.getByTestId('audit-target').innerText()).toMatch(/^File/i);
     await admin.getByTestId('lang-switch').selectOption('pt-BR');
-    await expect.poll(() => sharedRow.getByTestId('audit-action-label').innerText()).toBe('Arquivo compartilhado');
+    await eventually(() => sharedRow.getByTestId('audit-action-label').innerText()).toBe('Arquivo compartilhado');
     expect(await sharedRow.getByTestId('audit-target').innerText()).toMatch(/^Arquivo/i);
     expect(await sharedRow.locator('.details').innerText()).toContain('Com:');
     const labels = await admin.getByTestId('audit-action-label').allInnerTexts();
@@ -315,13 +315,13 @@ describe.skipIf(!canRun)('accounts, tokens, sharing and administration in a real
     // A family filter ("auth.") keeps only its actions.
     await admin.getByTestId('audit-action').selectOption('auth.');
     const onlyAuth = async () => (await admin.getByTestId('audit-row').evaluateAll((items) => items.map((item) => item.getAttribute('data-action')))).every((action) => action?.startsWith('auth.'));
-    await expect.poll(onlyAuth).toBe(true);
+    await eventually(onlyAuth).toBe(true);
     // The filter is in the address, so a reload keeps it.
-    await expect.poll(() => new URL(admin.url()).searchParams.get('action')).toBe('auth.');
+    await eventually(() => new URL(admin.url()).searchParams.get('action')).toBe('auth.');
     await admin.reload();
     await admin.getByTestId('audit-row').first().waitFor();
     expect(await admin.getByTestId('audit-action').inputValue()).toBe('auth.');
-    await expect.poll(onlyAuth).toBe(true);
+    await eventually(onlyAuth).toBe(true);
 
     await admin.getByTestId('admin-tab-instances').click();
     await admin.waitForURL('**/admin/instances');

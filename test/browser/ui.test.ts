@@ -8,7 +8,7 @@ import path from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLiveServer, type LiveServer } from '../helpers/live-server.js';
-import { browserTestsCanRun, FFMPEG, launchChromium, playAndSeek } from '../helpers/browser.js';
+import { FFMPEG, browserTestsCanRun, eventually, launchChromium, playAndSeek, settled } from '../helpers/browser.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
@@ -121,7 +121,7 @@ describe.skipIf(!canRun)('web UI in a real browser', () => {
   it('uploads an image, an MP3 and an MP4, each with its own progress row', async () => {
     await page.getByTestId('upload-input').setInputFiles([files.image, files.audio, files.video]);
     const rows = page.getByTestId('upload-item');
-    await expect.poll(() => rows.count()).toBe(3);
+    await eventually(() => rows.count()).toBe(3);
     await expect
       .poll(() => page.locator('[data-testid="upload-item"][data-status="uploading"]').count(), { timeout: 60_000 })
       .toBe(0);
@@ -129,21 +129,19 @@ describe.skipIf(!canRun)('web UI in a real browser', () => {
     expect(outcomes.every((outcome) => outcome.startsWith('done:')), outcomes.join('\n')).toBe(true);
 
     const tiles = page.getByTestId('gallery-tile');
-    await expect.poll(() => tiles.count()).toBe(3);
+    await eventually(() => tiles.count()).toBe(3);
     const kinds = await tiles.evaluateAll((items) => items.map((item) => `${item.getAttribute('data-kind')} ${item.getAttribute('data-name')}`));
     expect(kinds.sort()).toEqual(['audio tone.mp3', 'image harbour.png', 'video clip.mp4']);
 
     // Thumbnails are made in the background; the library picks them up by itself.
     const thumbnail = page.locator('[data-testid="gallery-tile"][data-kind="image"] img');
     await thumbnail.waitFor({ timeout: 20_000 });
-    await expect
-      .poll(() =>
-        thumbnail.evaluate((element) => {
-          const image = element as unknown as { complete: boolean; naturalWidth: number };
-          return image.complete && image.naturalWidth > 0;
-        }),
-      )
-      .toBe(true);
+    await eventually(() =>
+      thumbnail.evaluate((element) => {
+        const image = element as unknown as { complete: boolean; naturalWidth: number };
+        return image.complete && image.naturalWidth > 0;
+      }),
+    ).toBe(true);
     await page.screenshot({ path: path.join(ARTIFACTS, 'gallery.png') });
   });
 
@@ -159,14 +157,14 @@ describe.skipIf(!canRun)('web UI in a real browser', () => {
     // The browser streamed the video with Range requests.
     expect(partialContent.some((url) => url.includes('/content'))).toBe(true);
 
-    await page.waitForTimeout(300);
+    await settled(page);
     await page.screenshot({ path: path.join(ARTIFACTS, 'viewer.png') });
 
     // Seek with the player's own seek bar: focus is then inside the <video>'s controls, which
     // swallow keys; Escape must still go back to the library, which kept its files.
     const box = (await video.boundingBox())!;
     await page.mouse.click(box.x + box.width * 0.5, box.y + box.height - 14);
-    await expect.poll(() => page.evaluate<string>('document.activeElement?.tagName')).toBe('VIDEO');
+    await eventually(() => page.evaluate<string>('document.activeElement?.tagName')).toBe('VIDEO');
     await page.keyboard.press('Escape');
     await page.waitForURL(`${server.url}/`);
     expect(await page.getByTestId('gallery-tile').count()).toBe(3);
@@ -175,19 +173,19 @@ describe.skipIf(!canRun)('web UI in a real browser', () => {
   it('keeps the kind filter and the search in the address, across a reload', async () => {
     await page.getByRole('button', { name: 'Video' }).click();
     await page.locator('#library-search').fill('clip');
-    await expect.poll(() => new URL(page.url()).search).toBe('?kind=video&q=clip');
-    await expect.poll(() => page.getByTestId('gallery-tile').count()).toBe(1);
+    await eventually(() => new URL(page.url()).search).toBe('?kind=video&q=clip');
+    await eventually(() => page.getByTestId('gallery-tile').count()).toBe(1);
     await page.reload();
-    await expect.poll(() => page.getByTestId('gallery-tile').count()).toBe(1);
+    await eventually(() => page.getByTestId('gallery-tile').count()).toBe(1);
     expect(await page.locator('#library-search').inputValue()).toBe('clip');
     expect(await page.getByTestId('gallery-tile').getAttribute('data-name')).toBe('clip.mp4');
     // The viewer opened from a filtered grid goes back to that grid.
     await page.getByTestId('gallery-tile').click();
     await page.getByTestId('viewer-video').waitFor();
     await page.getByTestId('viewer-back').click();
-    await expect.poll(() => new URL(page.url()).search).toBe('?kind=video&q=clip');
+    await eventually(() => new URL(page.url()).search).toBe('?kind=video&q=clip');
     await page.goto(`${server.url}/`);
-    await expect.poll(() => page.getByTestId('gallery-tile').count()).toBe(3);
+    await eventually(() => page.getByTestId('gallery-tile').count()).toBe(3);
   });
 
   it('shows a cancelled upload as cancelled, not failed', async () => {
@@ -224,7 +222,7 @@ describe.skipIf(!canRun)('web UI in a real browser', () => {
     await page.reload();
     await page.getByTestId('gallery-tile').first().waitFor();
     await page.getByTestId('upload-input').setInputFiles([files.image, files.audio]);
-    await expect.poll(() => page.locator('[data-testid="upload-item"][data-status="failed"]').count()).toBe(2);
+    await eventually(() => page.locator('[data-testid="upload-item"][data-status="failed"]').count()).toBe(2);
     const refused = await page.getByTestId('upload-item').allInnerTexts();
     expect(refused.every((text) => text.includes('Too large')), refused.join('\n')).toBe(true);
     expect(posts).toEqual([]);
@@ -254,13 +252,13 @@ describe.skipIf(!canRun)('web UI in a real browser', () => {
       const mobile = await phone.newPage();
       mobile.on('pageerror', (error) => pageErrors.push(error.message));
       await mobile.goto(`${server.url}/`);
-      await expect.poll(() => mobile.getByTestId('gallery-tile').count()).toBe(3);
+      await eventually(() => mobile.getByTestId('gallery-tile').count()).toBe(3);
       const names = await mobile.getByTestId('gallery-tile').evaluateAll((items) => items.map((item) => item.getAttribute('data-name')));
       // The video in the middle has a neighbour on each side.
       await mobile.locator('[data-testid="gallery-tile"][data-kind="video"]').click();
       const video = mobile.getByTestId('viewer-video');
       await video.waitFor();
-      await expect.poll(() => video.evaluate((element) => (element as unknown as { readyState: number }).readyState >= 1)).toBe(true);
+      await eventually(() => video.evaluate((element) => (element as unknown as { readyState: number }).readyState >= 1)).toBe(true);
       const videoBox = (await video.boundingBox())!;
       for (const arrow of ['viewer-previous', 'viewer-next']) {
         const button = mobile.getByTestId(arrow);
@@ -281,15 +279,15 @@ describe.skipIf(!canRun)('web UI in a real browser', () => {
           stage.dispatchEvent(new TouchEvent('touchend', { touches: [], changedTouches: [touch(${toX})], bubbles: true }));
         })()`);
       const shownName = () => mobile.locator('.viewer-title h1').innerText();
-      await expect.poll(shownName).toBe('clip.mp4');
+      await eventually(shownName).toBe('clip.mp4');
       if (index < names.length - 1) {
         await swipe(300, 80); // leftwards: the next file
-        await expect.poll(shownName).toBe(names[index + 1]);
+        await eventually(shownName).toBe(names[index + 1]);
         await swipe(80, 300); // rightwards: back
-        await expect.poll(shownName).toBe('clip.mp4');
+        await eventually(shownName).toBe('clip.mp4');
       } else {
         await swipe(80, 300);
-        await expect.poll(shownName).toBe(names[index - 1]);
+        await eventually(shownName).toBe(names[index - 1]);
       }
     } finally {
       await phone.close();
