@@ -214,7 +214,7 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
   await fastify.register(openapi);
 
   await fastify.register(healthRoutes, { checks, storageStatus: currentStorageStatus });
-  await fastify.register(accountsRoutes, { prefix: '/api/v1', accounts, sessions, audit, secureCookies: config.secureCookies });
+  await fastify.register(accountsRoutes, { prefix: '/api/v1', accounts, sessions, audit, secureCookies: config.secureCookies, maxUploadBytes: config.maxUploadBytes });
   await fastify.register(filesRoutes, { prefix: '/api/v1', files, audit, maxUploadBytes: config.maxUploadBytes, uploadIdleTimeoutMs: config.uploadIdleTimeoutMs });
   await fastify.register(tokensRoutes, { prefix: '/api/v1', tokens, jwt, audit });
   await fastify.register(adminUsersRoutes, { prefix: '/api/v1', users: new AdminUsersService(backends.db, accounts, sharing), audit });

@@ -9,6 +9,7 @@ import { parseUserCsv } from './features/accounts/csv-import.js';
 import { LoginThrottle } from './features/accounts/login-throttle.js';
 import { PasswordHasher } from './features/accounts/passwords.js';
 import { AuditLog } from './features/audit/audit.log.js';
+import { AppError } from './errors.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { connectDatabase } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
@@ -236,7 +237,16 @@ program
     process.exitCode = await runCluster(configOrExit(), options);
   });
 
+/** An error for a terminal: a refused field is named by its option (`--email: …`), not just "some fields". */
+function describeError(error: unknown): string {
+  if (error instanceof AppError && error.details && error.details.length > 0) {
+    const option = (field: string) => (field === 'password' ? 'the password (standard input)' : `--${field}`);
+    return error.details.map((detail) => `${option(detail.field)}: ${detail.message}`).join('\ncoffer: ');
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
 program.parseAsync().catch((error: unknown) => {
-  console.error(`coffer: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`coffer: ${describeError(error)}`);
   process.exit(1);
 });

@@ -85,6 +85,11 @@ describe('files', () => {
     expect(await storedBlobs()).toBe(blobsBefore);
   });
 
+  it('tells the signed-in client the upload limit, so a browser can refuse a file before sending it', async () => {
+    const me = await get(alice, '/api/v1/auth/me');
+    expect(me.json().limits).toEqual({ maxUploadBytes: 100 * 1024 });
+  });
+
   it('stores all files of a request or none', async () => {
     const blobsBefore = await storedBlobs();
     const filesBefore = await fileCount(alice);

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import { InvalidRequest } from '../../errors.js';
-import { AUTH, callerOf, OBJECT } from '../../plugins/access.js';
+import { AUTH, callerOf, OBJECT, type Caller } from '../../plugins/access.js';
 import { watchUploadProgress } from '../../plugins/bodies.js';
 import { origin, type AuditLog } from '../audit/audit.log.js';
 import { errorResponses, IdParams } from '../shared.schemas.js';
@@ -20,8 +20,17 @@ export interface FilesRoutesOptions {
 
 const BASE = '/api/v1/files';
 
-/** The API's view of a file (API.md `file`). */
-export function toFileJson(file: StoredFile) {
+/**
+ * What the caller may do with a file: only its owner writes or shares it, and only with a
+ * credential whose scopes allow it. Share recipients and link visitors (no caller) get neither.
+ */
+export function permissionsOf(file: StoredFile, caller: Caller | null) {
+  const owner = caller !== null && caller.user.id === file.ownerId;
+  return { write: owner && caller.scopes.has('files:write'), share: owner && caller.scopes.has('shares:write') };
+}
+
+/** The API's view of a file (API.md `file`), as `caller` sees it (null: a public-link visitor). */
+export function toFileJson(file: StoredFile, caller: Caller | null) {
   const content = `${BASE}/${file.id}/content`;
   return {
     id: file.id,
@@ -36,6 +45,7 @@ export function toFileJson(file: StoredFile) {
     ...(file.durationSeconds !== null ? { durationSeconds: file.durationSeconds } : {}),
     urls: { content, download: `${content}?download=1`, ...(file.thumbnailKey ? { thumbnail: `${BASE}/${file.id}/thumbnail` } : {}) },
     processing: { status: file.processing, failedSteps: file.failedSteps },
+    permissions: permissionsOf(file, caller),
   };
 }
 
@@ -71,8 +81,9 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
     '/files',
     { config: { access: AUTH('files:read') }, schema: { tags: ['files'], summary: 'List your files, newest first', querystring: ListQuery, response: { 200: FilePage, ...errorResponses(400, 401) } } },
     async (request) => {
-      const page = await files.list(callerOf(request).user.id, request.query);
-      return { items: page.items.map(toFileJson), nextCursor: page.nextCursor };
+      const caller = callerOf(request);
+      const page = await files.list(caller.user.id, request.query);
+      return { items: page.items.map((file) => toFileJson(file, caller)), nextCursor: page.nextCursor };
     },
   );
 
@@ -89,17 +100,18 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
     },
     async (request, reply) => {
       if (!request.isMultipart()) throw new InvalidRequest('Send the files as multipart/form-data, in parts named "file".');
-      const { user } = callerOf(request);
+      const caller = callerOf(request);
+      const { user } = caller;
       const stored = await files.upload(user.id, fileParts(request, maxUploadBytes, uploadIdleTimeoutMs));
       for (const file of stored) audit.record({ action: 'file.upload', outcome: 'success', actor: user, target: `file:${file.id}`, details: { name: file.name, size: file.size }, ...origin(request) });
-      return reply.status(201).send({ items: stored.map(toFileJson) });
+      return reply.status(201).send({ items: stored.map((file) => toFileJson(file, caller)) });
     },
   );
 
   app.get(
     '/files/:id',
     { config: { access: OBJECT('file', 'id', 'read', 'files:read') }, schema: { tags: ['files'], summary: 'One file', params: IdParams, response: { 200: FileSchema, ...errorResponses(401, 404) } } },
-    async (request) => toFileJson(await files.get(callerOf(request).user.id, request.params.id)),
+    async (request) => toFileJson(await files.get(callerOf(request).user.id, request.params.id), callerOf(request)),
   );
 
   app.patch(
@@ -108,7 +120,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
       config: { access: OBJECT('file', 'id', 'write', 'files:write') },
       schema: { tags: ['files'], summary: 'Rename a file', params: IdParams, body: RenameBody, response: { 200: FileSchema, ...errorResponses(400, 401, 403, 404) } },
     },
-    async (request) => toFileJson(await files.rename(callerOf(request).user.id, request.params.id, request.body.name)),
+    async (request) => toFileJson(await files.rename(callerOf(request).user.id, request.params.id, request.body.name), callerOf(request)),
   );
 
   app.delete(

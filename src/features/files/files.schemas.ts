@@ -22,6 +22,8 @@ export const FileSchema = Type.Object(
         { description: 'What the background processing of the file has come to' },
       ),
     ),
+    /** What the caller may do with it, so that clients need not probe for a 403. */
+    permissions: Type.Object({ write: Type.Boolean(), share: Type.Boolean() }),
   },
   { $id: 'File' },
 );

@@ -5,6 +5,7 @@ import { AUTH, callerOf, OBJECT, OPEN } from '../../plugins/access.js';
 import { origin, type AuditLog } from '../audit/audit.log.js';
 import { sendContent } from '../files/content.js';
 import { toFileJson } from '../files/files.routes.js';
+import { FileSchema } from '../files/files.schemas.js';
 import type { FilesService, StoredFile } from '../files/files.service.js';
 import { DateTime, errorResponses, IdParams } from '../shared.schemas.js';
 import type { Link, SharingService } from './sharing.service.js';
@@ -26,9 +27,17 @@ const TokenParams = Type.Object({ token: Type.String({ maxLength: 64 }) }, { add
 const ContentQuery = Type.Object({ download: Type.Optional(Type.Union([Type.Literal('1'), Type.Literal('0'), Type.Literal('true'), Type.Literal('false')])) }, { additionalProperties: false });
 const PageQuery = Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }), cursor: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false });
 
+/** A file shared with the caller: the file as they see it, when and by whom it was shared. */
+const SharedFileSchema = Type.Object({ ...FileSchema.properties, sharedAt: Type.String({ format: 'date-time' }), owner: Type.String() });
+/** A link's file as a visitor sees it (publicFileJson). */
+const PublicFileSchema = Type.Object({
+  ...Type.Omit(FileSchema, ['id', 'urls', 'processing']).properties,
+  urls: Type.Object({ content: Type.String(), download: Type.String() }),
+});
+
 /** A link's file as a visitor sees it: no id, owner or processing state, and addresses under the link. */
 function publicFileJson(token: string, file: StoredFile) {
-  const { id: _id, urls: _ownerUrls, processing: _processing, ...json } = toFileJson(file);
+  const { id: _id, urls: _ownerUrls, processing: _processing, ...json } = toFileJson(file, null);
   const content = `/api/v1/links/${token}/content`;
   return { ...json, urls: { content, download: `${content}?download=1` } };
 }
@@ -71,10 +80,11 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<SharingRoutesOptions> = as
 
   app.get(
     '/shared-with-me',
-    { config: { access: AUTH('files:read') }, schema: { tags: ['sharing'], summary: 'Files other users shared with you', querystring: PageQuery, response: { 200: Type.Object({ items: Type.Array(Type.Any()), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...errorResponses(400, 401) } } },
+    { config: { access: AUTH('files:read') }, schema: { tags: ['sharing'], summary: 'Files other users shared with you', querystring: PageQuery, response: { 200: Type.Object({ items: Type.Array(SharedFileSchema), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...errorResponses(400, 401) } } },
     async (request) => {
       const page = await sharing.sharedWith(callerOf(request).user.id, request.query.limit, request.query.cursor);
-      return { items: page.items.map((file) => ({ ...toFileJson(file), sharedAt: file.sharedAt, owner: file.ownerUsername })), nextCursor: page.nextCursor };
+      const caller = callerOf(request);
+      return { items: page.items.map((file) => ({ ...toFileJson(file, caller), sharedAt: file.sharedAt, owner: file.ownerUsername })), nextCursor: page.nextCursor };
     },
   );
 
@@ -122,7 +132,7 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<SharingRoutesOptions> = as
 
   app.get(
     '/links/:token',
-    { config: { access: OPEN }, schema: { tags: ['sharing'], summary: 'A public link\'s file (password in X-Link-Password)', params: TokenParams, response: { 200: Type.Object({ file: Type.Any() }), ...errorResponses(401, 404, 429) } } },
+    { config: { access: OPEN }, schema: { tags: ['sharing'], summary: 'A public link\'s file (password in X-Link-Password)', params: TokenParams, response: { 200: Type.Object({ file: PublicFileSchema }), ...errorResponses(401, 404, 429) } } },
     async (request) => {
       const { link, file } = await visit(request);
       await sharing.countView(link.id);
