@@ -1,7 +1,11 @@
 import type { Executor } from '../../db/connect.js';
 import { containsText } from '../../db/contains.js';
 import type { FileProcessing, FileRow, NewFileRow } from '../../db/schema.js';
+import { parseStoredMetadata, type StoredMetadata, type TakenAtSource } from './media-metadata.js';
 import type { MediaKind } from './media-types.js';
+
+/** A same-length byte edit at a file offset (adapters/media/location.ts): [offset, base64 bytes]. */
+export type BytePatch = [at: number, base64: string];
 
 export interface StoredFile {
   id: string;
@@ -20,15 +24,39 @@ export interface StoredFile {
   processing: FileProcessing;
   /** Background steps that failed for good (features/jobs/). */
   failedSteps: string[];
+  takenAt: string;
+  takenAtSource: TakenAtSource;
+  metadata: StoredMetadata;
+  /**
+   * The edits that remove the photo's location; null until its bytes have been looked at;
+   * 'unremovable' when it has a location no edit was found for.
+   */
+  locationPatches: BytePatch[] | 'unremovable' | null;
 }
+
+export type SortKey = 'createdAt' | 'takenAt' | 'name' | 'size';
+export type SortOrder = 'asc' | 'desc';
+
+const SORT_COLUMNS = { createdAt: 'created_at', takenAt: 'taken_at', name: 'name', size: 'size' } as const;
 
 export interface ListQuery {
   ownerId: string;
   limit: number;
   kind?: MediaKind;
   nameContains?: string;
-  /** Continue after this (createdAt, id) position, newest first. */
-  after?: { createdAt: string; id: string };
+  sort: SortKey;
+  order: SortOrder;
+  /** taken_at ≥ this instant (ISO UTC). */
+  takenFrom?: string;
+  /** taken_at < this instant (ISO UTC). */
+  takenTo?: string;
+  /** Continue after this (sort value, id) position, in the order asked for. */
+  after?: { value: string | number; id: string };
+}
+
+/** The value of the sort key of a file, as its cursor carries it. */
+export function sortValue(file: StoredFile, sort: SortKey): string | number {
+  return sort === 'size' ? file.size : sort === 'name' ? file.name : sort === 'takenAt' ? file.takenAt : file.createdAt;
 }
 
 export function toStoredFile(row: FileRow): StoredFile {
@@ -48,7 +76,17 @@ export function toStoredFile(row: FileRow): StoredFile {
     createdAt: row.created_at,
     processing: row.processing,
     failedSteps: row.failed_steps ? row.failed_steps.split(',') : [],
+    takenAt: row.taken_at ?? row.created_at,
+    takenAtSource: row.taken_at_source,
+    metadata: parseStoredMetadata(row.metadata),
+    locationPatches: parsePatches(row.location_patches),
   };
+}
+
+function parsePatches(json: string | null): StoredFile['locationPatches'] {
+  if (json === null) return null;
+  const value = JSON.parse(json) as unknown;
+  return Array.isArray(value) ? (value as BytePatch[]) : 'unremovable';
 }
 
 export async function insertFiles(db: Executor, rows: NewFileRow[]): Promise<void> {
@@ -65,20 +103,41 @@ export async function findFileById(db: Executor, id: string): Promise<StoredFile
   return row && toStoredFile(row);
 }
 
+/**
+ * One page of an owner's files in the order asked for, by keyset: a row-value comparison
+ * `(key, id) < (?, ?)` (or `>` ascending), which each database reads as one range of its
+ * (owner_id[, kind], key, id) index — checked with EXPLAIN on SQLite, PostgreSQL and MariaDB
+ * (bench/results/timeline.md) — so a deep page costs what the first does.
+ */
 export async function listFiles(db: Executor, query: ListQuery): Promise<StoredFile[]> {
+  const column = SORT_COLUMNS[query.sort];
   let select = db.selectFrom('files').selectAll().where('owner_id', '=', query.ownerId);
   if (query.kind) select = select.where('kind', '=', query.kind);
   if (query.nameContains) {
     select = select.where(containsText('name', query.nameContains));
   }
+  if (query.takenFrom) select = select.where('taken_at', '>=', query.takenFrom);
+  if (query.takenTo) select = select.where('taken_at', '<', query.takenTo);
   const after = query.after;
-  if (after) {
-    select = select.where((eb) =>
-      eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)])]),
-    );
-  }
-  const rows = await select.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit).execute();
+  if (after) select = select.where((eb) => eb(eb.refTuple(column, 'id'), query.order === 'desc' ? '<' : '>', eb.tuple(after.value, after.id)));
+  const rows = await select.orderBy(column, query.order).orderBy('id', query.order).limit(query.limit).execute();
   return rows.map(toStoredFile);
+}
+
+export interface MonthBucket {
+  month: string;
+  count: number;
+}
+
+/** How many of an owner's files were taken in each month, newest month first; exact counts. */
+export async function countByMonth(db: Executor, ownerId: string, kind?: MediaKind): Promise<MonthBucket[]> {
+  let select = db
+    .selectFrom('files')
+    .select(['taken_month', (eb) => eb.fn.countAll<number | string>().as('count')])
+    .where('owner_id', '=', ownerId);
+  if (kind) select = select.where('kind', '=', kind);
+  const rows = await select.groupBy('taken_month').orderBy('taken_month', 'desc').execute();
+  return rows.map((row) => ({ month: row.taken_month, count: Number(row.count) }));
 }
 
 export async function updateFileName(db: Executor, ownerId: string, id: string, name: string): Promise<boolean> {
@@ -86,11 +145,17 @@ export async function updateFileName(db: Executor, ownerId: string, id: string, 
   return result.numUpdatedRows > 0n;
 }
 
-export async function updateMediaFacts(
-  db: Executor,
-  id: string,
-  facts: { width?: number | null; height?: number | null; durationSeconds?: number | null; thumbnailKey?: string | null },
-): Promise<boolean> {
+export interface MediaFactsUpdate {
+  width?: number | null;
+  height?: number | null;
+  durationSeconds?: number | null;
+  thumbnailKey?: string | null;
+  taken?: { at: string; source: TakenAtSource };
+  metadata?: StoredMetadata;
+  locationPatches?: BytePatch[] | 'unremovable';
+}
+
+export async function updateMediaFacts(db: Executor, id: string, facts: MediaFactsUpdate): Promise<boolean> {
   const result = await db
     .updateTable('files')
     .set({
@@ -98,6 +163,9 @@ export async function updateMediaFacts(
       ...(facts.height !== undefined ? { height: facts.height } : {}),
       ...(facts.durationSeconds !== undefined ? { duration_seconds: facts.durationSeconds } : {}),
       ...(facts.thumbnailKey !== undefined ? { thumbnail_key: facts.thumbnailKey } : {}),
+      ...(facts.taken ? { taken_at: facts.taken.at, taken_at_source: facts.taken.source, taken_month: facts.taken.at.slice(0, 7) } : {}),
+      ...(facts.metadata ? { metadata: JSON.stringify(facts.metadata) } : {}),
+      ...(facts.locationPatches ? { location_patches: JSON.stringify(facts.locationPatches) } : {}),
     })
     .where('id', '=', id)
     .executeTakeFirst();
