@@ -1,5 +1,6 @@
 import exifr from 'exifr';
 import { parseExifDate, type TakenAt } from './dates.js';
+import { webpExifBlock } from './location.js';
 
 /** What a photo's EXIF/XMP says, in the API's terms (features/files/media-metadata.ts). */
 export interface ImageTags {
@@ -15,12 +16,15 @@ type Raw = Record<string, unknown>;
 /**
  * exifr on a local file: TIFF/EXIF, GPS and XMP, values as written (no revived Dates, which
  * would read the camera's wall clock in this process's time zone). exifr reads only the
- * segments it needs, a chunk at a time. A file it cannot parse has no tags, not an error.
+ * segments it needs, a chunk at a time (of a WebP, given the EXIF chunk's TIFF block, which
+ * it cannot find itself). A file it cannot parse has no tags, not an error.
  */
-export async function readImageTags(path: string): Promise<ImageTags> {
+export async function readImageTags(path: string, contentType: string): Promise<ImageTags> {
   let raw: Raw | undefined;
   try {
-    raw = (await exifr.parse(path, { tiff: true, exif: true, gps: true, xmp: true, ifd1: false, icc: false, iptc: false, interop: false, jfif: false, ihdr: false, reviveValues: false, translateValues: false, mergeOutput: true })) as Raw | undefined;
+    const input = contentType === 'image/webp' ? await webpExifBlock(path) : path;
+    if (input === undefined) return {};
+    raw = (await exifr.parse(input, { tiff: true, exif: true, gps: true, xmp: true, ifd1: false, icc: false, iptc: false, interop: false, jfif: false, ihdr: false, reviveValues: false, translateValues: false, mergeOutput: true })) as Raw | undefined;
   } catch {
     return {};
   }

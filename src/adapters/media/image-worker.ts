@@ -40,7 +40,7 @@ async function describe(path: string, contentType: string, maxPixels: number): P
   const thumbnail = await toThumbnail(sharp(path, { limitInputPixels: maxPixels, failOn: 'error', pages: 1, sequentialRead: true }).rotate());
   const swapped = (header.orientation ?? 1) >= 5;
   // The tags and where the location sits, read by exifr and our own walk of the segments.
-  const [tags, locationPatches] = await Promise.all([readImageTags(path), findLocationPatches(path, contentType)]);
+  const [tags, locationPatches] = await Promise.all([readImageTags(path, contentType), findLocationPatches(path, contentType)]);
   return { kind: 'describe', width: swapped ? frameHeight : width, height: swapped ? width : frameHeight, thumbnail, tags, locationPatches };
 }
 

@@ -117,6 +117,30 @@ async function webpEdits(file: FileHandle, size: number): Promise<Edit[]> {
   return edits;
 }
 
+/**
+ * The TIFF block of a WebP's EXIF chunk (exifr reads no WebP itself), or undefined.
+ */
+export async function webpExifBlock(path: string): Promise<Buffer | undefined> {
+  const file = await open(path, 'r');
+  try {
+    const size = (await file.stat()).size;
+    let at = 12;
+    for (let chunk = 0; chunk < MAX_SEGMENTS && at + 8 <= size; chunk += 1) {
+      const header = await read(file, at, 8);
+      if (header.length < 8) break;
+      const length = header.readUInt32LE(4);
+      if (header.subarray(0, 4).toString('latin1') === 'EXIF' && length <= MAX_BLOCK_BYTES) {
+        const block = await read(file, at + 8, length);
+        return block.subarray(0, 6).equals(EXIF_HEADER) ? block.subarray(6) : block;
+      }
+      at += 8 + length + (length % 2);
+    }
+    return undefined;
+  } finally {
+    await file.close();
+  }
+}
+
 /** AVIF and other ISO BMFF images: the Exif payload (`Exif\0\0` + TIFF) and XMP packet, found by their signatures. */
 async function scannedEdits(file: FileHandle, size: number): Promise<Edit[]> {
   const head = await read(file, 0, Math.min(size, SCAN_BYTES));
