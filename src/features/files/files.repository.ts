@@ -110,6 +110,12 @@ export async function findFileById(db: Executor, id: string): Promise<StoredFile
  * (bench/results/timeline.md) — so a deep page costs what the first does.
  */
 export async function listFiles(db: Executor, query: ListQuery): Promise<StoredFile[]> {
+  const rows = await listFilesQuery(db, query).execute();
+  return rows.map(toStoredFile);
+}
+
+/** The query listFiles runs, for EXPLAIN in the bench. */
+export function listFilesQuery(db: Executor, query: ListQuery) {
   const column = SORT_COLUMNS[query.sort];
   let select = db.selectFrom('files').selectAll().where('owner_id', '=', query.ownerId);
   if (query.kind) select = select.where('kind', '=', query.kind);
@@ -120,8 +126,7 @@ export async function listFiles(db: Executor, query: ListQuery): Promise<StoredF
   if (query.takenTo) select = select.where('taken_at', '<', query.takenTo);
   const after = query.after;
   if (after) select = select.where((eb) => eb(eb.refTuple(column, 'id'), query.order === 'desc' ? '<' : '>', eb.tuple(after.value, after.id)));
-  const rows = await select.orderBy(column, query.order).orderBy('id', query.order).limit(query.limit).execute();
-  return rows.map(toStoredFile);
+  return select.orderBy(column, query.order).orderBy('id', query.order).limit(query.limit);
 }
 
 export interface MonthBucket {
@@ -131,13 +136,18 @@ export interface MonthBucket {
 
 /** How many of an owner's files were taken in each month, newest month first; exact counts. */
 export async function countByMonth(db: Executor, ownerId: string, kind?: MediaKind): Promise<MonthBucket[]> {
+  const rows = await countByMonthQuery(db, ownerId, kind).execute();
+  return rows.map((row) => ({ month: row.taken_month, count: Number(row.count) }));
+}
+
+/** The query countByMonth runs, for EXPLAIN in the bench. */
+export function countByMonthQuery(db: Executor, ownerId: string, kind?: MediaKind) {
   let select = db
     .selectFrom('files')
     .select(['taken_month', (eb) => eb.fn.countAll<number | string>().as('count')])
     .where('owner_id', '=', ownerId);
   if (kind) select = select.where('kind', '=', kind);
-  const rows = await select.groupBy('taken_month').orderBy('taken_month', 'desc').execute();
-  return rows.map((row) => ({ month: row.taken_month, count: Number(row.count) }));
+  return select.groupBy('taken_month').orderBy('taken_month', 'desc');
 }
 
 export async function updateFileName(db: Executor, ownerId: string, id: string, name: string): Promise<boolean> {
