@@ -175,6 +175,20 @@ describe('media metadata, public links without location, timeline', () => {
       expect((await exifr.gps((await get(undefined, `/api/v1/links/${tokenOf(plain.url)}/content`)).rawPayload))?.latitude).toBeUndefined();
     });
 
+    it('looks a photo over when a link asks before its edits are recorded (an older file, a queue behind)', async () => {
+      const original = await photo({ gps: true });
+      const [stored] = await upload(alice, [{ filename: 'older.jpg', content: original }]);
+      await described(alice, stored!.id);
+      await t.app.backends.db.updateTable('files').set({ location_patches: null }).where('id', '=', stored!.id).execute();
+      const link = await createLink(alice, stored!.id);
+      const served = await get(undefined, `/api/v1/links/${tokenOf(link.url)}/content`);
+      expect(served.statusCode).toBe(200);
+      expect(served.rawPayload.length).toBe(original.length);
+      expect((await exifr.gps(served.rawPayload))?.latitude).toBeUndefined();
+      const row = await t.app.backends.db.selectFrom('files').select('location_patches').where('id', '=', stored!.id).executeTakeFirstOrThrow();
+      expect(JSON.parse(row.location_patches!)).not.toHaveLength(0);
+    });
+
     it('serves a photo without any location unchanged', async () => {
       const original = await photo({ taken: '2020:01:02 03:04:05' });
       const [stored] = await upload(alice, [{ filename: 'nowhere.jpg', content: original }]);

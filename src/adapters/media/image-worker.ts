@@ -77,6 +77,10 @@ async function handle(request: ImageRequest): Promise<ImageReply> {
     return { kind: 'frame', thumbnail };
   }
   if (request.kind === 'audio') return describeAudio(request.path, request.maxPixels);
+  if (request.kind === 'locate') {
+    const [tags, locationPatches] = await Promise.all([readImageTags(request.path, request.contentType), findLocationPatches(request.path, request.contentType)]);
+    return { kind: 'locate', hasLocation: tags.location !== undefined, locationPatches };
+  }
   return describe(request.path, request.contentType, request.maxPixels);
 }
 

@@ -34,8 +34,9 @@ export class ImageRefused extends Error {}
 export type ImageRequest =
   | { kind: 'describe'; path: string; contentType: string; maxPixels: number }
   | { kind: 'frame'; frame: Uint8Array }
-  | { kind: 'audio'; path: string; maxPixels: number };
-export type ImageReply = ({ kind: 'describe' } & ImageFacts) | { kind: 'frame'; thumbnail: Buffer } | ({ kind: 'audio' } & AudioFacts);
+  | { kind: 'audio'; path: string; maxPixels: number }
+  | { kind: 'locate'; path: string; contentType: string };
+export type ImageReply = ({ kind: 'describe' } & ImageFacts) | { kind: 'frame'; thumbnail: Buffer } | ({ kind: 'audio' } & AudioFacts) | { kind: 'locate'; hasLocation: boolean; locationPatches: LocationPatch[] };
 type WorkerMessage = { ok: true; reply: ImageReply } | { ok: false; refused: boolean; message: string };
 
 const TIMEOUT_MS = 30_000;
@@ -70,6 +71,16 @@ export async function thumbnailFromFrame(frame: Buffer, limits: ImageLimits, sig
   const reply = await worker.run({ kind: 'frame', frame }, rssLimitFor(limits.maxPixels), signal);
   if (reply.kind !== 'frame') throw new Error('the image worker answered another request');
   return Buffer.from(reply.thumbnail);
+}
+
+/**
+ * Only where a photo's location sits (no decoding): for a public link asked for a photo the
+ * describe step has not reached yet.
+ */
+export async function locateInImage(file: string, contentType: string, limits: ImageLimits, signal?: AbortSignal): Promise<{ hasLocation: boolean; locationPatches: LocationPatch[] }> {
+  const reply = await worker.run({ kind: 'locate', path: file, contentType }, rssLimitFor(limits.maxPixels), signal);
+  if (reply.kind !== 'locate') throw new Error('the image worker answered another request');
+  return reply;
 }
 
 /**

@@ -64,6 +64,8 @@ export class FilesService {
     private readonly log: FastifyBaseLogger,
     private readonly presignedDownloads = false,
     private readonly accelRedirectPrefix?: string,
+    /** Finds a photo's location edits now, when the describe step has not yet (media-facts.ts). */
+    private readonly locateNow?: (file: StoredFile) => Promise<NonNullable<StoredFile['locationPatches']>>,
   ) {}
 
   /**
@@ -239,23 +241,29 @@ export class FilesService {
 
   /**
    * A photo's bytes for a visitor of a public link, without where it was taken: the GPS
-   * recorded by the describe step is edited out as the bytes stream (same length, so Range
+   * edits the describe step recorded are applied as the bytes stream (same length, so Range
    * works; its own ETag). Never redirected or handed to nginx, which would send the stored
-   * bytes. Until the step has looked at the photo its bytes are held back (503); a location
-   * no edit removes is never sent (403). Audio and video are served as stored: their
-   * containers' location atoms are not edited (README).
+   * bytes. A photo the step has not reached yet is looked at now, in the image worker. A
+   * location no edit removes is never sent (403). Audio and video are served as stored:
+   * their containers' location atoms are not edited (README).
    */
-  contentWithoutLocation(file: StoredFile): { source: ContentSource; etag?: string } {
+  async contentWithoutLocation(file: StoredFile): Promise<{ source: ContentSource; etag?: string }> {
     if (file.kind !== 'image') return { source: this.contentSource(file) };
-    const patches = file.locationPatches;
+    let patches = file.locationPatches;
     if (patches === null) {
-      if (file.failedSteps.includes('describe')) throw new Forbidden('This photo could not be checked for a location, so it is not shared through public links.');
-      throw new NotReady('The photo is still being processed; try again shortly.');
+      if (!this.locateNow) throw new NotReady('The photo is still being processed; try again shortly.');
+      try {
+        patches = await this.locateNow(file);
+      } catch (error) {
+        this.log.warn({ err: error, fileId: file.id }, 'could not look for a location in this photo');
+        throw new Forbidden('This photo could not be checked for a location, so it is not shared through public links.');
+      }
     }
     if (patches === 'unremovable') throw new Forbidden('This photo has a location that cannot be removed from it; its owner can share it with the location included.');
     if (patches.length === 0) return { source: this.contentSource(file) };
+    const edits = patches;
     return {
-      source: { open: async (range?: ByteRange) => patchStream(await this.blobs.get(file.blobKey, range), range?.start ?? 0, patches) },
+      source: { open: async (range?: ByteRange) => patchStream(await this.blobs.get(file.blobKey, range), range?.start ?? 0, edits) },
       etag: `"${file.sha256}-nolocation"`,
     };
   }

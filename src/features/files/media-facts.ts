@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
 import { parseExifDate, type TakenAt } from '../../adapters/media/dates.js';
 import { extractFrame, probeAv, type AvFacts } from '../../adapters/media/ffmpeg.js';
-import { describeAudio, describeImage, thumbnailFromFrame, type ImageLimits } from '../../adapters/media/images.js';
+import { describeAudio, describeImage, locateInImage, thumbnailFromFrame, type ImageLimits } from '../../adapters/media/images.js';
 import type { BlobStore } from '../../adapters/storage/blob-store.js';
 import type { Db } from '../../db/connect.js';
 import * as files from './files.repository.js';
@@ -36,6 +36,26 @@ export function describeMediaJob(db: Db, blobs: BlobStore, log: FastifyBaseLogge
     }
   };
 }
+
+/**
+ * Where a photo's location sits, found now (and recorded) for a public link asked for it
+ * before the describe step got to it: the bytes are never held back waiting for the queue.
+ */
+export function locateNow(db: Db, blobs: BlobStore, limits: ImageLimits) {
+  return async (file: StoredFile): Promise<NonNullable<StoredFile['locationPatches']>> => {
+    const local = await blobs.localFile(file.blobKey, file.size);
+    try {
+      const found = await locateInImage(local.path, file.contentType, limits, AbortSignal.timeout(LOCATE_TIMEOUT_MS));
+      const patches = found.hasLocation && found.locationPatches.length === 0 ? 'unremovable' : found.locationPatches;
+      await files.updateMediaFacts(db, file.id, { locationPatches: patches });
+      return patches;
+    } finally {
+      await local.release();
+    }
+  };
+}
+
+const LOCATE_TIMEOUT_MS = 15_000;
 
 type Facts = files.MediaFactsUpdate;
 

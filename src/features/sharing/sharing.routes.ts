@@ -162,7 +162,7 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<SharingRoutesOptions> = as
       const download = request.query.download === '1' || request.query.download === 'true';
       if (download) audit.record({ action: 'link.download', outcome: 'success', actor: null, target: `link:${link.id}`, details: { file: file.id }, ...origin(request) });
       if (link.includeLocation) return sendContent(request, reply, file, files.contentSource(file), download ? 'attachment' : 'inline');
-      const { source, etag } = files.contentWithoutLocation(file);
+      const { source, etag } = await files.contentWithoutLocation(file);
       return sendContent(request, reply, { ...file, ...(etag ? { etag } : {}) }, source, download ? 'attachment' : 'inline');
     },
   );
