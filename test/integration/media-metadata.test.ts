@@ -158,6 +158,19 @@ describe('media metadata, public links without location, timeline', () => {
       });
     }
 
+    it('blanks XMP GPS properties too, attributes and elements', async () => {
+      const xmp = `<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:exif="http://ns.adobe.com/exif/1.0/" exif:GPSLatitude="48,51.4998N" exif:GPSLongitude='2,17.6667E'><exif:GPSAltitude>35/1</exif:GPSAltitude></rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>`;
+      const original = await sharp(await photo()).withXmp(xmp).jpeg().toBuffer();
+      expect(original.includes('48,51.4998N')).toBe(true);
+      const [stored] = await upload(alice, [{ filename: 'xmp.jpg', content: original }]);
+      await described(alice, stored!.id);
+      const served = (await get(undefined, `/api/v1/links/${tokenOf((await createLink(alice, stored!.id)).url)}/content`)).rawPayload;
+      expect(served.length).toBe(original.length);
+      for (const value of ['48,51.4998N', '2,17.6667E', '>35/1<']) expect(served.includes(value), value).toBe(false);
+      expect(served.includes('exif:GPSLatitude="           "')).toBe(true);
+      expect(served.includes('<x:xmpmeta')).toBe(true);
+    });
+
     it('keeps the location when the owner opts in for that link', async () => {
       const original = await photo({ gps: true });
       const [stored] = await upload(alice, [{ filename: 'with-place.jpg', content: original }]);
