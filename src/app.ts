@@ -29,6 +29,7 @@ import { storageStatus } from './features/admin/status.service.js';
 import { filesRoutes } from './features/files/files.routes.js';
 import { FileSchema } from './features/files/files.schemas.js';
 import { FilesService } from './features/files/files.service.js';
+import { locateNow } from './features/files/media-facts.js';
 import { mediaPipeline } from './features/files/pipeline.js';
 import { jobsRoutes } from './features/jobs/jobs.routes.js';
 import { jobOptions, JobsService } from './features/jobs/jobs.service.js';
@@ -155,6 +156,7 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
     fastify.log,
     config.s3PresignedDownloads,
     accelRedirectPrefix(config, backends.blobs, fastify.log),
+    locateNow(backends.db, backends.blobs, { maxPixels: config.maxImagePixels }),
   );
   const tokens = new TokensService(backends.db, accounts);
   const sharing = new SharingService(backends.db, new LinkSecrets(config.secretKey), hasher, {

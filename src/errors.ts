@@ -99,6 +99,13 @@ export class Unavailable extends AppError {
   }
 }
 
+/** Work the answer depends on has not been done yet (a background step); ask again shortly. */
+export class NotReady extends AppError {
+  constructor(message: string) {
+    super(503, 'unavailable', message, undefined, { 'Retry-After': '5' });
+  }
+}
+
 export function formatBytes(bytes: number): string {
   const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
   let value = bytes;

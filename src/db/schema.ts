@@ -45,7 +45,18 @@ export interface FilesTable {
   processing: ColumnType<FileProcessing, FileProcessing | undefined, FileProcessing>;
   /** Comma-separated steps that failed for good, or null. */
   failed_steps: ColumnType<string | null, string | null | undefined, string | null>;
+  /** When it was taken (UTC, toISOString); the upload time until its bytes say otherwise. */
+  taken_at: string;
+  taken_at_source: TakenAtSource;
+  /** `YYYY-MM` of taken_at: the timeline's bucket. */
+  taken_month: string;
+  /** JSON: the API's `metadata` (features/files/media-metadata.ts), or null. */
+  metadata: string | null;
+  /** JSON: byte edits removing the location for public links; null until looked at. */
+  location_patches: string | null;
 }
+
+export type TakenAtSource = 'exif' | 'container' | 'upload';
 
 export type FileProcessing = 'pending' | 'done' | 'failed';
 
@@ -98,6 +109,8 @@ export interface LinksTable {
   expires_at: string | null;
   revoked_at: string | null;
   views: ColumnType<number, number | undefined, number>;
+  /** 0 or 1: visitors get the photo's location too. */
+  include_location: ColumnType<number, number | undefined, number>;
 }
 
 export interface AuditEventsTable {

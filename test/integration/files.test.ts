@@ -160,7 +160,7 @@ describe('files', () => {
     });
 
     it('rejects bad list parameters with 400', async () => {
-      for (const query of ['limit=0', 'limit=201', 'kind=document', 'cursor=garbage', 'sort=name']) {
+      for (const query of ['limit=0', 'limit=201', 'kind=document', 'cursor=garbage', 'sort=date', 'order=up', 'takenFrom=yesterday', 'takenTo=2021-13-45']) {
         const response = await get(carol, `/api/v1/files?${query}`);
         expect(response.statusCode, query).toBe(400);
         expect(response.json().code).toBe('invalid_request');

@@ -7,7 +7,7 @@ import { watchUploadProgress } from '../../plugins/bodies.js';
 import { origin, type AuditLog } from '../audit/audit.log.js';
 import { errorResponses, IdParams } from '../shared.schemas.js';
 import { sendContent } from './content.js';
-import { BulkDeleteBody, ContentQuery, FileList, FilePage, FileSchema, ListQuery, RenameBody } from './files.schemas.js';
+import { BulkDeleteBody, ContentQuery, FileList, FilePage, FileSchema, ListQuery, RenameBody, Timeline, TimelineQuery } from './files.schemas.js';
 import type { FilesService, StoredFile, UploadPart } from './files.service.js';
 
 export interface FilesRoutesOptions {
@@ -40,9 +40,11 @@ export function toFileJson(file: StoredFile, caller: Caller | null) {
     size: file.size,
     sha256: file.sha256,
     createdAt: file.createdAt,
+    takenAt: file.takenAt,
     ...(file.width !== null ? { width: file.width } : {}),
     ...(file.height !== null ? { height: file.height } : {}),
     ...(file.durationSeconds !== null ? { durationSeconds: file.durationSeconds } : {}),
+    metadata: { takenAtSource: file.takenAtSource, ...file.metadata },
     urls: { content, download: `${content}?download=1`, ...(file.thumbnailKey ? { thumbnail: `${BASE}/${file.id}/thumbnail` } : {}) },
     processing: { status: file.processing, failedSteps: file.failedSteps },
     permissions: permissionsOf(file, caller),
@@ -79,12 +81,21 @@ async function* fileParts(request: FastifyRequest, maxUploadBytes: number, idleT
 export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async (app, { files, audit, maxUploadBytes, uploadIdleTimeoutMs }) => {
   app.get(
     '/files',
-    { config: { access: AUTH('files:read') }, schema: { tags: ['files'], summary: 'List your files, newest first', querystring: ListQuery, response: { 200: FilePage, ...errorResponses(400, 401) } } },
+    { config: { access: AUTH('files:read') }, schema: { tags: ['files'], summary: 'List your files, newest first unless sort/order say otherwise', querystring: ListQuery, response: { 200: FilePage, ...errorResponses(400, 401) } } },
     async (request) => {
       const caller = callerOf(request);
       const page = await files.list(caller.user.id, request.query);
       return { items: page.items.map((file) => toFileJson(file, caller)), nextCursor: page.nextCursor };
     },
+  );
+
+  app.get(
+    '/timeline',
+    {
+      config: { access: AUTH('files:read') },
+      schema: { tags: ['files'], summary: 'How many of your files were taken in each month (UTC), newest first', querystring: TimelineQuery, response: { 200: Timeline, ...errorResponses(400, 401) } },
+    },
+    async (request) => ({ buckets: await files.timeline(callerOf(request).user.id, request.query.kind) }),
   );
 
   app.post(

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { MetadataSchema } from './media-metadata.js';
 
 export const FileSchema = Type.Object(
   {
@@ -9,9 +10,11 @@ export const FileSchema = Type.Object(
     size: Type.Integer(),
     sha256: Type.String(),
     createdAt: Type.String({ format: 'date-time' }),
+    takenAt: Type.Optional(Type.String({ format: 'date-time', description: 'When it was taken (UTC); metadata.takenAtSource says where that comes from — the upload time when the file says nothing' })),
     width: Type.Optional(Type.Integer()),
     height: Type.Optional(Type.Integer()),
     durationSeconds: Type.Optional(Type.Number()),
+    metadata: Type.Optional(MetadataSchema),
     urls: Type.Object({ content: Type.String(), download: Type.String(), thumbnail: Type.Optional(Type.String()) }),
     processing: Type.Optional(
       Type.Object(
@@ -34,9 +37,23 @@ export const ListQuery = Type.Object(
     cursor: Type.Optional(Type.String({ maxLength: 500 })),
     kind: Type.Optional(Type.Union([Type.Literal('image'), Type.Literal('audio'), Type.Literal('video')])),
     q: Type.Optional(Type.String({ maxLength: 200 })),
+    sort: Type.Optional(Type.Union([Type.Literal('createdAt'), Type.Literal('takenAt'), Type.Literal('name'), Type.Literal('size')], { description: 'createdAt (upload time, the default), takenAt, name or size' })),
+    order: Type.Optional(Type.Union([Type.Literal('desc'), Type.Literal('asc')], { description: 'desc (the default) or asc' })),
+    takenFrom: Type.Optional(DateOrDateTime('Taken at or after this (a date is midnight UTC)')),
+    takenTo: Type.Optional(DateOrDateTime('Taken before this (a date is midnight UTC)')),
   },
   { additionalProperties: false },
 );
+
+function DateOrDateTime(description: string) {
+  return Type.String({ maxLength: 40, pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2}))?$', description });
+}
+
+export const TimelineQuery = Type.Object({ kind: Type.Optional(Type.Union([Type.Literal('image'), Type.Literal('audio'), Type.Literal('video')])) }, { additionalProperties: false });
+
+export const Timeline = Type.Object({
+  buckets: Type.Array(Type.Object({ month: Type.String({ pattern: '^\\d{4}-\\d{2}$', description: 'YYYY-MM (UTC) of takenAt' }), count: Type.Integer({ minimum: 1 }) }), { description: 'Months with files, newest first' }),
+});
 
 export const ContentQuery = Type.Object({ download: Type.Optional(Type.Union([Type.Literal('1'), Type.Literal('0'), Type.Literal('true'), Type.Literal('false')])) }, { additionalProperties: false });
 

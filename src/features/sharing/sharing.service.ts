@@ -26,6 +26,8 @@ export interface Link {
   expiresAt: string | null;
   hasPassword: boolean;
   views: number;
+  /** Visitors get the photo's location (GPS) too; off unless the owner chose it. */
+  includeLocation: boolean;
 }
 
 export interface SharedFile extends StoredFile {
@@ -73,7 +75,7 @@ export class SharingService {
     return { items: page, nextCursor: rows.length > limit && last ? encodeCursor([last.sharedAt, last.id]) : null };
   }
 
-  async createLink(fileId: string, options: { expiresAt?: string; password?: string }): Promise<Link> {
+  async createLink(fileId: string, options: { expiresAt?: string; password?: string; includeLocation?: boolean }): Promise<Link> {
     const expiresAt = options.expiresAt === undefined ? null : new Date(options.expiresAt);
     if (expiresAt && expiresAt.getTime() <= Date.now()) throw new InvalidRequest('The expiry must be in the future.', [{ field: 'expiresAt', message: 'Choose a date in the future.' }]);
     // Links made before this rule may have shorter passwords; they keep working, behind the same limits.
@@ -91,6 +93,7 @@ export class SharingService {
       expires_at: expiresAt?.toISOString() ?? null,
       revoked_at: null,
       views: 0,
+      include_location: options.includeLocation ? 1 : 0,
     };
     await sharing.insertLink(this.db, row);
     return this.toLink(row);
@@ -157,6 +160,7 @@ export class SharingService {
       expiresAt: row.expires_at,
       hasPassword: row.password_hash !== null,
       views: Number(row.views),
+      includeLocation: Number(row.include_location) === 1,
     };
   }
 }
