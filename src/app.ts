@@ -9,6 +9,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequ
 import fp from 'fastify-plugin';
 import type { JobQueue } from './adapters/jobs/job-queue.js';
 import { openJobEngine } from './adapters/jobs/open.js';
+import { FaceApiEngine } from './adapters/faces/face-api.js';
 import { openSessionBackend, type SessionBackend } from './adapters/sessions/open.js';
 import type { BlobStore } from './adapters/storage/blob-store.js';
 import { LocalBlobStore } from './adapters/storage/local.js';
@@ -34,6 +35,9 @@ import { jobsRoutes } from './features/jobs/jobs.routes.js';
 import { jobOptions, JobsService } from './features/jobs/jobs.service.js';
 import { startJanitor } from './features/maintenance/janitor.js';
 import { healthRoutes } from './features/health/health.routes.js';
+import { NotablePeopleService } from './features/people/notable-people.service.js';
+import { peopleRoutes } from './features/people/people.routes.js';
+import { WhoService } from './features/people/who.service.js';
 import { ErrorSchema } from './features/shared.schemas.js';
 import access, { type Authenticator } from './plugins/access.js';
 import { basicAuthenticator, sessionAuthenticator } from './features/accounts/authenticators.js';
@@ -108,6 +112,9 @@ const MAIL_LIMITS = {
   forgotPerIp: { name: 'forgot-ip:', points: 10, durationSeconds: 15 * 60 },
   forgotPerAddress: { name: 'forgot-address:', points: 3, durationSeconds: 3600 },
 };
+/** `/who` questions allowed per client address, and the largest photo it takes. */
+const WHO_LIMIT = { name: 'who:', points: 10, durationSeconds: 60 };
+const MAX_FACE_PHOTO_BYTES = 20 * 1024 * 1024;
 
 /**
  * The composition root: the only place that turns configuration URLs into adapters and
@@ -124,10 +131,13 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
     const address = fastify.server.address();
     await instances.start(typeof address === 'object' && address ? address.port : config.port);
   });
+  // The face model starts in a worker thread at the first photo and stops when idle.
+  const faces = new FaceApiEngine({ log: fastify.log });
   fastify.addHook('onClose', async () => {
     stopJanitor();
     await mailWork.settle();
     await mailSender.stop();
+    await faces.close();
     await instances.stop();
     await backends.jobs.close();
     await audit.flush();
@@ -225,6 +235,13 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
   await fastify.register(sharingRoutes, { prefix: '/api/v1', sharing, files, audit, publicUrl: () => publicUrl(config, fastify) });
   await fastify.register(emailRoutes, { prefix: '/api/v1', accountMail, audit });
   await fastify.register(mailRoutes, { prefix: '/api/v1', mail, feedback, tokens, audit });
+  await fastify.register(peopleRoutes, {
+    prefix: '/api/v1',
+    notablePeople: new NotablePeopleService(backends.db, faces),
+    who: new WhoService(backends.db, faces, { enabled: config.whoEnabled, limiter: backends.sessions.limiter(WHO_LIMIT) }),
+    audit,
+    maxPhotoBytes: Math.min(config.maxUploadBytes, MAX_FACE_PHOTO_BYTES),
+  });
   await fastify.register(webPlugin, { webDir: config.webDir });
 }
 

@@ -184,6 +184,23 @@ export interface MailSuppressionsTable {
   lifted_by: string | null;
 }
 
+/** A curated person `/who` can name (migration 0007). */
+export interface NotablePeopleTable {
+  id: string;
+  name: string;
+  description: string | null;
+  url: string | null;
+  created_at: string;
+}
+
+/** One reference face of a notable person: its descriptor as a JSON array of 128 numbers. */
+export interface NotableFacesTable {
+  id: string;
+  person_id: string;
+  descriptor: string;
+  created_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   files: FilesTable;
@@ -197,6 +214,8 @@ export interface Database {
   ses_events: SesEventsTable;
   mail_suppressions: MailSuppressionsTable;
   jobs: JobsTable;
+  notable_people: NotablePeopleTable;
+  notable_faces: NotableFacesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -214,3 +233,4 @@ export type NewOutboxRow = Insertable<MailOutboxTable>;
 export type SesEventRow = Selectable<SesEventsTable>;
 export type JobRow = Selectable<JobsTable>;
 export type NewJobRow = Insertable<JobsTable>;
+export type NotablePersonRow = Selectable<NotablePeopleTable>;
