@@ -27,6 +27,8 @@ export interface ListQuery {
   limit: number;
   kind?: MediaKind;
   nameContains?: string;
+  /** Only files in which the owner's person with this id has a face. */
+  personId?: string;
   /** Continue after this (createdAt, id) position, newest first. */
   after?: { createdAt: string; id: string };
 }
@@ -70,6 +72,12 @@ export async function listFiles(db: Executor, query: ListQuery): Promise<StoredF
   if (query.kind) select = select.where('kind', '=', query.kind);
   if (query.nameContains) {
     select = select.where(containsText('name', query.nameContains));
+  }
+  const personId = query.personId;
+  if (personId) {
+    select = select.where((eb) =>
+      eb.exists(eb.selectFrom('faces').select('faces.id').whereRef('faces.file_id', '=', 'files.id').where('faces.owner_id', '=', query.ownerId).where('faces.person_id', '=', personId)),
+    );
   }
   const after = query.after;
   if (after) {

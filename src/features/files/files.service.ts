@@ -41,6 +41,7 @@ export interface ListOptions {
   cursor?: string;
   kind?: MediaKind;
   q?: string;
+  person?: string;
 }
 
 /** A stored blob's row, before it is inserted. */
@@ -125,6 +126,7 @@ export class FilesService {
       limit: options.limit + 1,
       ...(options.kind ? { kind: options.kind } : {}),
       ...(q ? { nameContains: q } : {}),
+      ...(options.person ? { personId: options.person } : {}),
       ...(after ? { after } : {}),
     });
     const page = items.slice(0, options.limit);
