@@ -126,7 +126,7 @@ const MAX_FACE_PHOTO_BYTES = 20 * 1024 * 1024;
  */
 async function coffer(fastify: FastifyInstance, { config }: { config: Config }): Promise<void> {
   // The face model starts in a worker thread at the first photo and stops when idle.
-  const faces = new FaceApiEngine({ log: fastify.log });
+  const faces = new FaceApiEngine({ log: fastify.log, photoTimeoutMs: config.faceTimeoutMs });
   const backends = await openBackends(config, fastify, faces);
   const faceIndex = backends.faceIndex;
   const audit = new AuditLog(backends.db, fastify.log);

@@ -205,3 +205,37 @@ describe('faces and people in the library', () => {
     expect((await call(alice, 'GET', '/auth/me')).json().user.faceRecognition).toBe(false);
   });
 });
+
+// A face worker that overruns (as one that hangs or dies) is stopped and the photo tried on
+// a new one; when that fails too the job is retried, then failed for good — never a crash.
+describe('a face worker that cannot finish', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // 1 s: less than a cold model's first photo (its kernels warm up), so every attempt overruns.
+    t = await createTestApp({ FACES_ENABLED: '1', FACE_TIMEOUT_SECONDS: '1', JOB_MAX_ATTEMPTS: '2', JOB_RETRY_SECONDS: '1' });
+  });
+  afterAll(() => t.close());
+
+  it('is restarted for the photo once, the job retried, and the step fails cleanly', { timeout: 120_000 }, async () => {
+    const owner = await signUp(t.app, 'carol');
+    const body = multipart([{ name: 'file', filename: 'group.jpg', content: GROUP_PHOTOS[1]!.bytes() }]);
+    const response = await t.app.inject({ method: 'POST', url: '/api/v1/files', payload: body.payload, headers: { ...body.headers, authorization: owner.basic } });
+    expect(response.statusCode).toBe(201);
+    const fileId = response.json().items[0].id as string;
+    // idle() does not wait for a retry that is not yet due: wait for the final state.
+    const faceJob = () => t.app.backends.db.selectFrom('jobs').selectAll().where('file_id', '=', fileId).where('step', '=', 'faces').executeTakeFirstOrThrow();
+    const deadline = Date.now() + 90_000;
+    while ((await faceJob()).status !== 'failed' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
+    await t.app.backends.jobs.idle();
+    const job = await faceJob();
+    expect(job.status).toBe('failed');
+    expect(Number(job.attempts)).toBe(2);
+    expect(job.last_error).toMatch(/failed twice/);
+    const file = (await t.app.inject({ method: 'GET', url: `/api/v1/files/${fileId}`, headers: { authorization: owner.basic } })).json();
+    expect(file.processing.failedSteps).toEqual(['faces']);
+    // The other step is unaffected, and the app still answers.
+    expect(file.width).toBeGreaterThan(0);
+    const faces = await t.app.inject({ method: 'GET', url: `/api/v1/files/${fileId}/faces`, headers: { authorization: owner.basic } });
+    expect(faces.json().items).toEqual([]);
+  });
+});
