@@ -26,15 +26,34 @@ export interface Candidate {
   distance: number;
 }
 
-/** Every face within `maxDistance` of `descriptor` that `accept` keeps, nearest first. */
+/**
+ * Every face within `maxDistance` of `descriptor` that `accept` keeps, nearest first. The
+ * scan of a whole library is the hot loop: squared distances on the float32 arrays, each
+ * given up as soon as it passes the limit (most faces are strangers and pass it early).
+ */
 export function nearest(faces: Iterable<IndexedFace>, descriptor: Float32Array, maxDistance: number, accept: (face: IndexedFace) => boolean = () => true): Candidate[] {
   const found: Candidate[] = [];
+  const limit = maxDistance * maxDistance;
   for (const face of faces) {
     if (!accept(face)) continue;
-    const distance = faceDistance(descriptor, face.descriptor);
-    if (distance <= maxDistance) found.push({ face, distance });
+    const squared = squaredDistanceWithin(descriptor, face.descriptor, limit);
+    if (squared <= limit) found.push({ face, distance: Math.sqrt(squared) });
   }
   return found.sort((a, b) => a.distance - b.distance);
+}
+
+/** The squared euclidean distance, or any value above `limit` once it is certain to pass it. */
+function squaredDistanceWithin(a: Float32Array, b: Float32Array, limit: number): number {
+  if (a.length !== b.length) return faceDistance(a, b) ** 2; // throws: descriptors of different models
+  let sum = 0;
+  for (let i = 0; i < a.length; i += 8) {
+    for (let j = i; j < i + 8 && j < a.length; j++) {
+      const d = a[j]! - b[j]!;
+      sum += d * d;
+    }
+    if (sum > limit) return sum;
+  }
+  return sum;
 }
 
 /** The person each new face of one photo is closest to, no person given twice in it. */
