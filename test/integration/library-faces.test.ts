@@ -1,7 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, multipart, signUp, type Account, type TestApp } from '../helpers/app.js';
+import { uniformGif, uniformPng } from '../helpers/bombs.js';
 import { ASTRONAUT_PATH, centre, GROUP_PHOTOS, hasAstronaut } from '../helpers/faces.js';
 
 interface Face {
@@ -180,6 +184,31 @@ describe('faces and people in the library', () => {
     expect(await facesOf(alice, id)).toEqual([]);
     const job = await t.app.backends.db.selectFrom('jobs').select(['status']).where('file_id', '=', id).where('step', '=', 'faces').executeTakeFirstOrThrow();
     expect(['done', 'failed']).toContain(job.status);
+  });
+
+  it('finds faces in a video’s poster frame, and in the first frame of an animated image', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'coffer-faces-'));
+    try {
+      writeFileSync(path.join(dir, 'group.jpg'), group);
+      const ffmpeg = (args: string[]) => execFileSync('ffmpeg', ['-nostdin', '-v', 'error', '-loop', '1', '-i', path.join(dir, 'group.jpg'), ...args], { timeout: 60_000 });
+      ffmpeg(['-t', '3', '-r', '5', '-vf', 'scale=1280:-2', '-pix_fmt', 'yuv420p', '-c:v', 'libx264', path.join(dir, 'group.mp4')]);
+      ffmpeg(['-t', '1', '-r', '3', '-vf', 'scale=800:-2', path.join(dir, 'group.gif')]);
+      const videoId = await upload(alice, readFileSync(path.join(dir, 'group.mp4')), 'group.mp4');
+      expect((await facesOf(alice, videoId)).length).toBeGreaterThanOrEqual(1);
+      const gifId = await upload(alice, readFileSync(path.join(dir, 'group.gif')), 'group.gif');
+      expect((await facesOf(alice, gifId)).length).toBeGreaterThanOrEqual(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('ends the step with no faces for a bitmap too large to decode and a faceless animation', async () => {
+    for (const [content, name] of [[uniformPng(16383, 16383), 'huge.png'], [uniformGif(64, 64, 20), 'blank.gif']] as const) {
+      const id = await upload(alice, content, name);
+      expect(await facesOf(alice, id)).toEqual([]);
+      const job = await t.app.backends.db.selectFrom('jobs').select(['status']).where('file_id', '=', id).where('step', '=', 'faces').executeTakeFirstOrThrow();
+      expect(job.status).toBe('done');
+    }
   });
 
   it('deletes a file’s faces with the file', async () => {
