@@ -104,7 +104,7 @@ async function storeFaces(db: Db, index: FaceIndex, file: StoredFile, detected: 
   index.committed(file.ownerId, stamp, (cached) => {
     for (const [id, face] of cached) if (face.fileId === file.id) cached.delete(id);
     for (const [clusterId, ids] of clusterUpdates) for (const id of ids) cached.get(id)!.clusterId = clusterId;
-    for (const row of rows) cached.set(row.id, indexed(row, detected[rows.indexOf(row)]!.descriptor));
+    rows.forEach((row, i) => cached.set(row.id, indexed(row, detected[i]!.descriptor)));
   });
 }
 

@@ -21,11 +21,13 @@ const IDLE_MS = 5 * 60_000;
  */
 export class FaceIndex {
   private readonly entries = new Map<string, Entry>();
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly db: Db) {}
 
   async forUser(ownerId: string): Promise<Map<string, IndexedFace>> {
     this.dropIdle();
+    this.scheduleIdleDrop();
     const stamp = await faces.indexStamp(this.db, ownerId);
     if (!stamp) return new Map();
     const cached = this.entries.get(ownerId);
@@ -66,6 +68,13 @@ export class FaceIndex {
     let oldest: [string, number] | undefined;
     for (const [id, entry] of this.entries) if (!oldest || entry.usedAt < oldest[1]) oldest = [id, entry.usedAt];
     return oldest?.[0];
+  }
+
+  /** A process that stops using the index gives its memory back without a further call. */
+  private scheduleIdleDrop(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.dropIdle(), IDLE_MS + 1000);
+    this.idleTimer.unref();
   }
 
   private dropIdle(): void {
