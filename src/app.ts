@@ -9,6 +9,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequ
 import fp from 'fastify-plugin';
 import type { JobQueue } from './adapters/jobs/job-queue.js';
 import { openJobEngine } from './adapters/jobs/open.js';
+import { FaceApiEngine } from './adapters/faces/face-api.js';
+import type { FaceEngine } from './adapters/faces/face-engine.js';
 import { openSessionBackend, type SessionBackend } from './adapters/sessions/open.js';
 import type { BlobStore } from './adapters/storage/blob-store.js';
 import { LocalBlobStore } from './adapters/storage/local.js';
@@ -35,6 +37,12 @@ import { jobsRoutes } from './features/jobs/jobs.routes.js';
 import { jobOptions, JobsService } from './features/jobs/jobs.service.js';
 import { startJanitor } from './features/maintenance/janitor.js';
 import { healthRoutes } from './features/health/health.routes.js';
+import { FaceIndex } from './features/faces/face-index.js';
+import { facesRoutes } from './features/faces/faces.routes.js';
+import { PeopleService } from './features/faces/people.service.js';
+import { NotablePeopleService } from './features/people/notable-people.service.js';
+import { peopleRoutes } from './features/people/people.routes.js';
+import { WhoService } from './features/people/who.service.js';
 import { ErrorSchema } from './features/shared.schemas.js';
 import access, { type Authenticator } from './plugins/access.js';
 import { basicAuthenticator, sessionAuthenticator } from './features/accounts/authenticators.js';
@@ -109,13 +117,19 @@ const MAIL_LIMITS = {
   forgotPerIp: { name: 'forgot-ip:', points: 10, durationSeconds: 15 * 60 },
   forgotPerAddress: { name: 'forgot-address:', points: 3, durationSeconds: 3600 },
 };
+/** `/who` questions allowed per client address, and the largest photo it takes. */
+const WHO_LIMIT = { name: 'who:', points: 10, durationSeconds: 60 };
+const MAX_FACE_PHOTO_BYTES = 20 * 1024 * 1024;
 
 /**
  * The composition root: the only place that turns configuration URLs into adapters and
  * wires services to routes. Registered as a plugin by server.ts and by the tests.
  */
 async function coffer(fastify: FastifyInstance, { config }: { config: Config }): Promise<void> {
-  const backends = await openBackends(config, fastify);
+  // The face model starts in a worker thread at the first photo and stops when idle.
+  const faces = new FaceApiEngine({ log: fastify.log, photoTimeoutMs: config.faceTimeoutMs });
+  const backends = await openBackends(config, fastify, faces);
+  const faceIndex = backends.faceIndex;
   const audit = new AuditLog(backends.db, fastify.log);
   fastify.decorate('backends', backends);
   fastify.decorate('audit', audit);
@@ -130,7 +144,9 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
     await mailWork.settle();
     await mailSender.stop();
     await instances.stop();
+    // Jobs first: a face job running now still has its engine.
     await backends.jobs.close();
+    await faces.close();
     await audit.flush();
     await backends.sessions.store.close();
     await backends.blobs.close();
@@ -225,12 +241,21 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
   await fastify.register(jobsRoutes, { prefix: '/api/v1', jobs: backends.jobs, audit });
   await fastify.register(auditRoutes, { prefix: '/api/v1', db: backends.db });
   await fastify.register(sharingRoutes, { prefix: '/api/v1', sharing, files, audit, publicUrl: () => publicUrl(config, fastify) });
-  await fastify.register(emailRoutes, { prefix: '/api/v1', accountMail, audit });
+  const people = new PeopleService(backends.db, faceIndex);
+  await fastify.register(emailRoutes, { prefix: '/api/v1', accountMail, audit, setFaceRecognition: (userId, on) => people.setRecognition(userId, on) });
+  await fastify.register(facesRoutes, { prefix: '/api/v1', people, audit });
   await fastify.register(mailRoutes, { prefix: '/api/v1', mail, feedback, tokens, audit });
+  await fastify.register(peopleRoutes, {
+    prefix: '/api/v1',
+    notablePeople: new NotablePeopleService(backends.db, faces),
+    who: new WhoService(backends.db, faces, { enabled: config.whoEnabled, limiter: backends.sessions.limiter(WHO_LIMIT) }),
+    audit,
+    maxPhotoBytes: Math.min(config.maxUploadBytes, MAX_FACE_PHOTO_BYTES),
+  });
   await fastify.register(webPlugin, { webDir: config.webDir });
 }
 
-async function openBackends(config: Config, fastify: FastifyInstance): Promise<Backends & { jobs: JobsService }> {
+async function openBackends(config: Config, fastify: FastifyInstance, faces: FaceEngine): Promise<Backends & { jobs: JobsService; faceIndex: FaceIndex }> {
   const db = await connectDatabase(config.databaseUrl, {
     poolSize: config.databasePoolSize,
     // Only the reason: pg attaches the whole client to the error.
@@ -241,9 +266,10 @@ async function openBackends(config: Config, fastify: FastifyInstance): Promise<B
     if (applied.length > 0) fastify.log.info({ migrations: applied }, 'database migrated');
     const blobs = await openBlobStore(config.storageUrl, config.instanceId, config.s3Timeouts);
     const sessions = await openSessionBackend(config.sessionUrl);
-    const pipeline = mediaPipeline(db, blobs, fastify.log, { maxPixels: config.maxImagePixels });
+    const faceIndex = new FaceIndex(db);
+    const pipeline = mediaPipeline(db, blobs, fastify.log, { maxPixels: config.maxImagePixels }, config.facesEnabled ? { engine: faces, index: faceIndex } : undefined);
     const jobs = new JobsService(db, await openJobEngine(config.jobs.url), pipeline, jobOptions(config), fastify.log);
-    return { db, blobs, sessions, jobs };
+    return { db, blobs, sessions, jobs, faceIndex };
   } catch (error) {
     await db.destroy().catch(() => {});
     throw error;

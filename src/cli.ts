@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { Command, Option } from 'commander';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { runCluster } from './cluster/cluster.js';
@@ -18,6 +19,8 @@ import { checkConsistency } from './features/maintenance/fsck.service.js';
 import { serve, work } from './server.js';
 import { openJobEngine } from './adapters/jobs/open.js';
 import { JobsService, jobOptions } from './features/jobs/jobs.service.js';
+import { NotablePeopleService } from './features/people/notable-people.service.js';
+import { parsePeopleCsv, peopleFromFolder, readPhotos, type PersonToImport } from './features/people/people-import.js';
 
 // Everything Coffer creates (database and its -wal/-shm, blobs, secrets, the cluster's
 // files) is for its own user only: folders 0700, files 0600.
@@ -153,6 +156,46 @@ user
       audit.record({ action: 'cli.user_import', outcome: 'success', actorName: 'cli', details: { created: created.length } });
       console.log(`imported ${created.length} user(s)`);
     });
+  });
+
+program
+  .command('people')
+  .description('the notable people /who can name')
+  .command('import')
+  .description('add notable people from a CSV of name,url,photo lines (photo paths relative to the CSV) or from a folder of photos named after the people')
+  .argument('<source>', 'the CSV file or the folder')
+  .action(async (source: string) => {
+    let people: PersonToImport[];
+    if ((await stat(source)).isDirectory()) people = await peopleFromFolder(source);
+    else {
+      const parsed = parsePeopleCsv(await readFile(source, 'utf8'), path.dirname(source));
+      if (parsed.errors.length > 0) {
+        for (const error of parsed.errors) console.error(`coffer: ${source}: ${error}`);
+        console.error('coffer: nothing was imported');
+        process.exitCode = 1;
+        return;
+      }
+      people = parsed.people;
+    }
+    const config = configOrExit();
+    const db = await connectDatabase(config.databaseUrl, { poolSize: 2 });
+    const { FaceApiEngine } = await import('./adapters/faces/face-api.js');
+    const engine = new FaceApiEngine();
+    try {
+      await migrateToLatest(db);
+      const service = new NotablePeopleService(db, engine);
+      let faces = 0;
+      for (const person of people) {
+        const result = await service.importPerson({ name: person.name, ...(person.url ? { url: person.url } : {}) }, await readPhotos(person));
+        for (const photo of result.skipped) console.error(`coffer: ${person.name}: no face found in ${photo}, skipped`);
+        if (!result.person) console.error(`coffer: ${person.name}: not imported (no photo with a face)`);
+        faces += result.faces;
+      }
+      console.log(`imported ${faces} reference face(s) for ${people.length} person(s)`);
+    } finally {
+      await engine.close();
+      await db.destroy();
+    }
   });
 
 program

@@ -50,6 +50,12 @@ export interface Config {
   readonly authSchemes: readonly AuthScheme[];
   readonly jwt: JwtConfig;
   readonly auditRetentionDays: number;
+  /** `POST /who` answers guests (WHO_ENABLED, default 1); 0 turns the finder off. */
+  readonly whoEnabled: boolean;
+  /** New photos and video posters get a `faces` job (FACES_ENABLED, default 1). */
+  readonly facesEnabled: boolean;
+  /** One photo may take this long in the face worker before it is stopped (FACE_TIMEOUT_SECONDS, default 30). */
+  readonly faceTimeoutMs: number;
   /** Folder of the built web UI; absent when the UI was not built. */
   readonly webDir: string;
   readonly mail: MailConfig;
@@ -349,6 +355,9 @@ export function loadConfig(env: Env = process.env): Config {
     authSchemes: parseAuthSchemes(env),
     jwt: parseJwt(env),
     auditRetentionDays: parseCount(env, 'AUDIT_RETENTION_DAYS', 365, 36_500),
+    whoEnabled: env.WHO_ENABLED === undefined || env.WHO_ENABLED === '' ? true : parseFlag(env, 'WHO_ENABLED'),
+    faceTimeoutMs: parseCount(env, 'FACE_TIMEOUT_SECONDS', 30, 600) * 1000,
+    facesEnabled: env.FACES_ENABLED === undefined || env.FACES_ENABLED === '' ? true : parseFlag(env, 'FACES_ENABLED'),
     // src/ and dist/ both sit one level below the package root.
     webDir: path.resolve(env.WEB_DIR ?? path.join(new URL('..', import.meta.url).pathname, 'dist', 'web')),
     mail: parseMail(env),

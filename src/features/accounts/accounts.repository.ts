@@ -16,6 +16,7 @@ export interface User {
   emailSuppressed: boolean;
   noticesEnabled: boolean;
   language: string;
+  faceRecognition: boolean;
 }
 
 export interface UserWithHash extends User {
@@ -44,6 +45,7 @@ function toUser(row: UserRow & { email_suppressed: unknown }): UserWithHash {
     emailSuppressed: row.email_suppressed === true || Number(row.email_suppressed) === 1,
     noticesEnabled: Boolean(row.notices_enabled),
     language: row.language,
+    faceRecognition: Number(row.face_recognition) === 1,
     passwordHash: row.password_hash,
   };
 }

@@ -12,6 +12,7 @@ export const UserSchema = Type.Object(
     emailSuppressed: Type.Boolean(),
     notices: Type.Boolean(),
     language: Type.String(),
+    faceRecognition: Type.Boolean({ description: 'faces in your library are found and matched to your people; off deletes them' }),
   },
   { $id: 'User' },
 );

@@ -51,6 +51,8 @@ export interface ListQuery {
   takenFrom?: string;
   /** taken_at < this instant (ISO UTC). */
   takenTo?: string;
+  /** Only files in which the owner's person with this id has a face. */
+  personId?: string;
   /** Continue after this (sort value, id) position, in the order asked for. */
   after?: { value: string | number; id: string };
 }
@@ -126,6 +128,12 @@ export function listFilesQuery(db: Executor, query: ListQuery) {
   }
   if (query.takenFrom) select = select.where('taken_at', '>=', query.takenFrom);
   if (query.takenTo) select = select.where('taken_at', '<', query.takenTo);
+  const personId = query.personId;
+  if (personId) {
+    select = select.where((eb) =>
+      eb.exists(eb.selectFrom('faces').select('faces.id').whereRef('faces.file_id', '=', 'files.id').where('faces.owner_id', '=', query.ownerId).where('faces.person_id', '=', personId)),
+    );
+  }
   const after = query.after;
   if (after) {
     const past = query.order === 'desc' ? '<' : '>';

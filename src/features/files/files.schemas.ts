@@ -36,6 +36,7 @@ export const ListQuery = Type.Object(
     limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
     cursor: Type.Optional(Type.String({ maxLength: 500 })),
     kind: Type.Optional(Type.Union([Type.Literal('image'), Type.Literal('audio'), Type.Literal('video')])),
+    person: Type.Optional(Type.String({ format: 'uuid', description: 'only files in which this person (one of yours) was found' })),
     q: Type.Optional(Type.String({ maxLength: 200 })),
     sort: Type.Optional(Type.Union([Type.Literal('createdAt'), Type.Literal('takenAt'), Type.Literal('name'), Type.Literal('size')], { description: 'createdAt (upload time, the default), takenAt, name or size' })),
     order: Type.Optional(Type.Union([Type.Literal('desc'), Type.Literal('asc')], { description: 'desc (the default) or asc' })),

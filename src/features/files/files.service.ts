@@ -48,6 +48,7 @@ export interface ListOptions {
   takenFrom?: string;
   /** RFC 3339 date-time or full-date (midnight UTC); exclusive. */
   takenTo?: string;
+  person?: string;
 }
 
 /** A stored blob's row, before it is inserted. */
@@ -150,6 +151,7 @@ export class FilesService {
       ...(q ? { nameContains: q } : {}),
       ...(takenFrom ? { takenFrom } : {}),
       ...(takenTo ? { takenTo } : {}),
+      ...(options.person ? { personId: options.person } : {}),
       ...(after ? { after } : {}),
     });
     const page = items.slice(0, options.limit);
