@@ -84,15 +84,15 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
         tags: ['files'],
         summary: 'Upload one or more files (multipart/form-data, parts named "file")',
         consumes: ['multipart/form-data'],
-        response: { 201: FileList, ...errorResponses(400, 401, 403, 413, 415) },
+        response: { 201: FileList, ...errorResponses(400, 401, 403, 409, 413, 415) },
       },
     },
     async (request, reply) => {
       if (!request.isMultipart()) throw new InvalidRequest('Send the files as multipart/form-data, in parts named "file".');
       const { user } = callerOf(request);
       const stored = await files.upload(user.id, fileParts(request, maxUploadBytes, uploadIdleTimeoutMs));
-      for (const file of stored) audit.record({ action: 'file.upload', outcome: 'success', actor: user, target: `file:${file.id}`, details: { name: file.name, size: file.size }, ...origin(request) });
-      return reply.status(201).send({ items: stored.map(toFileJson) });
+      for (const file of stored) audit.record({ action: 'file.upload', outcome: 'success', actor: user, target: `file:${file.id}`, details: { name: file.name, size: file.size, ...(file.duplicateOf ? { duplicateOf: file.duplicateOf } : {}) }, ...origin(request) });
+      return reply.status(201).send({ items: stored.map((file) => ({ ...toFileJson(file), ...(file.duplicateOf ? { duplicateOf: file.duplicateOf } : {}) })) });
     },
   );
 

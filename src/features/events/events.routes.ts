@@ -1,0 +1,51 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { AUTH, callerOf } from '../../plugins/access.js';
+import { findOwnedFiles } from '../files/files.repository.js';
+import { toFileJson } from '../files/files.routes.js';
+import { errorResponses } from '../shared.schemas.js';
+import type { LiveEvents } from './live-events.js';
+
+export interface EventsRoutesOptions {
+  events: LiveEvents;
+}
+
+/** What a stream says about a file: the same JSON as GET /files/:id, the owner's files only. */
+export function describeOwnedFiles(db: Parameters<typeof findOwnedFiles>[0]) {
+  return async (ownerId: string, ids: readonly string[]) => new Map((await findOwnedFiles(db, ownerId, [...ids])).map((file) => [file.id, toFileJson(file)] as const));
+}
+
+export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = async (app, { events }) => {
+  // Before the server stops accepting: open streams would otherwise hold its close.
+  app.addHook('preClose', async () => {
+    await events.close();
+  });
+
+  app.get(
+    '/events',
+    {
+      // The caller's own files; owner-only for now (people a file is shared with get nothing yet).
+      config: { access: AUTH('files:read') },
+      schema: {
+        tags: ['events'],
+        summary: 'Server-sent events (text/event-stream): your files\' background steps as they end',
+        description:
+          'Events: `file.step` `{fileId, step, status: "done"|"failed", file}` when a thumbnail, poster or facts step ends; `ready` once the stream is live; `reset` when what was missed cannot be replayed (reload). Reconnect with `Last-Event-ID` to replay what ended since.',
+        querystring: Type.Object({}, { additionalProperties: false }),
+        response: errorResponses(400, 401, 429, 503),
+      },
+    },
+    async (request, reply) => {
+      const lastEventId = request.headers['last-event-id'];
+      const body = events.open(callerOf(request).user.id, typeof lastEventId === 'string' ? lastEventId : undefined);
+      return reply
+        .headers({
+          'Content-Type': 'text/event-stream; charset=utf-8',
+          'Cache-Control': 'no-store',
+          // nginx (and proxies that honour it) pass each event on at once instead of buffering.
+          'X-Accel-Buffering': 'no',
+        })
+        .send(body);
+    },
+  );
+};
