@@ -88,9 +88,9 @@ describe('duplicates, kept and reported (DUPLICATES=keep, the default)', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page = (await list(`?limit=1${cursor ? `&cursor=${cursor}` : ''}`)).json();
+      const page: { items: Array<{ sha256: string }>; nextCursor: string | null } = (await list(`?limit=1${cursor ? `&cursor=${cursor}` : ''}`)).json();
       expect(page.items).toHaveLength(1);
-      seen.push(page.items[0].sha256);
+      seen.push(page.items[0]!.sha256);
       cursor = page.nextCursor;
     } while (cursor);
     expect(seen).toEqual(all.items.map((group: { sha256: string }) => group.sha256));

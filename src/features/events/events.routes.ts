@@ -38,12 +38,20 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
     async (request, reply) => {
       const lastEventId = request.headers['last-event-id'];
       const body = events.open(callerOf(request).user.id, typeof lastEventId === 'string' ? lastEventId : undefined);
+      // Once the end is handed to the kernel, the socket is closed rather than waiting for a
+      // client that may never close its side (a shutdown must not wait for it).
+      reply.raw.once('finish', () => request.raw.socket?.destroy());
+      // A client gone (closed tab, lost network) frees its place at once, not at the next write.
+      reply.raw.once('close', () => body.destroy());
       return reply
         .headers({
           'Content-Type': 'text/event-stream; charset=utf-8',
           'Cache-Control': 'no-store',
           // nginx (and proxies that honour it) pass each event on at once instead of buffering.
           'X-Accel-Buffering': 'no',
+          // A stream ends at shutdown or after its age: its socket goes with it, instead of
+          // idling as keep-alive past the moment the server stopped closing idle sockets.
+          Connection: 'close',
         })
         .send(body);
     },
