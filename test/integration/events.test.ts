@@ -99,6 +99,17 @@ describe('live events', () => {
     client.close();
   });
 
+  it('takes a personal token with files:read, and refuses one without it', async () => {
+    const token = async (scopes: string[]) => (await t.app.inject({ method: 'POST', url: '/api/v1/tokens', payload: { name: `events ${scopes}`, scopes }, headers: { authorization: alice.basic } })).json().secret as string;
+    const reader = await stream({ authorization: `Bearer ${await token(['files:read'])}` });
+    expect(reader.response.status).toBe(200);
+    await reader.ready();
+    reader.close();
+    const sharer = await fetch(`${base}/api/v1/events`, { headers: { authorization: `Bearer ${await token(['shares:write'])}` } });
+    expect(sharer.status).toBe(403);
+    await sharer.arrayBuffer();
+  });
+
   it('replays what ended while disconnected, after the Last-Event-ID, before ready', async () => {
     const first = await stream(alice);
     await first.ready();
