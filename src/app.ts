@@ -11,6 +11,12 @@ import type { JobQueue } from './adapters/jobs/job-queue.js';
 import { openJobEngine } from './adapters/jobs/open.js';
 import { FaceApiEngine } from './adapters/faces/face-api.js';
 import type { FaceEngine } from './adapters/faces/face-engine.js';
+import type { EventBus } from './adapters/events/event-bus.js';
+import { openEventBus } from './adapters/events/open.js';
+import { describeOwnedFiles, eventsRoutes } from './features/events/events.routes.js';
+import { LiveEvents } from './features/events/live-events.js';
+import { DuplicatesService } from './features/files/duplicates.js';
+import { duplicatesRoutes } from './features/files/duplicates.routes.js';
 import { openSessionBackend, type SessionBackend } from './adapters/sessions/open.js';
 import type { BlobStore } from './adapters/storage/blob-store.js';
 import { LocalBlobStore } from './adapters/storage/local.js';
@@ -83,6 +89,7 @@ export interface Backends {
   blobs: BlobStore;
   sessions: SessionBackend;
   jobs: JobQueue;
+  events: EventBus;
 }
 
 declare module 'fastify' {
@@ -147,6 +154,7 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
     // Jobs first: a face job running now still has its engine.
     await backends.jobs.close();
     await faces.close();
+    await backends.events.close();
     await audit.flush();
     await backends.sessions.store.close();
     await backends.blobs.close();
@@ -173,6 +181,7 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
     config.s3PresignedDownloads,
     accelRedirectPrefix(config, backends.blobs, fastify.log),
     locateNow(backends.db, backends.blobs, { maxPixels: config.maxImagePixels }),
+    config.duplicates,
   );
   const tokens = new TokensService(backends.db, accounts);
   const sharing = new SharingService(backends.db, new LinkSecrets(config.secretKey), hasher, {
@@ -233,6 +242,7 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
 
   await fastify.register(healthRoutes, { checks, storageStatus: currentStorageStatus });
   await fastify.register(accountsRoutes, { prefix: '/api/v1', accounts, sessions, audit, secureCookies: config.secureCookies, maxUploadBytes: config.maxUploadBytes });
+  await fastify.register(duplicatesRoutes, { prefix: '/api/v1', duplicates: new DuplicatesService(backends.db) });
   await fastify.register(filesRoutes, { prefix: '/api/v1', files, audit, maxUploadBytes: config.maxUploadBytes, uploadIdleTimeoutMs: config.uploadIdleTimeoutMs });
   await fastify.register(tokensRoutes, { prefix: '/api/v1', tokens, jwt, audit });
   await fastify.register(adminUsersRoutes, { prefix: '/api/v1', users: new AdminUsersService(backends.db, accounts, sharing), audit });
@@ -252,8 +262,13 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
     audit,
     maxPhotoBytes: Math.min(config.maxUploadBytes, MAX_FACE_PHOTO_BYTES),
   });
+  const liveEvents = new LiveEvents(backends.db, backends.events, describeOwnedFiles(backends.db), { maxStreamsPerUser: config.events.maxStreamsPerUser, heartbeatMs: config.events.heartbeatSeconds * 1000, maxAgeMs: LIVE_EVENTS_MAX_AGE_MS }, fastify.log);
+  await fastify.register(eventsRoutes, { prefix: '/api/v1', events: liveEvents });
   await fastify.register(webPlugin, { webDir: config.webDir });
 }
+
+/** Streams are ended after this long, so a signed-out or expired caller's stream does not outlive them by more. */
+const LIVE_EVENTS_MAX_AGE_MS = 5 * 60 * 1000;
 
 async function openBackends(config: Config, fastify: FastifyInstance, faces: FaceEngine): Promise<Backends & { jobs: JobsService; faceIndex: FaceIndex }> {
   const db = await connectDatabase(config.databaseUrl, {
@@ -268,8 +283,12 @@ async function openBackends(config: Config, fastify: FastifyInstance, faces: Fac
     const sessions = await openSessionBackend(config.sessionUrl);
     const faceIndex = new FaceIndex(db);
     const pipeline = mediaPipeline(db, blobs, fastify.log, { maxPixels: config.maxImagePixels }, config.facesEnabled ? { engine: faces, index: faceIndex } : undefined);
-    const jobs = new JobsService(db, await openJobEngine(config.jobs.url), pipeline, jobOptions(config), fastify.log);
-    return { db, blobs, sessions, jobs, faceIndex };
+    const events = await openEventBus(config.events.url, fastify.log);
+    if (!config.jobs.worker && config.events.url.startsWith('inprocess:')) {
+      fastify.log.warn('JOBS_WORKER=0 with in-process live events: steps worked by `coffer worker` reach browsers only when they reconnect; set EVENTS_URL (or JOBS_URL) to a Redis');
+    }
+    const jobs = new JobsService(db, await openJobEngine(config.jobs.url), pipeline, jobOptions(config), fastify.log, events);
+    return { db, blobs, sessions, jobs, faceIndex, events };
   } catch (error) {
     await db.destroy().catch(() => {});
     throw error;

@@ -60,6 +60,19 @@ export interface Config {
   readonly webDir: string;
   readonly mail: MailConfig;
   readonly jobs: JobsConfig;
+  /** What an upload of bytes the owner already has gets: kept and reported, or refused (409). */
+  readonly duplicates: 'keep' | 'reject';
+  readonly events: EventsConfig;
+}
+
+/** Live updates (`GET /api/v1/events`, features/events/). */
+export interface EventsConfig {
+  /** `inprocess:` (events reach only this process's streams) or `redis://…` (pub/sub across processes). */
+  url: string;
+  /** Open streams one user may hold on one instance; more answer 429. */
+  maxStreamsPerUser: number;
+  /** A comment line on every stream this often, so proxies and browsers keep it open. */
+  heartbeatSeconds: number;
 }
 
 export interface MailConfig {
@@ -163,6 +176,27 @@ function parseJobs(env: Env): JobsConfig {
     maxAttempts: parseCount(env, 'JOB_MAX_ATTEMPTS', 3, 100),
     retrySeconds: parseCount(env, 'JOB_RETRY_SECONDS', 30, 86_400),
     sweepSeconds: parseCount(env, 'JOBS_SWEEP_SECONDS', 10, 3600),
+  };
+}
+
+function parseDuplicates(env: Env): Config['duplicates'] {
+  const raw = env.DUPLICATES || 'keep';
+  if (raw !== 'keep' && raw !== 'reject') fail('DUPLICATES', `must be keep or reject, not "${raw}"`, 'reject');
+  return raw;
+}
+
+const isRedis = (url: string | undefined): url is string => url !== undefined && /^rediss?:/i.test(url);
+
+/**
+ * EVENTS_URL, or else the Redis the jobs or the sessions already use (JOBS_URL first), or
+ * else in-process: a deployment with Redis gets events across instances without a new setting.
+ */
+function parseEvents(env: Env): EventsConfig {
+  const url = env.EVENTS_URL || (isRedis(env.JOBS_URL) ? env.JOBS_URL : isRedis(env.SESSION_URL) ? env.SESSION_URL : 'inprocess:');
+  return {
+    url: checkUrl('EVENTS_URL', url, ['inprocess', 'redis', 'rediss'], 'redis://cache.internal:6379/0'),
+    maxStreamsPerUser: parseCount(env, 'EVENTS_MAX_STREAMS_PER_USER', 8, 1000),
+    heartbeatSeconds: parseCount(env, 'EVENTS_HEARTBEAT_SECONDS', 20, 3600),
   };
 }
 
@@ -362,6 +396,8 @@ export function loadConfig(env: Env = process.env): Config {
     webDir: path.resolve(env.WEB_DIR ?? path.join(new URL('..', import.meta.url).pathname, 'dist', 'web')),
     mail: parseMail(env),
     jobs: parseJobs(env),
+    duplicates: parseDuplicates(env),
+    events: parseEvents(env),
   };
   return Object.freeze(config);
 }

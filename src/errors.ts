@@ -53,6 +53,13 @@ export class Conflict extends AppError {
   }
 }
 
+/** DUPLICATES=reject: the owner already has these bytes; `details` name the file(s) they have. */
+export class Duplicate extends AppError {
+  constructor(message: string, details: ErrorDetail[]) {
+    super(409, 'duplicate', message, details);
+  }
+}
+
 export class TooLarge extends AppError {
   constructor(limitBytes: number) {
     super(413, 'too_large', `The file is larger than the ${formatBytes(limitBytes)} limit; nothing was stored.`);

@@ -35,6 +35,7 @@ describe('access control matrix', () => {
   const rows: Row[] = [
     ['GET', () => '/api/v1/auth/me', undefined, { anonymous: 401, alice: 200, bob: 200, carol: 200, root: 200 }],
     ['GET', () => '/api/v1/files', undefined, { anonymous: 401, alice: 200, bob: 200, carol: 200, root: 200 }],
+    ['GET', () => '/api/v1/files/duplicates', undefined, { anonymous: 401, alice: 200, bob: 200, carol: 200, root: 200 }],
     ['GET', file, undefined, { anonymous: 401, alice: 200, bob: 404, carol: 200, root: 404 }],
     ['GET', () => `${file()}/content`, undefined, { anonymous: 401, alice: 200, bob: 404, carol: 200, root: 404 }],
     ['GET', () => `${file()}/thumbnail`, undefined, { anonymous: 401, alice: 200, bob: 404, carol: 200, root: 404 }],

@@ -106,7 +106,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
         tags: ['files'],
         summary: 'Upload one or more files (multipart/form-data, parts named "file")',
         consumes: ['multipart/form-data'],
-        response: { 201: FileList, ...errorResponses(400, 401, 403, 413, 415) },
+        response: { 201: FileList, ...errorResponses(400, 401, 403, 409, 413, 415) },
       },
     },
     async (request, reply) => {
@@ -114,8 +114,8 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
       const caller = callerOf(request);
       const { user } = caller;
       const stored = await files.upload(user.id, fileParts(request, maxUploadBytes, uploadIdleTimeoutMs));
-      for (const file of stored) audit.record({ action: 'file.upload', outcome: 'success', actor: user, target: `file:${file.id}`, details: { name: file.name, size: file.size }, ...origin(request) });
-      return reply.status(201).send({ items: stored.map((file) => toFileJson(file, caller)) });
+      for (const file of stored) audit.record({ action: 'file.upload', outcome: 'success', actor: user, target: `file:${file.id}`, details: { name: file.name, size: file.size, ...(file.duplicateOf ? { duplicateOf: file.duplicateOf } : {}) }, ...origin(request) });
+      return reply.status(201).send({ items: stored.map((file) => ({ ...toFileJson(file, caller), ...(file.duplicateOf ? { duplicateOf: file.duplicateOf } : {}) })) });
     },
   );
 

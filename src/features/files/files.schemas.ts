@@ -16,6 +16,7 @@ export const FileSchema = Type.Object(
     durationSeconds: Type.Optional(Type.Number()),
     metadata: Type.Optional(MetadataSchema),
     urls: Type.Object({ content: Type.String(), download: Type.String(), thumbnail: Type.Optional(Type.String()) }),
+    duplicateOf: Type.Optional(Type.String({ format: 'uuid', description: 'On an upload response only: your file that already has these bytes (DUPLICATES=keep)' })),
     processing: Type.Optional(
       Type.Object(
         {
@@ -64,3 +65,20 @@ export const FilePage = Type.Object({ items: Type.Array(Type.Ref('File')), nextC
 export const FileList = Type.Object({ items: Type.Array(Type.Ref('File')) });
 
 export const BulkDeleteBody = Type.Object({ ids: Type.Array(Type.String({ format: 'uuid' }), { minItems: 1, maxItems: 200 }) }, { additionalProperties: false });
+
+export const DuplicatesQuery = Type.Object(
+  { limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }), cursor: Type.Optional(Type.String({ maxLength: 500 })) },
+  { additionalProperties: false },
+);
+
+export const DuplicateGroupPage = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      sha256: Type.String(),
+      size: Type.Integer(),
+      count: Type.Integer({ description: 'Files with these bytes; `files` lists the oldest 50' }),
+      files: Type.Array(Type.Ref('File'), { description: 'Oldest first: the first is the original' }),
+    }),
+  ),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});

@@ -8,6 +8,7 @@ import type { Db } from '../../db/connect.js';
 import type { FileRow } from '../../db/schema.js';
 import { Forbidden, InvalidRequest, NotFound, NotReady, TooLarge, UnsupportedType } from '../../errors.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
+import { findDuplicates, lockOwnerUploads, refuseDuplicates, type DuplicatePolicy } from './duplicates.js';
 import { sanitizeFileName } from './file-names.js';
 import * as files from './files.repository.js';
 import type { StoredFile } from './files.repository.js';
@@ -51,6 +52,9 @@ export interface ListOptions {
   person?: string;
 }
 
+/** A file an upload stored; `duplicateOf` names the file of the owner's with the same bytes. */
+export type UploadedFile = StoredFile & { duplicateOf?: string };
+
 /** A stored blob's row, before it is inserted. */
 type PendingRow = FileRow & { size: number };
 
@@ -67,6 +71,7 @@ export class FilesService {
     private readonly accelRedirectPrefix?: string,
     /** Finds a photo's location edits now, when the describe step has not yet (media-facts.ts). */
     private readonly locateNow?: (file: StoredFile) => Promise<NonNullable<StoredFile['locationPatches']>>,
+    private readonly duplicates: DuplicatePolicy = 'keep',
   ) {}
 
   /**
@@ -74,15 +79,27 @@ export class FilesService {
    * files or none. Rows appear only after their blobs are stored; on any failure the blobs
    * already written are removed.
    */
-  async upload(ownerId: string, parts: AsyncIterable<UploadPart>): Promise<StoredFile[]> {
+  async upload(ownerId: string, parts: AsyncIterable<UploadPart>): Promise<UploadedFile[]> {
     const rows: PendingRow[] = [];
+    const reject = this.duplicates === 'reject';
+    let duplicateOf = new Map<string, { id: string }>();
     try {
-      for await (const part of parts) rows.push(await this.storeBlob(ownerId, part));
+      for await (const part of parts) {
+        rows.push(await this.storeBlob(ownerId, part));
+        // Refused as soon as a part is known to repeat: the rest of the body is not stored.
+        if (reject) await refuseDuplicates(this.db, ownerId, rows);
+      }
       if (rows.length === 0) {
         throw new InvalidRequest('Attach at least one file.', [{ field: 'file', message: 'Add one or more parts named "file".', reason: 'missing' }]);
       }
+      if (!reject) duplicateOf = await findDuplicates(this.db, ownerId, rows);
       // The files and the work they still need are recorded together: nothing is lost to a crash.
       const deliveries = await this.db.transaction().execute(async (trx) => {
+        // Checked again under the owner's lock: of two uploads of the same bytes at once, one is stored.
+        if (reject) {
+          await lockOwnerUploads(trx, ownerId);
+          await refuseDuplicates(trx, ownerId, rows);
+        }
         await files.insertFiles(trx, rows);
         return this.jobs.record(trx, rows.map((row) => ({ id: row.id, ownerId: row.owner_id, kind: row.kind })));
       });
@@ -91,7 +108,10 @@ export class FilesService {
       await Promise.all(rows.map((row) => this.removeBlob(row.blob_key)));
       throw error;
     }
-    return rows.map(files.toStoredFile);
+    return rows.map((row) => {
+      const original = duplicateOf.get(row.id);
+      return { ...files.toStoredFile(row), ...(original ? { duplicateOf: original.id } : {}) };
+    });
   }
 
   private async storeBlob(ownerId: string, part: UploadPart): Promise<PendingRow> {
