@@ -548,6 +548,289 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/notable-people": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The notable people /who can name */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                createdAt: string;
+                                description: string | null;
+                                id: string;
+                                name: string;
+                                photoCount: number;
+                                url: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add a notable person (then their reference photos) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        description?: string;
+                        name: string;
+                        /** Format: uri */
+                        url?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            createdAt: string;
+                            description: string | null;
+                            id: string;
+                            name: string;
+                            photoCount: number;
+                            url: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/notable-people/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a notable person and their reference faces */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/notable-people/{id}/photos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add reference photos (multipart, parts named "photo"); the largest face of each is kept, not the photo */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            faces: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/status": {
         parameters: {
             query?: never;
@@ -1190,7 +1473,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change your name, e-mail address (verified again), notices or mail language; needs the current password */
+        /** Change your name, e-mail address (verified again), notices, mail language or face recognition; needs the current password */
         patch: {
             parameters: {
                 query?: never;
@@ -1203,6 +1486,7 @@ export interface paths {
                     "application/json": {
                         currentPassword: string;
                         email?: string;
+                        faceRecognition?: boolean;
                         language?: "en" | "pt-BR";
                         name?: string;
                         notices?: boolean;
@@ -1598,6 +1882,260 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Server-sent events (text/event-stream): your files' background steps as they end
+         * @description Events: `file.step` `{fileId, step, status: "done"|"failed", file}` when a thumbnail, poster or facts step ends; `ready` once the stream is live; `reset` when what was missed cannot be replayed (reload). Reconnect with `Last-Event-ID` to replay what ended since.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/faces/{id}/person": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Name a face: {personId} (confirms a suggestion), {name} (a new or existing person by name), or {personId: null} to unname it */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        personId?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            face: {
+                                box: {
+                                    height: number;
+                                    width: number;
+                                    x: number;
+                                    y: number;
+                                };
+                                fileId: string;
+                                id: string;
+                                person: {
+                                    id: string;
+                                    name: string;
+                                } | null;
+                                similarity: number | null;
+                                suggestion: {
+                                    id: string;
+                                    name: string;
+                                    similarity: number;
+                                } | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/faces/{id}/suggestion": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Reject the person suggested for a face; it is not suggested again */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            face: {
+                                box: {
+                                    height: number;
+                                    width: number;
+                                    x: number;
+                                    y: number;
+                                };
+                                fileId: string;
+                                id: string;
+                                person: {
+                                    id: string;
+                                    name: string;
+                                } | null;
+                                similarity: number | null;
+                                suggestion: {
+                                    id: string;
+                                    name: string;
+                                    similarity: number;
+                                } | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/files": {
         parameters: {
             query?: never;
@@ -1605,14 +2143,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List your files, newest first */
+        /** List your files, newest first unless sort/order say otherwise */
         get: {
             parameters: {
                 query: {
                     cursor?: string;
                     kind?: "image" | "audio" | "video";
                     limit: number;
+                    /** @description desc (the default) or asc */
+                    order?: "desc" | "asc";
+                    /** @description only files in which this person (one of yours) was found */
+                    person?: string;
                     q?: string;
+                    /** @description createdAt (upload time, the default), takenAt, name or size */
+                    sort?: "createdAt" | "takenAt" | "name" | "size";
+                    /** @description Taken at or after this (a date is midnight UTC) */
+                    takenFrom?: string;
+                    /** @description Taken before this (a date is midnight UTC) */
+                    takenTo?: string;
                 };
                 header?: never;
                 path?: never;
@@ -1702,6 +2250,15 @@ export interface paths {
                     };
                 };
                 /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -1756,11 +2313,63 @@ export interface paths {
                             contentType: string;
                             /** Format: date-time */
                             createdAt: string;
+                            /**
+                             * Format: uuid
+                             * @description On an upload response only: your file that already has these bytes (DUPLICATES=keep)
+                             */
+                            duplicateOf?: string;
                             durationSeconds?: number;
                             height?: number;
                             /** Format: uuid */
                             id: string;
                             kind: "image" | "audio" | "video";
+                            /** @description What the file's own bytes say: EXIF/XMP, container facts, audio tags */
+                            metadata?: {
+                                audio?: {
+                                    bitRate?: number;
+                                    channels?: number;
+                                    codec?: string;
+                                    sampleRate?: number;
+                                };
+                                camera?: {
+                                    /** @description seconds */
+                                    exposureTime?: number;
+                                    fNumber?: number;
+                                    /** @description millimetres */
+                                    focalLength?: number;
+                                    iso?: number;
+                                    lens?: string;
+                                    make?: string;
+                                    model?: string;
+                                };
+                                location?: {
+                                    /** @description metres */
+                                    altitude?: number;
+                                    latitude: number;
+                                    longitude: number;
+                                };
+                                /** @description EXIF orientation; width, height and the thumbnail are already turned */
+                                orientation?: number;
+                                tags?: {
+                                    album?: string;
+                                    artist?: string;
+                                    genre?: string;
+                                    title?: string;
+                                    track?: number;
+                                    year?: number;
+                                };
+                                /** @description The wall-clock time where it was taken, YYYY-MM-DDTHH:MM:SS */
+                                takenAtLocal?: string;
+                                /** @description Where takenAt comes from: the photo's EXIF/XMP, the audio/video container, or (nothing said) the upload time */
+                                takenAtSource: "exif" | "container" | "upload";
+                                /** @description The UTC offset it was taken at (+HH:MM), when the file says; without it takenAt reads the wall clock as UTC */
+                                timeZone?: string;
+                                video?: {
+                                    audioCodec?: string;
+                                    codec?: string;
+                                    frameRate?: number;
+                                };
+                            };
                             name: string;
                             permissions: {
                                 share: boolean;
@@ -1775,6 +2384,11 @@ export interface paths {
                             };
                             sha256: string;
                             size: number;
+                            /**
+                             * Format: date-time
+                             * @description When it was taken (UTC); metadata.takenAtSource says where that comes from — the upload time when the file says nothing
+                             */
+                            takenAt?: string;
                             urls: {
                                 content: string;
                                 download: string;
@@ -1884,11 +2498,63 @@ export interface paths {
                             contentType: string;
                             /** Format: date-time */
                             createdAt: string;
+                            /**
+                             * Format: uuid
+                             * @description On an upload response only: your file that already has these bytes (DUPLICATES=keep)
+                             */
+                            duplicateOf?: string;
                             durationSeconds?: number;
                             height?: number;
                             /** Format: uuid */
                             id: string;
                             kind: "image" | "audio" | "video";
+                            /** @description What the file's own bytes say: EXIF/XMP, container facts, audio tags */
+                            metadata?: {
+                                audio?: {
+                                    bitRate?: number;
+                                    channels?: number;
+                                    codec?: string;
+                                    sampleRate?: number;
+                                };
+                                camera?: {
+                                    /** @description seconds */
+                                    exposureTime?: number;
+                                    fNumber?: number;
+                                    /** @description millimetres */
+                                    focalLength?: number;
+                                    iso?: number;
+                                    lens?: string;
+                                    make?: string;
+                                    model?: string;
+                                };
+                                location?: {
+                                    /** @description metres */
+                                    altitude?: number;
+                                    latitude: number;
+                                    longitude: number;
+                                };
+                                /** @description EXIF orientation; width, height and the thumbnail are already turned */
+                                orientation?: number;
+                                tags?: {
+                                    album?: string;
+                                    artist?: string;
+                                    genre?: string;
+                                    title?: string;
+                                    track?: number;
+                                    year?: number;
+                                };
+                                /** @description The wall-clock time where it was taken, YYYY-MM-DDTHH:MM:SS */
+                                takenAtLocal?: string;
+                                /** @description Where takenAt comes from: the photo's EXIF/XMP, the audio/video container, or (nothing said) the upload time */
+                                takenAtSource: "exif" | "container" | "upload";
+                                /** @description The UTC offset it was taken at (+HH:MM), when the file says; without it takenAt reads the wall clock as UTC */
+                                timeZone?: string;
+                                video?: {
+                                    audioCodec?: string;
+                                    codec?: string;
+                                    frameRate?: number;
+                                };
+                            };
                             name: string;
                             permissions: {
                                 share: boolean;
@@ -1903,6 +2569,11 @@ export interface paths {
                             };
                             sha256: string;
                             size: number;
+                            /**
+                             * Format: date-time
+                             * @description When it was taken (UTC); metadata.takenAtSource says where that comes from — the upload time when the file says nothing
+                             */
+                            takenAt?: string;
                             urls: {
                                 content: string;
                                 download: string;
@@ -2010,6 +2681,83 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/files/{id}/faces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The faces found in a file (names only for its owner) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                box: {
+                                    height: number;
+                                    width: number;
+                                    x: number;
+                                    y: number;
+                                };
+                                fileId: string;
+                                id: string;
+                                person: {
+                                    id: string;
+                                    name: string;
+                                } | null;
+                                similarity: number | null;
+                                suggestion: {
+                                    id: string;
+                                    name: string;
+                                    similarity: number;
+                                } | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/files/{id}/links": {
         parameters: {
             query?: never;
@@ -2041,6 +2789,8 @@ export interface paths {
                                 expiresAt: string | null;
                                 hasPassword: boolean;
                                 id: string;
+                                /** @description Visitors get the photo's location (GPS) in its bytes and metadata */
+                                includeLocation: boolean;
                                 url: string;
                                 views: number;
                             }[];
@@ -2077,7 +2827,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** Create a public link, optionally expiring and with a password */
+        /** Create a public link, optionally expiring and with a password; the photo's location is left out unless includeLocation */
         post: {
             parameters: {
                 query?: never;
@@ -2092,6 +2842,11 @@ export interface paths {
                     "application/json": {
                         /** Format: date-time */
                         expiresAt?: string;
+                        /**
+                         * @description Serve the photo with its GPS location (off: it is edited out of the bytes and the metadata)
+                         * @default false
+                         */
+                        includeLocation?: boolean;
                         password?: string;
                     };
                 };
@@ -2109,6 +2864,8 @@ export interface paths {
                                 expiresAt: string | null;
                                 hasPassword: boolean;
                                 id: string;
+                                /** @description Visitors get the photo's location (GPS) in its bytes and metadata */
+                                includeLocation: boolean;
                                 url: string;
                                 views: number;
                             };
@@ -2498,6 +3255,73 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/files/duplicates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your files grouped by identical bytes (same size and SHA-256), largest first, so you can keep one */
+        get: {
+            parameters: {
+                query: {
+                    cursor?: string;
+                    limit: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description Files with these bytes; `files` lists the oldest 50 */
+                                count: number;
+                                /** @description Oldest first: the first is the original */
+                                files: components["schemas"]["File"][];
+                                sha256: string;
+                                size: number;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/links/{id}": {
         parameters: {
             query?: never;
@@ -2591,9 +3415,61 @@ export interface paths {
                                 contentType: string;
                                 /** Format: date-time */
                                 createdAt: string;
+                                /**
+                                 * Format: uuid
+                                 * @description On an upload response only: your file that already has these bytes (DUPLICATES=keep)
+                                 */
+                                duplicateOf?: string;
                                 durationSeconds?: number;
                                 height?: number;
                                 kind: "image" | "audio" | "video";
+                                /** @description What the file's own bytes say: EXIF/XMP, container facts, audio tags */
+                                metadata?: {
+                                    audio?: {
+                                        bitRate?: number;
+                                        channels?: number;
+                                        codec?: string;
+                                        sampleRate?: number;
+                                    };
+                                    camera?: {
+                                        /** @description seconds */
+                                        exposureTime?: number;
+                                        fNumber?: number;
+                                        /** @description millimetres */
+                                        focalLength?: number;
+                                        iso?: number;
+                                        lens?: string;
+                                        make?: string;
+                                        model?: string;
+                                    };
+                                    location?: {
+                                        /** @description metres */
+                                        altitude?: number;
+                                        latitude: number;
+                                        longitude: number;
+                                    };
+                                    /** @description EXIF orientation; width, height and the thumbnail are already turned */
+                                    orientation?: number;
+                                    tags?: {
+                                        album?: string;
+                                        artist?: string;
+                                        genre?: string;
+                                        title?: string;
+                                        track?: number;
+                                        year?: number;
+                                    };
+                                    /** @description The wall-clock time where it was taken, YYYY-MM-DDTHH:MM:SS */
+                                    takenAtLocal?: string;
+                                    /** @description Where takenAt comes from: the photo's EXIF/XMP, the audio/video container, or (nothing said) the upload time */
+                                    takenAtSource: "exif" | "container" | "upload";
+                                    /** @description The UTC offset it was taken at (+HH:MM), when the file says; without it takenAt reads the wall clock as UTC */
+                                    timeZone?: string;
+                                    video?: {
+                                        audioCodec?: string;
+                                        codec?: string;
+                                        frameRate?: number;
+                                    };
+                                };
                                 name: string;
                                 permissions: {
                                     share: boolean;
@@ -2601,6 +3477,11 @@ export interface paths {
                                 };
                                 sha256: string;
                                 size: number;
+                                /**
+                                 * Format: date-time
+                                 * @description When it was taken (UTC); metadata.takenAtSource says where that comes from — the upload time when the file says nothing
+                                 */
+                                takenAt?: string;
                                 urls: {
                                     content: string;
                                     download: string;
@@ -2678,6 +3559,15 @@ export interface paths {
                     };
                 };
                 /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -2697,6 +3587,15 @@ export interface paths {
                 };
                 /** @description Default Response */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2792,6 +3691,553 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/people": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your people, by name, with counts and a cover face */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description include hidden people */
+                    hidden?: boolean;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                coverFace: {
+                                    box: {
+                                        height: number;
+                                        width: number;
+                                        x: number;
+                                        y: number;
+                                    };
+                                    fileId: string;
+                                    id: string;
+                                } | null;
+                                createdAt: string;
+                                faceCount: number;
+                                fileCount: number;
+                                hidden: boolean;
+                                id: string;
+                                link: string | null;
+                                name: string;
+                            }[];
+                            nextCursor: null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Name a person from one or more of your faces; your other faces that match are attached or suggested */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        faceIds: string[];
+                        /** Format: uri */
+                        link?: string;
+                        name: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            person: {
+                                coverFace: {
+                                    box: {
+                                        height: number;
+                                        width: number;
+                                        x: number;
+                                        y: number;
+                                    };
+                                    fileId: string;
+                                    id: string;
+                                } | null;
+                                createdAt: string;
+                                faceCount: number;
+                                fileCount: number;
+                                hidden: boolean;
+                                id: string;
+                                link: string | null;
+                                name: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/people/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of your people */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            person: {
+                                coverFace: {
+                                    box: {
+                                        height: number;
+                                        width: number;
+                                        x: number;
+                                        y: number;
+                                    };
+                                    fileId: string;
+                                    id: string;
+                                } | null;
+                                createdAt: string;
+                                faceCount: number;
+                                fileCount: number;
+                                hidden: boolean;
+                                id: string;
+                                link: string | null;
+                                name: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a person; their faces become unnamed */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Rename, link, hide or choose the cover face of a person */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        coverFaceId?: string;
+                        hidden?: boolean;
+                        link?: string | null;
+                        name?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            person: {
+                                coverFace: {
+                                    box: {
+                                        height: number;
+                                        width: number;
+                                        x: number;
+                                        y: number;
+                                    };
+                                    fileId: string;
+                                    id: string;
+                                } | null;
+                                createdAt: string;
+                                faceCount: number;
+                                fileCount: number;
+                                hidden: boolean;
+                                id: string;
+                                link: string | null;
+                                name: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/people/{id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Merge other people into this one: their faces become its, they are deleted */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        ids: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            person: {
+                                coverFace: {
+                                    box: {
+                                        height: number;
+                                        width: number;
+                                        x: number;
+                                        y: number;
+                                    };
+                                    fileId: string;
+                                    id: string;
+                                } | null;
+                                createdAt: string;
+                                faceCount: number;
+                                fileCount: number;
+                                hidden: boolean;
+                                id: string;
+                                link: string | null;
+                                name: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/people/clusters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Groups of unnamed faces that look alike, largest first (name one with POST /people {faceIds}) */
+        get: {
+            parameters: {
+                query: {
+                    limit: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                coverFace: {
+                                    box: {
+                                        height: number;
+                                        width: number;
+                                        x: number;
+                                        y: number;
+                                    };
+                                    fileId: string;
+                                    id: string;
+                                } | null;
+                                faceCount: number;
+                                faceIds: string[];
+                                id: string;
+                            }[];
+                            nextCursor: null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/shared-with-me": {
         parameters: {
             query?: never;
@@ -2823,11 +4269,63 @@ export interface paths {
                                 contentType: string;
                                 /** Format: date-time */
                                 createdAt: string;
+                                /**
+                                 * Format: uuid
+                                 * @description On an upload response only: your file that already has these bytes (DUPLICATES=keep)
+                                 */
+                                duplicateOf?: string;
                                 durationSeconds?: number;
                                 height?: number;
                                 /** Format: uuid */
                                 id: string;
                                 kind: "image" | "audio" | "video";
+                                /** @description What the file's own bytes say: EXIF/XMP, container facts, audio tags */
+                                metadata?: {
+                                    audio?: {
+                                        bitRate?: number;
+                                        channels?: number;
+                                        codec?: string;
+                                        sampleRate?: number;
+                                    };
+                                    camera?: {
+                                        /** @description seconds */
+                                        exposureTime?: number;
+                                        fNumber?: number;
+                                        /** @description millimetres */
+                                        focalLength?: number;
+                                        iso?: number;
+                                        lens?: string;
+                                        make?: string;
+                                        model?: string;
+                                    };
+                                    location?: {
+                                        /** @description metres */
+                                        altitude?: number;
+                                        latitude: number;
+                                        longitude: number;
+                                    };
+                                    /** @description EXIF orientation; width, height and the thumbnail are already turned */
+                                    orientation?: number;
+                                    tags?: {
+                                        album?: string;
+                                        artist?: string;
+                                        genre?: string;
+                                        title?: string;
+                                        track?: number;
+                                        year?: number;
+                                    };
+                                    /** @description The wall-clock time where it was taken, YYYY-MM-DDTHH:MM:SS */
+                                    takenAtLocal?: string;
+                                    /** @description Where takenAt comes from: the photo's EXIF/XMP, the audio/video container, or (nothing said) the upload time */
+                                    takenAtSource: "exif" | "container" | "upload";
+                                    /** @description The UTC offset it was taken at (+HH:MM), when the file says; without it takenAt reads the wall clock as UTC */
+                                    timeZone?: string;
+                                    video?: {
+                                        audioCodec?: string;
+                                        codec?: string;
+                                        frameRate?: number;
+                                    };
+                                };
                                 name: string;
                                 owner: string;
                                 permissions: {
@@ -2845,6 +4343,11 @@ export interface paths {
                                 /** Format: date-time */
                                 sharedAt: string;
                                 size: number;
+                                /**
+                                 * Format: date-time
+                                 * @description When it was taken (UTC); metadata.takenAtSource says where that comes from — the upload time when the file says nothing
+                                 */
+                                takenAt?: string;
                                 urls: {
                                     content: string;
                                     download: string;
@@ -2853,6 +4356,69 @@ export interface paths {
                                 width?: number;
                             }[];
                             nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many of your files were taken in each month (UTC), newest first */
+        get: {
+            parameters: {
+                query?: {
+                    kind?: "image" | "audio" | "video";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Months with files, newest first */
+                            buckets: {
+                                count: number;
+                                /** @description YYYY-MM (UTC) of takenAt */
+                                month: string;
+                            }[];
                         };
                     };
                 };
@@ -3136,6 +4702,113 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/who": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Who is in this photo? For anyone, no account: each face with the notable person it matches, or null. Nothing is stored. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            faces: {
+                                box: {
+                                    height: number;
+                                    width: number;
+                                    x: number;
+                                    y: number;
+                                };
+                                match: {
+                                    description?: string;
+                                    name: string;
+                                    similarity: number;
+                                    url?: string;
+                                } | null;
+                                searchUrl?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -3254,11 +4927,63 @@ export interface components {
             contentType: string;
             /** Format: date-time */
             createdAt: string;
+            /**
+             * Format: uuid
+             * @description On an upload response only: your file that already has these bytes (DUPLICATES=keep)
+             */
+            duplicateOf?: string;
             durationSeconds?: number;
             height?: number;
             /** Format: uuid */
             id: string;
             kind: "image" | "audio" | "video";
+            /** @description What the file's own bytes say: EXIF/XMP, container facts, audio tags */
+            metadata?: {
+                audio?: {
+                    bitRate?: number;
+                    channels?: number;
+                    codec?: string;
+                    sampleRate?: number;
+                };
+                camera?: {
+                    /** @description seconds */
+                    exposureTime?: number;
+                    fNumber?: number;
+                    /** @description millimetres */
+                    focalLength?: number;
+                    iso?: number;
+                    lens?: string;
+                    make?: string;
+                    model?: string;
+                };
+                location?: {
+                    /** @description metres */
+                    altitude?: number;
+                    latitude: number;
+                    longitude: number;
+                };
+                /** @description EXIF orientation; width, height and the thumbnail are already turned */
+                orientation?: number;
+                tags?: {
+                    album?: string;
+                    artist?: string;
+                    genre?: string;
+                    title?: string;
+                    track?: number;
+                    year?: number;
+                };
+                /** @description The wall-clock time where it was taken, YYYY-MM-DDTHH:MM:SS */
+                takenAtLocal?: string;
+                /** @description Where takenAt comes from: the photo's EXIF/XMP, the audio/video container, or (nothing said) the upload time */
+                takenAtSource: "exif" | "container" | "upload";
+                /** @description The UTC offset it was taken at (+HH:MM), when the file says; without it takenAt reads the wall clock as UTC */
+                timeZone?: string;
+                video?: {
+                    audioCodec?: string;
+                    codec?: string;
+                    frameRate?: number;
+                };
+            };
             name: string;
             permissions: {
                 share: boolean;
@@ -3273,6 +4998,11 @@ export interface components {
             };
             sha256: string;
             size: number;
+            /**
+             * Format: date-time
+             * @description When it was taken (UTC); metadata.takenAtSource says where that comes from — the upload time when the file says nothing
+             */
+            takenAt?: string;
             urls: {
                 content: string;
                 download: string;
@@ -3298,6 +5028,8 @@ export interface components {
             email: string;
             emailSuppressed: boolean;
             emailVerified: boolean;
+            /** @description faces in your library are found and matched to your people; off deletes them */
+            faceRecognition: boolean;
             /** Format: uuid */
             id: string;
             isAdmin: boolean;
