@@ -21,7 +21,7 @@ import { UserSchema } from './features/accounts/accounts.schemas.js';
 import { AccountsService } from './features/accounts/accounts.service.js';
 import { LoginThrottle } from './features/accounts/login-throttle.js';
 import { PasswordHasher } from './features/accounts/passwords.js';
-import { SessionsService } from './features/accounts/sessions.service.js';
+import { csrfTokenMatches, SessionsService } from './features/accounts/sessions.service.js';
 import { instancesRoutes } from './features/admin/instances.routes.js';
 import { InstancesService } from './features/admin/instances.service.js';
 import { statusRoutes } from './features/admin/status.routes.js';
@@ -35,7 +35,8 @@ import { jobOptions, JobsService } from './features/jobs/jobs.service.js';
 import { startJanitor } from './features/maintenance/janitor.js';
 import { healthRoutes } from './features/health/health.routes.js';
 import { ErrorSchema } from './features/shared.schemas.js';
-import access, { type Authenticator } from './plugins/access.js';
+import accessPlugin, { type Authenticator } from './plugins/access.js';
+import { AccessService } from './features/access/access.service.js';
 import { basicAuthenticator, sessionAuthenticator } from './features/accounts/authenticators.js';
 import { AuditLog } from './features/audit/audit.log.js';
 import { jwtAuthenticator, tokenAuthenticator } from './features/tokens/authenticators.js';
@@ -147,8 +148,10 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
     backends.sessions.limiter(SIGN_UP_LIMIT),
   );
   const sessions = new SessionsService(backends.sessions.store);
+  const access = new AccessService(backends.db);
   const files = new FilesService(
     backends.db,
+    access,
     backends.blobs,
     backends.jobs,
     config.maxUploadBytes,
@@ -165,7 +168,7 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
   const authenticators: Record<AuthScheme, Authenticator> = {
     basic: basicAuthenticator(accounts),
     token: tokenAuthenticator(tokens, audit),
-    jwt: jwtAuthenticator(jwt, accounts, tokens),
+    jwt: jwtAuthenticator(jwt, tokens),
     session: sessionAuthenticator(accounts, sessions),
   };
   const mailer: Mailer = config.mail.smtpUrl ? new SmtpMailer(config.mail.smtpUrl) : new OutboxMailer(fastify.log);
@@ -201,12 +204,11 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
   await fastify.register(fastifyHelmet, { contentSecurityPolicy: false, strictTransportSecurity: config.secureCookies });
   await fastify.register(fastifyCookie);
   await fastify.register(fastifyMultipart, { limits: { fileSize: config.maxUploadBytes } });
-  await fastify.register(access, {
+  await fastify.register(accessPlugin, {
     authenticators: config.authSchemes.map((scheme) => authenticators[scheme]),
-    objectChecks: {
-      file: (caller, id, mode) => files.check(caller.user.id, id, mode),
-      link: (caller, id) => sharing.checkLink(caller.user.id, id),
-    },
+    objects: { file: access.fileRule, link: access.linkRule },
+    findAccount: (userId) => accounts.findAccount(userId),
+    csrfMatches: csrfTokenMatches,
     publicOrigin: config.publicUrl,
   });
   await fastify.register(verifiedEmailGate, { enabled: config.mail.requireEmailVerification });

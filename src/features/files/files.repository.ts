@@ -113,32 +113,3 @@ export async function findOwnedFiles(db: Executor, ownerId: string, ids: string[
 export async function deleteFileRows(db: Executor, ids: string[]): Promise<void> {
   if (ids.length > 0) await db.deleteFrom('files').where('id', 'in', ids).execute();
 }
-
-export type FileAccess = 'owner' | 'shared';
-
-/**
- * How a user may reach each of `ids`, in one query: as owner, through a share, or (absent
- * from the map) not at all. Used for single checks and bulk operations alike.
- */
-export async function findAccess(db: Executor, userId: string, ids: readonly string[]): Promise<Map<string, FileAccess>> {
-  if (ids.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('files')
-    .leftJoin('shares', (join) => join.onRef('shares.file_id', '=', 'files.id').on('shares.user_id', '=', userId))
-    .select(['files.id', 'files.owner_id', 'shares.user_id as shared_with'])
-    .where('files.id', 'in', ids)
-    .where((eb) => eb.or([eb('files.owner_id', '=', userId), eb('shares.user_id', '=', userId)]))
-    .execute();
-  return new Map(rows.map((row) => [row.id, row.owner_id === userId ? 'owner' : 'shared'] as const));
-}
-
-/** A file its owner or a user it is shared with may see. */
-export async function findVisibleFile(db: Executor, userId: string, id: string): Promise<StoredFile | undefined> {
-  const row = await db
-    .selectFrom('files')
-    .selectAll('files')
-    .where('files.id', '=', id)
-    .where((eb) => eb.or([eb('files.owner_id', '=', userId), eb.exists(eb.selectFrom('shares').select('shares.file_id').whereRef('shares.file_id', '=', 'files.id').where('shares.user_id', '=', userId))]))
-    .executeTakeFirst();
-  return row && toStoredFile(row);
-}
