@@ -5,6 +5,7 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
+import type { LogEvent } from 'kysely';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import type { JobQueue } from './adapters/jobs/job-queue.js';
@@ -52,6 +53,7 @@ import { TokenSchema } from './features/tokens/tokens.schemas.js';
 import { TokensService } from './features/tokens/tokens.service.js';
 import bodies from './plugins/bodies.js';
 import errors from './plugins/errors.js';
+import requestLog, { levelEnabled } from './plugins/request-log.js';
 import metrics from './plugins/metrics.js';
 import type { Mailer } from './adapters/mail/mailer.js';
 import { OutboxMailer } from './adapters/mail/outbox.js';
@@ -189,6 +191,7 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id).header('X-Coffer-Instance', config.instanceId);
   });
+  await fastify.register(requestLog);
   await fastify.register(errors, { pageFallback: pageFallback(config.webDir) });
   const checks = [
     { name: 'database', check: () => backends.db.selectFrom('users').select('id').limit(1).execute().then(() => undefined) },
@@ -233,6 +236,8 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
 async function openBackends(config: Config, fastify: FastifyInstance): Promise<Backends & { jobs: JobsService }> {
   const db = await connectDatabase(config.databaseUrl, {
     poolSize: config.databasePoolSize,
+    // LOG_LEVEL=trace: every query, with its time (what a request costs in round trips).
+    ...(levelEnabled(fastify.log, 'trace') ? { onQuery: (event: LogEvent) => fastify.log.trace({ sql: event.query.sql, ms: event.queryDurationMillis, ...(event.level === 'error' ? { failed: true } : {}) }, 'database query') } : {}),
     // Only the reason: pg attaches the whole client to the error.
     onConnectionLost: (error) => fastify.log.warn({ reason: error.message, code: (error as { code?: unknown }).code }, 'a database connection was lost; the pool opens a new one when needed'),
   });
@@ -319,6 +324,8 @@ export function serverOptions(config: Config, logger: FastifyServerOptions['logg
           }
         : logger,
     trustProxy: config.trustProxy,
+    // Requests are logged by plugins/request-log.ts, cheaply.
+    disableRequestLogging: true,
     // Keep a request id given by the balancer so one request is one id across the system.
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
