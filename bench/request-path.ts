@@ -46,13 +46,16 @@ function parseLatency(text: string, label: string): number {
   return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
 }
 
-function wrk(url: string, connections: number, options: { auth?: string; script?: string; env?: Record<string, string>; duration?: string } = {}): WrkResult {
+/** wrk, asynchronously: the bench's own clients (the searchers) keep running meanwhile. */
+async function wrk(url: string, connections: number, options: { auth?: string; script?: string; env?: Record<string, string>; duration?: string } = {}): Promise<WrkResult> {
   const args = ['-t2', `-c${connections}`, `-d${options.duration ?? DURATION}`, '--latency'];
   if (options.script) args.push('-s', options.script);
   else if (options.auth) args.push('-H', `Authorization: ${options.auth}`);
   args.push(url);
-  const result = spawnSync('wrk', args, { encoding: 'utf8', env: { ...process.env, ...options.env } });
-  const out = result.stdout ?? '';
+  const child = spawn('wrk', args, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  await new Promise((resolve) => child.once('close', resolve));
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
   return { rps, p50Ms: parseLatency(out, '50%'), p99Ms: parseLatency(out, '99%'), non2xx };
@@ -233,21 +236,27 @@ async function main(): Promise<void> {
     const nginx = await startNginx('/usr/sbin/nginx', work, filesDir, 'video.mp4');
     services.push(nginx.service);
 
+    // Memory first, before load has grown the heaps: what 32 slow downloads add to RSS.
+    console.log('memory ...');
+    const rss = PROFILE
+      ? { coffer: NaN, node: NaN }
+      : { coffer: await rssPerDownload(coffer.service.pid, contentUrl, 32, auth), node: await rssPerDownload(baselines.pid, `http://127.0.0.1:${nodePort}/blob`, 32) };
+
     const rangeEnv = (authHeader?: string) => ({ SIZE: String(VIDEO_BYTES), AUTH: authHeader ?? '' });
     const script = path.join(benchDir, 'range.lua');
     console.log('listing ...');
-    wrk(listUrl, 32, { auth, duration: '2s' }); // warm-up
+    await wrk(listUrl, 32, { auth, duration: '2s' }); // warm-up
     const listing = {
-      coffer: wrk(listUrl, 32, { auth }),
-      fastify: PROFILE ? undefined : wrk(`http://127.0.0.1:${fastifyPort}/list`, 32),
-      node: PROFILE ? undefined : wrk(`http://127.0.0.1:${nodePort}/list`, 32),
+      coffer: await wrk(listUrl, 32, { auth }),
+      fastify: PROFILE ? undefined : await wrk(`http://127.0.0.1:${fastifyPort}/list`, 32),
+      node: PROFILE ? undefined : await wrk(`http://127.0.0.1:${nodePort}/list`, 32),
     };
     console.log('range ...');
-    wrk(contentUrl, 16, { script, env: rangeEnv(auth), duration: '2s' });
+    await wrk(contentUrl, 16, { script, env: rangeEnv(auth), duration: '2s' });
     const range = {
-      coffer: wrk(contentUrl, 16, { script, env: rangeEnv(auth) }),
-      node: PROFILE ? undefined : wrk(`http://127.0.0.1:${nodePort}/blob`, 16, { script, env: rangeEnv() }),
-      nginx: PROFILE ? undefined : wrk(`${nginx.base}/video.mp4`, 16, { script, env: rangeEnv() }),
+      coffer: await wrk(contentUrl, 16, { script, env: rangeEnv(auth) }),
+      node: PROFILE ? undefined : await wrk(`http://127.0.0.1:${nodePort}/blob`, 16, { script, env: rangeEnv() }),
+      nginx: PROFILE ? undefined : await wrk(`${nginx.base}/video.mp4`, 16, { script, env: rangeEnv() }),
     };
 
     if (PROFILE) {
@@ -259,11 +268,6 @@ async function main(): Promise<void> {
       return;
     }
 
-    console.log('memory ...');
-    const rss = {
-      coffer: await rssPerDownload(coffer.service.pid, contentUrl, 32, auth),
-      node: await rssPerDownload(baselines.pid, `http://127.0.0.1:${nodePort}/blob`, 32),
-    };
 
     console.log('search ...');
     await fillLibrary(coffer.dataDir, coffer.base, auth);
@@ -275,12 +279,12 @@ async function main(): Promise<void> {
       common: await latencies(search('beach'), auth, 100),
     };
     const healthUrl = `${coffer.base}/healthz`;
-    const healthAlone = wrk(healthUrl, 8, { duration: '4s' });
+    const healthAlone = await wrk(healthUrl, 8, { duration: '4s' });
     let searching = true;
     const searchers = [0, 1].map(async () => {
       while (searching) await latencies(search('zebra'), auth, 1);
     });
-    const healthBusy = wrk(healthUrl, 8, { duration: '4s' });
+    const healthBusy = await wrk(healthUrl, 8, { duration: '4s' });
     searching = false;
     await Promise.all(searchers);
 

@@ -60,7 +60,7 @@ describe('queries per request', () => {
     ['a Range of the content', () => `${file()}/content`],
     ['thumbnail', () => `${file()}/thumbnail`],
   ])('owner, %s: one query with Basic and with a session', async (_name, url) => {
-    const range = _name.startsWith('a Range') ? { range: 'bytes=0-99' } : {};
+    const range: Record<string, string> = _name.startsWith('a Range') ? { range: 'bytes=0-99' } : {};
     expect(await count(url(), { ...basic(owner), ...range }, range.range ? 206 : 200)).toHaveLength(1);
     expect(await count(url(), { ...cookie(owner), ...range }, range.range ? 206 : 200)).toHaveLength(1);
   });

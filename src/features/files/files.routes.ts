@@ -7,7 +7,7 @@ import { watchUploadProgress } from '../../plugins/bodies.js';
 import { origin, type AuditLog } from '../audit/audit.log.js';
 import { loadedFile } from '../access/access.service.js';
 import { errorResponses, IdParams } from '../shared.schemas.js';
-import { sendContent } from './content.js';
+import { sendContent, startsDownload } from './content.js';
 import { BulkDeleteBody, ContentQuery, FileList, FilePage, FileSchema, ListQuery, RenameBody } from './files.schemas.js';
 import type { FilesService, StoredFile, UploadPart } from './files.service.js';
 
@@ -147,8 +147,8 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
       const { user } = callerOf(request);
       const { file } = loadedFile(request);
       const download = request.query.download === '1' || request.query.download === 'true';
-      // Downloads are audited; inline playback (many range requests) is not.
-      if (download) audit.record({ action: 'file.download', outcome: 'success', actor: user, target: `file:${file.id}`, ...origin(request) });
+      // Downloads are audited once (see startsDownload); inline playback is not.
+      if (download && startsDownload(request)) audit.record({ action: 'file.download', outcome: 'success', actor: user, target: `file:${file.id}`, ...origin(request) });
       return sendContent(request, reply, file, files.contentSource(file), download ? 'attachment' : 'inline');
     },
   );
