@@ -4,6 +4,7 @@ import * as instances from './migrations/0002-instances.js';
 import * as accessControl from './migrations/0003-access-control.js';
 import * as mail from './migrations/0005-mail.js';
 import * as jobs from './migrations/0006-jobs.js';
+import * as search from './migrations/0010-search.js';
 
 /** Migrations live in code (not read from a folder) so the compiled build and tests see the same list. */
 const migrations: Record<string, Migration> = {
@@ -12,6 +13,7 @@ const migrations: Record<string, Migration> = {
   '0003-access-control': accessControl,
   '0005-mail': mail,
   '0006-jobs': jobs,
+  '0010-search': search,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,5 +1,5 @@
 import type { Executor } from '../../db/connect.js';
-import { containsText } from '../../db/contains.js';
+import { fileNameMatches } from '../../db/search.js';
 import type { FileProcessing, FileRow, NewFileRow } from '../../db/schema.js';
 import type { MediaKind } from './media-types.js';
 
@@ -69,7 +69,7 @@ export async function listFiles(db: Executor, query: ListQuery): Promise<StoredF
   let select = db.selectFrom('files').selectAll().where('owner_id', '=', query.ownerId);
   if (query.kind) select = select.where('kind', '=', query.kind);
   if (query.nameContains) {
-    select = select.where(containsText('name', query.nameContains));
+    select = select.where(await fileNameMatches(db, query.nameContains));
   }
   const after = query.after;
   if (after) {
