@@ -15,7 +15,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { currentRss, freePort, killAllOwnedSync, makeMediaFile, median, sleep, startService, stopService, waitReady, type Service } from './lib.js';
+import { currentRss, freePort, killAllOwnedSync, makeMediaFile, median, sleep, startService, stopService, tail, waitReady, type Service } from './lib.js';
 import { startNginx } from './servers.js';
 
 const MB = 1e6;
@@ -64,7 +64,7 @@ async function wrk(url: string, connections: number, options: { auth?: string; s
 async function startCoffer(work: string, nodeArgs: string[]): Promise<{ service: Service; base: string; dataDir: string }> {
   const port = await freePort();
   const dataDir = path.join(work, 'coffer-data');
-  const service = startService('coffer', process.execPath, [...nodeArgs, path.join(repo, 'dist', 'cli.js'), 'serve'], path.join(work, 'coffer.log'), {
+  const service = startService('coffer', process.execPath, [...nodeArgs, process.env.COFFER_CLI ?? path.join(repo, 'dist', 'cli.js'), 'serve'], path.join(work, 'coffer.log'), {
     PORT: String(port),
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
@@ -135,13 +135,18 @@ async function fillLibrary(dataDir: string, base: string, auth: string): Promise
      values (?, ?, ?, 'image', 'image/jpeg', 1000, ?, ?, null, null, null, null, ?, 'done', null)`,
   );
   const start = Date.parse('2020-01-01T00:00:00Z');
-  db.transaction(() => {
-    for (let i = 0; i < SEARCH_FILES; i++) {
+  // Batches of 2,000: the write lock is held a moment at a time, as a busy instance would.
+  const batch = db.transaction((from: number) => {
+    for (let i = from; i < Math.min(from + 2000, SEARCH_FILES); i++) {
       const id = randomUUID();
       const name = `${words[i % words.length]}-${words[(i * 7) % words.length]}-${String(i).padStart(6, '0')}.jpg`;
       insert.run(id, owner, name, '0'.repeat(64), `bench/${id}`, new Date(start + i * 1000).toISOString());
     }
-  })();
+  });
+  for (let from = 0; from < SEARCH_FILES; from += 2000) {
+    batch(from);
+    await sleep(20);
+  }
   db.close();
   void base;
   void auth;
@@ -315,6 +320,9 @@ async function main(): Promise<void> {
     console.log(`\n${report}`);
     writeFileSync(path.join(benchDir, 'results', `request-path.${LABEL}.md`), report);
     void median;
+  } catch (error) {
+    for (const service of services) console.error(`--- last lines of ${service.name} (${service.logFile})\n${tail(service.logFile)}`);
+    throw error;
   } finally {
     for (const service of services.reverse()) await stopService(service);
     rmSync(work, { recursive: true, force: true });
