@@ -6,6 +6,7 @@
  *
  *   npx tsc -p tsconfig.build.json && npx tsx bench/request-path.ts
  *   LABEL=after npx tsx bench/request-path.ts       # names the report results/request-path.<label>.md
+ *   BEFORE_CLI=../main/dist/cli.js npx tsx bench/request-path.ts   # also another build, same run
  *   PROFILE=1 npx tsx bench/request-path.ts          # only listing + Range, Coffer under --cpu-prof,
  *                                                    # prints the top self-time functions
  */
@@ -61,10 +62,10 @@ async function wrk(url: string, connections: number, options: { auth?: string; s
   return { rps, p50Ms: parseLatency(out, '50%'), p99Ms: parseLatency(out, '99%'), non2xx };
 }
 
-async function startCoffer(work: string, nodeArgs: string[]): Promise<{ service: Service; base: string; dataDir: string }> {
+async function startCoffer(work: string, cli: string, nodeArgs: string[]): Promise<{ service: Service; base: string; dataDir: string }> {
   const port = await freePort();
   const dataDir = path.join(work, 'coffer-data');
-  const service = startService('coffer', process.execPath, [...nodeArgs, process.env.COFFER_CLI ?? path.join(repo, 'dist', 'cli.js'), 'serve'], path.join(work, 'coffer.log'), {
+  const service = startService('coffer', process.execPath, [...nodeArgs, cli, 'serve'], path.join(work, 'coffer.log'), {
     PORT: String(port),
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
@@ -192,6 +193,59 @@ function summariseProfile(file: string, top = 25): string[] {
     .map(([key, t]) => `| ${fmt((100 * t) / total, 1)} % | \`${key}\` |`);
 }
 
+interface Build {
+  name: string;
+  coffer: { service: Service; base: string; dataDir: string };
+  auth: string;
+  listUrl: string;
+  contentUrl: string;
+}
+
+/** One Coffer build with its library: the 200 MB video and LIST_FILES images. */
+async function prepareBuild(name: string, cli: string, work: string, video: string, images: string[], nodeArgs: string[]): Promise<Build> {
+  const dir = path.join(work, name);
+  mkdirSync(dir, { recursive: true });
+  const coffer = await startCoffer(dir, cli, nodeArgs);
+  const auth = await register(coffer.base);
+  const [stored] = curlUpload(`${coffer.base}/api/v1/files`, auth, [video]).items;
+  const small = curlUpload(`${coffer.base}/api/v1/files`, auth, images).items;
+  await settle(coffer.base, auth, [stored!.id, ...small.map((f) => f.id)]);
+  return { name, coffer, auth, listUrl: `${coffer.base}/api/v1/files?limit=50`, contentUrl: `${coffer.base}/api/v1/files/${stored!.id}/content` };
+}
+
+const ROUNDS = 2;
+
+/** Rounds interleave the servers, so drift (neighbours, CPU boost) hits them all alike; the mean of the rounds. */
+async function interleaved(targets: Array<{ key: string; run: () => Promise<WrkResult> }>): Promise<Map<string, WrkResult>> {
+  const runs = new Map<string, WrkResult[]>(targets.map((t) => [t.key, []]));
+  for (let round = 0; round < ROUNDS; round++) for (const target of targets) runs.get(target.key)!.push(await target.run());
+  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  return new Map(
+    [...runs.entries()].map(([key, results]) => [key, { rps: mean(results.map((r) => r.rps)), p50Ms: mean(results.map((r) => r.p50Ms)), p99Ms: mean(results.map((r) => r.p99Ms)), non2xx: results.reduce((a, r) => a + r.non2xx, 0) }]),
+  );
+}
+
+async function searchFigures(build: Build) {
+  await fillLibrary(build.coffer.dataDir, build.coffer.base, build.auth);
+  const search = (q: string) => `${build.coffer.base}/api/v1/files?limit=50&q=${encodeURIComponent(q)}`;
+  await latencies(search('nomatch'), build.auth, 5);
+  const searches = {
+    none: await latencies(search('zebra'), build.auth, 100),
+    rare: await latencies(search('012345'), build.auth, 100),
+    common: await latencies(search('beach'), build.auth, 100),
+  };
+  const healthUrl = `${build.coffer.base}/healthz`;
+  const healthAlone = await wrk(healthUrl, 8, { duration: '4s' });
+  let searching = true;
+  const searchers = [0, 1].map(async () => {
+    while (searching) await latencies(search('zebra'), build.auth, 1);
+  });
+  const healthBusy = await wrk(healthUrl, 8, { duration: '4s' });
+  searching = false;
+  await Promise.all(searchers);
+  return { searches, healthAlone, healthBusy };
+}
+
 async function main(): Promise<void> {
   const work = mkdtempSync(path.join(os.tmpdir(), 'coffer-reqpath-'));
   const services: Service[] = [];
@@ -208,23 +262,23 @@ async function main(): Promise<void> {
     mkdirSync(filesDir);
     const video = path.join(filesDir, 'video.mp4');
     makeMediaFile(video, VIDEO_BYTES);
-    const smallFiles = Array.from({ length: LIST_FILES }, (_, i) => {
-      const file = path.join(filesDir, `clip-${i}.mp4`);
-      makeMediaFile(file, 40_000 + i);
+    // Images: their thumbnails are quick, so the media jobs are done before anything is measured.
+    const png = readFileSync(path.join(repo, 'test', 'fixtures', 'sample.png'));
+    const images = Array.from({ length: LIST_FILES }, (_, i) => {
+      const file = path.join(filesDir, `photo-${i}.png`);
+      writeFileSync(file, png);
       return file;
     });
 
-    const coffer = await startCoffer(work, PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []);
-    services.push(coffer.service);
-    const auth = await register(coffer.base);
-    const [stored] = curlUpload(`${coffer.base}/api/v1/files`, auth, [video]).items;
-    const small = curlUpload(`${coffer.base}/api/v1/files`, auth, smallFiles).items;
-    await settle(coffer.base, auth, [stored!.id, ...small.map((f) => f.id)]);
-    const listUrl = `${coffer.base}/api/v1/files?limit=50`;
-    const body = await (await fetch(listUrl, { headers: { Authorization: auth } })).text();
+    // This build, and (BEFORE_CLI, e.g. main's dist/cli.js) the one it is compared with, in the same run.
+    const nodeArgs = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
+    const builds = [await prepareBuild('this', process.env.COFFER_CLI ?? path.join(repo, 'dist', 'cli.js'), work, video, images, nodeArgs)];
+    if (process.env.BEFORE_CLI && !PROFILE) builds.push(await prepareBuild('before', process.env.BEFORE_CLI, work, video, images, []));
+    for (const build of builds) services.push(build.coffer.service);
+    const [current] = builds;
+    const body = await (await fetch(current!.listUrl, { headers: { Authorization: current!.auth } })).text();
     const bodyFile = path.join(work, 'list.json');
     writeFileSync(bodyFile, body);
-    const contentUrl = `${coffer.base}/api/v1/files/${stored!.id}/content`;
 
     const fastifyPort = await freePort();
     const nodePort = await freePort();
@@ -243,83 +297,84 @@ async function main(): Promise<void> {
 
     // Memory first, before load has grown the heaps: what 32 slow downloads add to RSS.
     console.log('memory ...');
-    const rss = PROFILE
-      ? { coffer: NaN, node: NaN }
-      : { coffer: await rssPerDownload(coffer.service.pid, contentUrl, 32, auth), node: await rssPerDownload(baselines.pid, `http://127.0.0.1:${nodePort}/blob`, 32) };
+    const rss = new Map<string, number>();
+    if (!PROFILE) {
+      for (const build of builds) rss.set(build.name, await rssPerDownload(build.coffer.service.pid, build.contentUrl, 32, build.auth));
+      rss.set('node', await rssPerDownload(baselines.pid, `http://127.0.0.1:${nodePort}/blob`, 32));
+    }
 
     const rangeEnv = (authHeader?: string) => ({ SIZE: String(VIDEO_BYTES), AUTH: authHeader ?? '' });
     const script = path.join(benchDir, 'range.lua');
     console.log('listing ...');
-    await wrk(listUrl, 32, { auth, duration: '2s' }); // warm-up
-    const listing = {
-      coffer: await wrk(listUrl, 32, { auth }),
-      fastify: PROFILE ? undefined : await wrk(`http://127.0.0.1:${fastifyPort}/list`, 32),
-      node: PROFILE ? undefined : await wrk(`http://127.0.0.1:${nodePort}/list`, 32),
-    };
+    for (const build of builds) await wrk(build.listUrl, 32, { auth: build.auth, duration: '2s' }); // warm-up
+    const listing = await interleaved([
+      ...builds.map((build) => ({ key: build.name, run: () => wrk(build.listUrl, 32, { auth: build.auth }) })),
+      ...(PROFILE ? [] : [{ key: 'fastify', run: () => wrk(`http://127.0.0.1:${fastifyPort}/list`, 32) }, { key: 'node', run: () => wrk(`http://127.0.0.1:${nodePort}/list`, 32) }]),
+    ]);
     console.log('range ...');
-    await wrk(contentUrl, 16, { script, env: rangeEnv(auth), duration: '2s' });
-    const range = {
-      coffer: await wrk(contentUrl, 16, { script, env: rangeEnv(auth) }),
-      node: PROFILE ? undefined : await wrk(`http://127.0.0.1:${nodePort}/blob`, 16, { script, env: rangeEnv() }),
-      nginx: PROFILE ? undefined : await wrk(`${nginx.base}/video.mp4`, 16, { script, env: rangeEnv() }),
-    };
+    for (const build of builds) await wrk(build.contentUrl, 16, { script, env: rangeEnv(build.auth), duration: '2s' });
+    const range = await interleaved([
+      ...builds.map((build) => ({ key: build.name, run: () => wrk(build.contentUrl, 16, { script, env: rangeEnv(build.auth) }) })),
+      ...(PROFILE
+        ? []
+        : [
+            { key: 'node', run: () => wrk(`http://127.0.0.1:${nodePort}/blob`, 16, { script, env: rangeEnv() }) },
+            { key: 'nginx', run: () => wrk(`${nginx.base}/video.mp4`, 16, { script, env: rangeEnv() }) },
+          ]),
+    ]);
 
     if (PROFILE) {
       for (const service of services.reverse()) await stopService(service);
       services.length = 0;
       const [profile] = readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile'));
-      console.log(`listing ${fmt(listing.coffer.rps)} req/s, range ${fmt(range.coffer.rps)} req/s (under --cpu-prof)`);
+      console.log(`listing ${fmt(listing.get('this')!.rps)} req/s, range ${fmt(range.get('this')!.rps)} req/s (under --cpu-prof)`);
       console.log(['| self time | function |', '|---|---|', ...summariseProfile(path.join(profDir, profile!))].join('\n'));
       return;
     }
 
-
     console.log('search ...');
-    await fillLibrary(coffer.dataDir, coffer.base, auth);
-    const search = (q: string) => `${coffer.base}/api/v1/files?limit=50&q=${encodeURIComponent(q)}`;
-    await latencies(search('nomatch'), auth, 5);
-    const searches = {
-      none: await latencies(search('zebra'), auth, 100),
-      rare: await latencies(search('012345'), auth, 100),
-      common: await latencies(search('beach'), auth, 100),
-    };
-    const healthUrl = `${coffer.base}/healthz`;
-    const healthAlone = await wrk(healthUrl, 8, { duration: '4s' });
-    let searching = true;
-    const searchers = [0, 1].map(async () => {
-      while (searching) await latencies(search('zebra'), auth, 1);
-    });
-    const healthBusy = await wrk(healthUrl, 8, { duration: '4s' });
-    searching = false;
-    await Promise.all(searchers);
+    const search = new Map<string, Awaited<ReturnType<typeof searchFigures>>>();
+    for (const build of builds) {
+      // Alone on the machine's cores while it is measured.
+      for (const other of builds) if (other !== build) process.kill(other.coffer.service.pid, 'SIGSTOP');
+      try {
+        search.set(build.name, await searchFigures(build));
+      } finally {
+        for (const other of builds) if (other !== build) process.kill(other.coffer.service.pid, 'SIGCONT');
+      }
+    }
 
-    const ratio = (a: number, b: number) => a / b;
+    const names = builds.map((b) => b.name);
+    const cell = (values: Array<string>) => values.join(' | ');
+    const ratios = (of: Map<string, WrkResult>, base: string) => cell(names.map((n) => fmt(of.get(n)!.rps / of.get(base)!.rps, 2)));
+    const rps = (of: Map<string, WrkResult>) => cell(names.map((n) => fmt(of.get(n)!.rps)));
+    const pct = (n: string, key: 'none' | 'rare' | 'common') => `${fmt(percentile(search.get(n)!.searches[key], 50), 1)} / ${fmt(percentile(search.get(n)!.searches[key], 95), 1)}`;
+    const header = `| Measure | ${cell(names.map((n) => `Coffer (${n})`))} | Baseline | ${cell(names.map((n) => `Ratio (${n})`))} | Target |`;
     const lines = [
       `# Request path (${LABEL})`,
       '',
       `- Date: ${new Date().toISOString()}; load average at end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; nproc ${os.cpus().length}; Node ${process.version}`,
-      `- wrk -t2, ${DURATION} per run after a warm-up, all on 127.0.0.1; Coffer from dist/ with LOG_LEVEL=info, HTTP Basic (cached check), embedded SQLite + local folder.`,
+      `- wrk -t2, ${DURATION} per run, ${ROUNDS} interleaved rounds (mean) after a warm-up, all on 127.0.0.1; Coffer from dist/ (\`this\`)${builds.length > 1 ? ` and from ${process.env.BEFORE_CLI} (\`before\`)` : ''}, LOG_LEVEL=info, HTTP Basic (cached check), embedded SQLite + local folder.`,
       '',
-      '| Measure | Coffer | Baseline | Ratio | Target |',
-      '|---|---|---|---|---|',
-      `| GET /api/v1/files?limit=50, 32 conn (req/s) | ${fmt(listing.coffer.rps)} | ${fmt(listing.fastify!.rps)} (bare Fastify, same body) | ${fmt(ratio(listing.coffer.rps, listing.fastify!.rps), 2)} | ≥ ${TARGET.listingVsFastify} |`,
-      `| same (req/s) | ${fmt(listing.coffer.rps)} | ${fmt(listing.node!.rps)} (bare node:http) | ${fmt(ratio(listing.coffer.rps, listing.node!.rps), 2)} | reported |`,
-      `| listing p50 / p99 (ms) | ${fmt(listing.coffer.p50Ms, 2)} / ${fmt(listing.coffer.p99Ms, 2)} | ${fmt(listing.fastify!.p50Ms, 2)} / ${fmt(listing.fastify!.p99Ms, 2)} (Fastify) | — | reported |`,
-      `| 64 KiB Range at random offsets, 16 conn (req/s) | ${fmt(range.coffer.rps)} | ${fmt(range.node!.rps)} (bare Node createReadStream) | ${fmt(ratio(range.coffer.rps, range.node!.rps), 2)} | ≥ ${TARGET.rangeVsNode} |`,
-      `| same (req/s) | ${fmt(range.coffer.rps)} | ${fmt(range.nginx!.rps)} (nginx) | ${fmt(ratio(range.coffer.rps, range.nginx!.rps), 2)} | reported |`,
-      `| extra RSS per concurrent download, 32 downloads (MiB) | ${fmt(rss.coffer / MiB, 2)} | ${fmt(rss.node / MiB, 2)} (bare Node) | — | ≤ ${TARGET.rssPerDownload / MiB} |`,
-      `| search at ${SEARCH_FILES.toLocaleString('en')} files, no match, p50 / p95 (ms) | ${fmt(percentile(searches.none, 50), 1)} / ${fmt(percentile(searches.none, 95), 1)} | — | — | p95 ≤ ${TARGET.searchP95Ms} |`,
-      `| search, rare term (1 match), p50 / p95 (ms) | ${fmt(percentile(searches.rare, 50), 1)} / ${fmt(percentile(searches.rare, 95), 1)} | — | — | p95 ≤ ${TARGET.searchP95Ms} |`,
-      `| search, common term (6,700 matches), p50 / p95 (ms) | ${fmt(percentile(searches.common, 50), 1)} / ${fmt(percentile(searches.common, 95), 1)} | — | — | p95 ≤ ${TARGET.searchP95Ms} |`,
-      `| /healthz while 2 clients search (req/s) | ${fmt(healthBusy.rps)} | ${fmt(healthAlone.rps)} (no search) | ${fmt(ratio(healthBusy.rps, healthAlone.rps), 2)} | unaffected |`,
+      header,
+      `|---|${names.map(() => '---|').join('')}---|${names.map(() => '---|').join('')}---|`,
+      `| GET /api/v1/files?limit=50, 32 conn (req/s) | ${rps(listing)} | ${fmt(listing.get('fastify')!.rps)} (bare Fastify, same body) | ${ratios(listing, 'fastify')} | ≥ ${TARGET.listingVsFastify} |`,
+      `| same (req/s) | ${rps(listing)} | ${fmt(listing.get('node')!.rps)} (bare node:http) | ${ratios(listing, 'node')} | reported |`,
+      `| listing p50 / p99 (ms) | ${cell(names.map((n) => `${fmt(listing.get(n)!.p50Ms, 1)} / ${fmt(listing.get(n)!.p99Ms, 1)}`))} | ${fmt(listing.get('fastify')!.p50Ms, 1)} / ${fmt(listing.get('fastify')!.p99Ms, 1)} (Fastify) | ${cell(names.map(() => '—'))} | reported |`,
+      `| 64 KiB Range at random offsets, 16 conn (req/s) | ${rps(range)} | ${fmt(range.get('node')!.rps)} (bare Node createReadStream) | ${ratios(range, 'node')} | ≥ ${TARGET.rangeVsNode} |`,
+      `| same (req/s) | ${rps(range)} | ${fmt(range.get('nginx')!.rps)} (nginx) | ${ratios(range, 'nginx')} | reported |`,
+      `| extra RSS per concurrent download, 32 slow downloads (MiB) | ${cell(names.map((n) => fmt(rss.get(n)! / MiB, 2)))} | ${fmt(rss.get('node')! / MiB, 2)} (bare Node) | ${cell(names.map(() => '—'))} | ≤ ${TARGET.rssPerDownload / MiB} |`,
+      `| search at ${SEARCH_FILES.toLocaleString('en')} files, no match, p50 / p95 (ms) | ${cell(names.map((n) => pct(n, 'none')))} | — | ${cell(names.map(() => '—'))} | p95 ≤ ${TARGET.searchP95Ms} |`,
+      `| search, rare term (1 match), p50 / p95 (ms) | ${cell(names.map((n) => pct(n, 'rare')))} | — | ${cell(names.map(() => '—'))} | p95 ≤ ${TARGET.searchP95Ms} |`,
+      `| search, common term (13,000 matches), p50 / p95 (ms) | ${cell(names.map((n) => pct(n, 'common')))} | — | ${cell(names.map(() => '—'))} | p95 ≤ ${TARGET.searchP95Ms} |`,
+      `| /healthz while 2 clients search ÷ alone | ${cell(names.map((n) => `${fmt(search.get(n)!.healthBusy.rps)} / ${fmt(search.get(n)!.healthAlone.rps)}`))} | — | ${cell(names.map((n) => fmt(search.get(n)!.healthBusy.rps / search.get(n)!.healthAlone.rps, 2)))} | unaffected (≈ 1) |`,
       '',
-      `Non-2xx responses: listing ${listing.coffer.non2xx}; Range Coffer ${range.coffer.non2xx} (206 counts as 2xx).`,
+      `Non-2xx responses: listing ${cell(names.map((n) => String(listing.get(n)!.non2xx)))}; Range ${cell(names.map((n) => String(range.get(n)!.non2xx)))} (206 counts as 2xx).`,
       '',
     ];
     const report = lines.join('\n');
     console.log(`\n${report}`);
     writeFileSync(path.join(benchDir, 'results', `request-path.${LABEL}.md`), report);
-    void median;
   } catch (error) {
     for (const service of services) console.error(`--- last lines of ${service.name} (${service.logFile})\n${tail(service.logFile)}`);
     throw error;

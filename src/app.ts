@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import type { LogEvent } from 'kysely';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import type { JobQueue } from './adapters/jobs/job-queue.js';
 import { openJobEngine } from './adapters/jobs/open.js';
@@ -325,7 +325,7 @@ export function serverOptions(config: Config, logger: FastifyServerOptions['logg
         : logger,
     trustProxy: config.trustProxy,
     // Requests are logged by plugins/request-log.ts, cheaply.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // Keep a request id given by the balancer so one request is one id across the system.
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
