@@ -164,8 +164,8 @@ async function benchEngine(engine: Engine, report: string[], plans: string[]): P
         console.log(engine, size, label, timing);
       }
       if (size === SIZES.at(-1)) {
-        const keyset = listFilesQuery(app.backends.db, { ownerId: me.id, limit: 51, sort: 'takenAt', order: 'desc', after: { value: middle.taken_at, id: middle.id } });
-        const byKind = listFilesQuery(app.backends.db, { ownerId: me.id, limit: 51, sort: 'takenAt', order: 'desc', kind: 'video', after: { value: middle.taken_at, id: middle.id } });
+        const keyset = await listFilesQuery(app.backends.db, { ownerId: me.id, limit: 51, sort: 'takenAt', order: 'desc', after: { value: middle.taken_at, id: middle.id } });
+        const byKind = await listFilesQuery(app.backends.db, { ownerId: me.id, limit: 51, sort: 'takenAt', order: 'desc', kind: 'video', after: { value: middle.taken_at, id: middle.id } });
         plans.push(`### ${engine}\n\nKeyset page (sort=takenAt, cursor in the middle):\n\n\`\`\`\n${keyset.compile().sql}\n\n${await explain(app, engine, keyset)}\n\`\`\`\n`);
         plans.push(`Keyset page of videos:\n\n\`\`\`\n${await explain(app, engine, byKind)}\n\`\`\`\n`);
         plans.push(`Month buckets:\n\n\`\`\`\n${countByMonthQuery(app.backends.db, me.id).compile().sql}\n\n${await explain(app, engine, countByMonthQuery(app.backends.db, me.id))}\n\`\`\`\n`);

@@ -5,7 +5,8 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import type { LogEvent } from 'kysely';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import type { JobQueue } from './adapters/jobs/job-queue.js';
 import { openJobEngine } from './adapters/jobs/open.js';
@@ -29,7 +30,7 @@ import { UserSchema } from './features/accounts/accounts.schemas.js';
 import { AccountsService } from './features/accounts/accounts.service.js';
 import { LoginThrottle } from './features/accounts/login-throttle.js';
 import { PasswordHasher } from './features/accounts/passwords.js';
-import { SessionsService } from './features/accounts/sessions.service.js';
+import { csrfTokenMatches, SessionsService } from './features/accounts/sessions.service.js';
 import { instancesRoutes } from './features/admin/instances.routes.js';
 import { InstancesService } from './features/admin/instances.service.js';
 import { statusRoutes } from './features/admin/status.routes.js';
@@ -50,7 +51,8 @@ import { NotablePeopleService } from './features/people/notable-people.service.j
 import { peopleRoutes } from './features/people/people.routes.js';
 import { WhoService } from './features/people/who.service.js';
 import { ErrorSchema } from './features/shared.schemas.js';
-import access, { type Authenticator } from './plugins/access.js';
+import accessPlugin, { type Authenticator } from './plugins/access.js';
+import { AccessService } from './features/access/access.service.js';
 import { basicAuthenticator, sessionAuthenticator } from './features/accounts/authenticators.js';
 import { AuditLog } from './features/audit/audit.log.js';
 import { jwtAuthenticator, tokenAuthenticator } from './features/tokens/authenticators.js';
@@ -66,6 +68,7 @@ import { TokenSchema } from './features/tokens/tokens.schemas.js';
 import { TokensService } from './features/tokens/tokens.service.js';
 import bodies from './plugins/bodies.js';
 import errors from './plugins/errors.js';
+import requestLog, { levelEnabled } from './plugins/request-log.js';
 import metrics from './plugins/metrics.js';
 import type { Mailer } from './adapters/mail/mailer.js';
 import { OutboxMailer } from './adapters/mail/outbox.js';
@@ -172,8 +175,10 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
     backends.sessions.limiter(SIGN_UP_LIMIT),
   );
   const sessions = new SessionsService(backends.sessions.store);
+  const access = new AccessService(backends.db);
   const files = new FilesService(
     backends.db,
+    access,
     backends.blobs,
     backends.jobs,
     config.maxUploadBytes,
@@ -192,7 +197,7 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
   const authenticators: Record<AuthScheme, Authenticator> = {
     basic: basicAuthenticator(accounts),
     token: tokenAuthenticator(tokens, audit),
-    jwt: jwtAuthenticator(jwt, accounts, tokens),
+    jwt: jwtAuthenticator(jwt, tokens),
     session: sessionAuthenticator(accounts, sessions),
   };
   const mailer: Mailer = config.mail.smtpUrl ? new SmtpMailer(config.mail.smtpUrl) : new OutboxMailer(fastify.log);
@@ -213,6 +218,7 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id).header('X-Coffer-Instance', config.instanceId);
   });
+  await fastify.register(requestLog);
   await fastify.register(errors, { pageFallback: pageFallback(config.webDir) });
   const checks = [
     { name: 'database', check: () => backends.db.selectFrom('users').select('id').limit(1).execute().then(() => undefined) },
@@ -228,12 +234,11 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
   await fastify.register(fastifyHelmet, { contentSecurityPolicy: false, strictTransportSecurity: config.secureCookies });
   await fastify.register(fastifyCookie);
   await fastify.register(fastifyMultipart, { limits: { fileSize: config.maxUploadBytes } });
-  await fastify.register(access, {
+  await fastify.register(accessPlugin, {
     authenticators: config.authSchemes.map((scheme) => authenticators[scheme]),
-    objectChecks: {
-      file: (caller, id, mode) => files.check(caller.user.id, id, mode),
-      link: (caller, id) => sharing.checkLink(caller.user.id, id),
-    },
+    objects: { file: access.fileRule, link: access.linkRule },
+    findAccount: (userId) => accounts.findAccount(userId),
+    csrfMatches: csrfTokenMatches,
     publicOrigin: config.publicUrl,
   });
   await fastify.register(verifiedEmailGate, { enabled: config.mail.requireEmailVerification });
@@ -273,6 +278,8 @@ const LIVE_EVENTS_MAX_AGE_MS = 5 * 60 * 1000;
 async function openBackends(config: Config, fastify: FastifyInstance, faces: FaceEngine): Promise<Backends & { jobs: JobsService; faceIndex: FaceIndex }> {
   const db = await connectDatabase(config.databaseUrl, {
     poolSize: config.databasePoolSize,
+    // LOG_LEVEL=trace: every query, with its time (what a request costs in round trips).
+    ...(levelEnabled(fastify.log, 'trace') ? { onQuery: (event: LogEvent) => fastify.log.trace({ sql: event.query.sql, ms: event.queryDurationMillis, ...(event.level === 'error' ? { failed: true } : {}) }, 'database query') } : {}),
     // Only the reason: pg attaches the whole client to the error.
     onConnectionLost: (error) => fastify.log.warn({ reason: error.message, code: (error as { code?: unknown }).code }, 'a database connection was lost; the pool opens a new one when needed'),
   });
@@ -364,6 +371,8 @@ export function serverOptions(config: Config, logger: FastifyServerOptions['logg
           }
         : logger,
     trustProxy: config.trustProxy,
+    // Requests are logged by plugins/request-log.ts, cheaply.
+    logController: new LogController({ disableRequestLogging: true }),
     // Keep a request id given by the balancer so one request is one id across the system.
     genReqId: (request) => {
       const given = request.headers['x-request-id'];

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, type Dialect, type Transaction } from 'kysely';
+import { Kysely, MysqlDialect, PostgresDialect, type Dialect, type LogConfig, type Transaction } from 'kysely';
+import { sqliteDialect as cachedSqliteDialect, SQLITE_BUSY_TIMEOUT_MS } from './sqlite.js';
 import { reconnecting } from './reconnecting.js';
 import type { Database } from './schema.js';
 
@@ -16,6 +17,8 @@ export interface DatabaseOptions {
    * needed; without a listener such an error would end the process.
    */
   onConnectionLost?: (error: Error) => void;
+  /** Told of every query run (Kysely's log hook), with its duration: debugging and query counts. */
+  onQuery?: LogConfig;
 }
 
 // Bounded waits: with the database down, requests fail fast (503) instead of piling up.
@@ -27,7 +30,7 @@ const STATEMENT_TIMEOUT_MS = 30_000;
  * an instance carries in memory just the one it uses.
  */
 export async function connectDatabase(url: string, options: DatabaseOptions = { poolSize: 10 }): Promise<Db> {
-  return new Kysely<Database>({ dialect: reconnecting(await dialectFor(url, options)) });
+  return new Kysely<Database>({ dialect: reconnecting(await dialectFor(url, options)), ...(options.onQuery ? { log: options.onQuery } : {}) });
 }
 
 async function dialectFor(url: string, { poolSize, onConnectionLost = () => {} }: DatabaseOptions): Promise<Dialect> {
@@ -80,8 +83,8 @@ async function sqliteDialect(file: string): Promise<Dialect> {
   const database = new SQLite(file);
   database.pragma('journal_mode = WAL');
   database.pragma('foreign_keys = ON');
-  database.pragma('busy_timeout = 5000');
-  return new SqliteDialect({ database });
+  database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  return cachedSqliteDialect(database);
 }
 
 /** Unique-constraint violations, recognised the same way on every dialect. */

@@ -7,6 +7,7 @@ import * as jobs from './migrations/0006-jobs.js';
 import * as people from './migrations/0007-people.js';
 import * as mediaMetadata from './migrations/0008-media-metadata.js';
 import * as duplicates from './migrations/0009-duplicates.js';
+import * as search from './migrations/0010-search.js';
 
 /** Migrations live in code (not read from a folder) so the compiled build and tests see the same list. */
 const migrations: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '0007-people': people,
   '0008-media-metadata': mediaMetadata,
   '0009-duplicates': duplicates,
+  '0010-search': search,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,54 +1,24 @@
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
+import { callerFromClaim, GROUPS, isClaim, OPEN, SCOPES, type Access, type Authenticator, type Caller, type Claim, type ObjectMode, type Verdict } from '../access/rules.js';
+import type { User } from '../features/accounts/accounts.repository.js';
+import type { Session } from '../features/accounts/sessions.service.js';
 import { Forbidden, NotFound, Unauthenticated } from '../errors.js';
-import type { User } from '../features/accounts/accounts.service.js';
-import { csrfTokenMatches, type Session } from '../features/accounts/sessions.service.js';
 
-/** What a program's token may do. Browsers and Basic credentials get every scope the user has. */
-export const SCOPES = ['files:read', 'files:write', 'shares:write', 'admin', 'webhooks:ses'] as const;
-export type Scope = (typeof SCOPES)[number];
-
-/** The groups a route may require. `admin` is the users flagged as administrators. */
-export const GROUPS = ['admin'] as const;
-
-export type ObjectMode = 'read' | 'write';
+// The rules live in src/access/; routes and authenticators have imported them from here.
+export { AUTH, GROUP, GROUPS, OBJECT, OPEN, SCOPES, scopesOf } from '../access/rules.js';
+export type { Access, Authenticator, Caller, Claim, ObjectMode, Scope } from '../access/rules.js';
 
 /**
- * Who may call a route. Every route declares one in `config.access`; the app refuses to
- * boot if a route declares none, names an unknown group, or an object domain nobody checks.
+ * The object rule of a domain: the caller's verdict on one object, and the object itself so
+ * the handler does not read it again. With `loadsAccount`, `check` also returns the caller's
+ * account from the same query: a read of such an object then costs one query in all,
+ * however the caller signed in (see Claim).
  */
-export type Access =
-  | { kind: 'open' }
-  | { kind: 'auth'; scope?: Scope }
-  | { kind: 'group'; group: string; scope?: Scope }
-  | { kind: 'object'; domain: string; param: string; mode: ObjectMode; scope?: Scope };
-
-export const OPEN: Access = { kind: 'open' };
-export const AUTH = (scope?: Scope): Access => ({ kind: 'auth', ...(scope ? { scope } : {}) });
-export const GROUP = (group: string, scope?: Scope): Access => ({ kind: 'group', group, ...(scope ? { scope } : {}) });
-export const OBJECT = (domain: string, param: string, mode: ObjectMode, scope?: Scope): Access => ({ kind: 'object', domain, param, mode, ...(scope ? { scope } : {}) });
-
-export interface Caller {
-  user: User;
-  via: 'session' | 'basic' | 'token' | 'jwt';
-  scopes: ReadonlySet<Scope>;
-  session?: Session;
-  /** The personal access token behind a token or JWT call. */
-  tokenId?: string;
+export interface ObjectRule {
+  loadsAccount: boolean;
+  check(userId: string, id: string, mode: ObjectMode): Promise<{ verdict: Verdict; object?: unknown; account?: User & { passwordHash: string } }>;
 }
-
-/**
- * One authentication scheme. `absent` when the request carries no credentials of this kind,
- * `invalid` when it carries bad ones (a 401 at once: a bad credential never falls through
- * to a weaker one).
- */
-export interface Authenticator {
-  name: string;
-  authenticate(request: FastifyRequest): Promise<Caller | 'absent' | 'invalid'>;
-}
-
-/** Decides whether a caller may read or write one object of a domain. */
-export type ObjectCheck = (caller: Caller, id: string, mode: ObjectMode) => Promise<'allowed' | 'hidden' | 'denied'>;
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -56,6 +26,10 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     caller: Caller | null;
+    /** A credential whose account is read with the route's object (preHandler below). */
+    pendingClaim: Claim | null;
+    /** What the route's object rule loaded (a file and the caller's right to it). */
+    accessObject: unknown;
     /** Set once the route's whole access rule has passed. */
     accessChecked: boolean;
   }
@@ -63,19 +37,21 @@ declare module 'fastify' {
 
 export interface AccessOptions {
   authenticators: Authenticator[];
-  objectChecks: Record<string, ObjectCheck>;
+  objects: Record<string, ObjectRule>;
+  /** The account behind a claim, when no object query reads it (any route but an object read). */
+  findAccount(userId: string): Promise<(User & { passwordHash: string }) | undefined>;
+  /** The session's CSRF token against the one presented (accounts' constant-time check). */
+  csrfMatches(session: Session, presented: string | undefined): boolean;
   /** PUBLIC_URL's origin: the only site whose pages may send unsafe requests. */
   publicOrigin?: string | undefined;
 }
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-export function scopesOf(user: User, granted: Iterable<Scope> = SCOPES): Set<Scope> {
-  return new Set([...granted].filter((scope) => scope !== 'admin' || user.isAdmin));
-}
-
-async function accessPlugin(app: FastifyInstance, { authenticators, objectChecks, publicOrigin }: AccessOptions): Promise<void> {
+async function accessPlugin(app: FastifyInstance, { authenticators, objects, findAccount, csrfMatches, publicOrigin }: AccessOptions): Promise<void> {
   app.decorateRequest('caller', null);
+  app.decorateRequest('pendingClaim', null);
+  app.decorateRequest('accessObject', null);
   app.decorateRequest('accessChecked', false);
 
   // Checked once every route is registered, so a plugin's routes can be given a level by
@@ -85,8 +61,15 @@ async function accessPlugin(app: FastifyInstance, { authenticators, objectChecks
     routes.push(route);
   });
   app.addHook('onReady', async () => {
-    for (const route of routes) assertDeclared(route, objectChecks);
+    for (const route of routes) assertDeclared(route, objects);
   });
+
+  /**
+   * A claim waits for the object query only on object reads without the `admin` scope:
+   * nothing between the hooks needs the account there, and writes (some of which a later
+   * onRequest hook checks, like the verified-email gate) keep the account from the start.
+   */
+  const settlesWithObject = (access: Access): boolean => access.kind === 'object' && access.mode === 'read' && access.scope !== 'admin' && objects[access.domain]?.loadsAccount === true;
 
   // 0. another site's page (403), 1. authentication (401) and 2. group and scope (403) run
   // before the body is read: an anonymous 2 GB upload is refused at its first byte.
@@ -97,25 +80,45 @@ async function accessPlugin(app: FastifyInstance, { authenticators, objectChecks
       request.accessChecked = access !== undefined;
       return;
     }
-    request.caller = await authenticate(request, authenticators);
-    if (!request.caller) throw new Unauthenticated();
-    const { caller } = request;
-    if (access.kind === 'group' && !(access.group === 'admin' && caller.user.isAdmin)) throw new Forbidden(`Only members of the ${access.group} group can do this.`);
-    if (access.scope && !caller.scopes.has(access.scope)) throw new Forbidden(`This token lacks the "${access.scope}" scope.`);
-    if (caller.session && UNSAFE_METHODS.has(request.method) && !csrfTokenMatches(caller.session, request.headers['x-csrf-token']?.toString())) {
+    const found = await authenticate(request, authenticators);
+    if (!found) throw new Unauthenticated();
+    let session: Session | undefined;
+    if (isClaim(found) && settlesWithObject(access)) {
+      request.pendingClaim = found;
+      session = found.session;
+      // Not `admin` (see settlesWithObject), so the account cannot narrow the granted scopes.
+      if (access.scope && found.granted && ![...found.granted].includes(access.scope)) throw new Forbidden(`This token lacks the "${access.scope}" scope.`);
+    } else {
+      const caller = isClaim(found) ? await settle(found, await findAccount(found.userId)) : found;
+      request.caller = caller;
+      session = caller.session;
+      if (access.kind === 'group' && !(access.group === 'admin' && caller.user.isAdmin)) throw new Forbidden(`Only members of the ${access.group} group can do this.`);
+      if (access.scope && !caller.scopes.has(access.scope)) throw new Forbidden(`This token lacks the "${access.scope}" scope.`);
+    }
+    if (session && UNSAFE_METHODS.has(request.method) && !csrfMatches(session, request.headers['x-csrf-token']?.toString())) {
       throw new Forbidden('The X-CSRF-Token header is missing or wrong; reload the page and try again.');
     }
     if (access.kind !== 'object') request.accessChecked = true;
   });
 
-  // 3. parameters (400) are validated between the hooks; 4. the object check (404/403).
+  // 3. parameters (400) are validated between the hooks; 4. the object check (404/403),
+  // which settles a pending claim (401) from the same query.
   app.addHook('preHandler', async (request: FastifyRequest) => {
     const access = request.routeOptions.config.access;
-    if (access?.kind !== 'object' || !request.caller) return;
+    if (access?.kind !== 'object') return;
+    const claim = request.pendingClaim;
+    const userId = request.caller?.user.id ?? claim?.userId;
+    if (userId === undefined) return;
+    const rule = objects[access.domain]!;
     const id = (request.params as Record<string, string>)[access.param];
-    const verdict = id === undefined ? 'hidden' : await objectChecks[access.domain]!(request.caller, id, access.mode);
-    if (verdict === 'hidden') throw new NotFound(access.domain);
-    if (verdict === 'denied') throw new Forbidden(`You can see this ${access.domain} but not change it.`);
+    const outcome = id === undefined ? { verdict: 'hidden' as const } : await rule.check(userId, id, access.mode);
+    if (claim) {
+      request.caller = await settle(claim, rule.loadsAccount && id !== undefined ? outcome.account : await findAccount(userId));
+      request.pendingClaim = null;
+    }
+    if (outcome.verdict === 'hidden') throw new NotFound(access.domain);
+    if (outcome.verdict === 'denied') throw new Forbidden(`You can see this ${access.domain} but not change it.`);
+    request.accessObject = outcome.object ?? null;
     request.accessChecked = true;
   });
 
@@ -127,6 +130,15 @@ async function accessPlugin(app: FastifyInstance, { authenticators, objectChecks
     reply.code(500).type('application/json; charset=utf-8').removeHeader('content-length');
     return JSON.stringify({ error: `Something went wrong on our side; it was logged with request id ${request.id}.`, code: 'internal_error' });
   });
+}
+
+/** A claim becomes the caller when its account still accepts it; otherwise 401. */
+async function settle(claim: Claim, account: (User & { passwordHash: string }) | undefined): Promise<Caller> {
+  if (!account || !claim.accepts(account)) {
+    await claim.rejected?.();
+    throw new Unauthenticated();
+  }
+  return callerFromClaim(claim, account);
 }
 
 /**
@@ -156,16 +168,16 @@ function isOwnOrigin(origin: string, request: FastifyRequest, publicOrigin: stri
   }
 }
 
-function assertDeclared(route: RouteOptions, objectChecks: Record<string, ObjectCheck>): void {
+function assertDeclared(route: RouteOptions, objects: Record<string, ObjectRule>): void {
   const access = route.config?.access;
   const name = `${[route.method].flat().join(',')} ${route.url}`;
   if (access === undefined) throw new Error(`Route ${name} declares no access level (config.access); refusing to start.`);
   if (access.kind === 'group' && !(GROUPS as readonly string[]).includes(access.group)) throw new Error(`Route ${name} requires the unknown group "${access.group}".`);
-  if (access.kind === 'object' && !objectChecks[access.domain]) throw new Error(`Route ${name} checks objects of the unknown domain "${access.domain}".`);
+  if (access.kind === 'object' && !objects[access.domain]) throw new Error(`Route ${name} checks objects of the unknown domain "${access.domain}".`);
   if (access.kind !== 'open' && access.scope && !(SCOPES as readonly string[]).includes(access.scope)) throw new Error(`Route ${name} requires the unknown scope "${access.scope}".`);
 }
 
-async function authenticate(request: FastifyRequest, authenticators: Authenticator[]): Promise<Caller | null> {
+async function authenticate(request: FastifyRequest, authenticators: Authenticator[]): Promise<Caller | Claim | null> {
   for (const authenticator of authenticators) {
     const result = await authenticator.authenticate(request);
     if (result === 'absent') continue;

@@ -24,7 +24,8 @@ describe('under `coffer serve`, what Coffer keeps is its own user\'s only, and l
     // A DATA_DIR that does not exist yet: Coffer creates it, as on a first `npm start`.
     parent = mkdtempSync(path.join(os.tmpdir(), 'coffer-modes-'));
     dataDir = path.join(parent, 'data');
-    server = await startLiveServer({ env: { DATA_DIR: dataDir } });
+    // Completed requests are logged at debug (plugins/request-log.ts): the lines this test reads.
+    server = await startLiveServer({ env: { DATA_DIR: dataDir, LOG_LEVEL: 'debug' } });
     const credentials = { username: 'mona', password: 'mona-password-1' };
     const json = { 'content-type': 'application/json' };
     expect((await fetch(`${server.url}/api/v1/auth/register`, { method: 'POST', headers: json, body: JSON.stringify({ name: 'Mona', email: 'mona@example.com', ...credentials }) })).status).toBe(201);

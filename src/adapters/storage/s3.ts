@@ -262,7 +262,8 @@ export class S3BlobStore implements BlobStore {
         new GetObjectCommand({ ...this.object(key), ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}) }),
         { abortSignal: deadline.signal },
       );
-      // In Node the SDK's body is the HTTP response itself, an http.IncomingMessage.
+      // In Node the SDK's body is the HTTP response itself, an http.IncomingMessage: it
+      // buffers at most its highWaterMark (16 KiB) beyond the socket, whatever the size.
       return Body as Readable;
     } catch (error) {
       if (error instanceof Error && error.name === 'NoSuchKey') {

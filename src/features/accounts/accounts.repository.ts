@@ -24,13 +24,16 @@ export interface UserWithHash extends User {
 }
 
 /** Whether the user's address is suppressed, read with the user in one query. */
-function emailSuppressed(eb: ExpressionBuilder<Database, 'users'>) {
-  return eb
-    .exists(eb.selectFrom('mail_suppressions').select('mail_suppressions.email').whereRef('mail_suppressions.email', '=', 'users.email').where('mail_suppressions.lifted_at', 'is', null))
-    .as('email_suppressed');
+export function isEmailSuppressed(eb: ExpressionBuilder<Database, 'users'>) {
+  return eb.exists(eb.selectFrom('mail_suppressions').select('mail_suppressions.email').whereRef('mail_suppressions.email', '=', 'users.email').where('mail_suppressions.lifted_at', 'is', null));
 }
 
-function toUser(row: UserRow & { email_suppressed: unknown }): UserWithHash {
+function emailSuppressed(eb: ExpressionBuilder<Database, 'users'>) {
+  return isEmailSuppressed(eb).as('email_suppressed');
+}
+
+/** A user row (with whether its address is suppressed) as the domain sees it; also used by the access repository. */
+export function toUser(row: UserRow & { email_suppressed: unknown }): UserWithHash {
   return {
     id: row.id,
     username: row.username,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Claim } from '../../access/rules.js';
 import type { Db } from '../../db/connect.js';
 import { isUniqueViolation } from '../../db/connect.js';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
@@ -6,7 +7,7 @@ import { Conflict, InvalidRequest, Unauthenticated, type ErrorDetail } from '../
 import { takeAttempt } from '../attempt-limits.js';
 import { cleanDisplayText } from '../files/file-names.js';
 import * as users from './accounts.repository.js';
-import type { User } from './accounts.repository.js';
+import type { User, UserWithHash } from './accounts.repository.js';
 import { CredentialCache } from './credential-cache.js';
 import type { ImportedUser } from './csv-import.js';
 import type { LoginThrottle } from './login-throttle.js';
@@ -231,16 +232,23 @@ export class AccountsService {
   }
 
   /**
-   * HTTP Basic on every request: as `authenticate`, but a recent success with the same
-   * credentials skips the hash (see CredentialCache).
+   * A recent successful Basic check with the same credentials, as a claim the account is
+   * read against later (once per request, see Claim): the hash is skipped, and a changed
+   * password, username or a disabled account still ends it at once.
    */
-  async authenticateBasic(username: string, password: string, ip: string): Promise<User> {
+  basicClaim(username: string, password: string): Pick<Claim, 'userId' | 'accepts'> | undefined {
     const cached = this.credentials.lookup(username, password);
-    if (cached) {
-      const user = await users.findUserById(this.db, cached.userId);
-      if (user && !user.disabled && user.username === username && user.passwordHash === cached.passwordHash) return user;
-    }
+    if (!cached) return undefined;
+    return {
+      userId: cached.userId,
+      accepts: (account) => !account.disabled && account.username === username && account.passwordHash === cached.passwordHash,
+    };
+  }
+
+  /** HTTP Basic without a cached check: as `authenticate`, and the success is remembered (see CredentialCache). */
+  async authenticateBasic(username: string, password: string, ip: string): Promise<User> {
     const user = await this.authenticate(username, password, ip);
+    // `authenticate` may have re-hashed the password: remember the hash now stored.
     const current = await users.findUserById(this.db, user.id);
     if (current) this.credentials.remember(username, password, user.id, current.passwordHash);
     return user;
@@ -249,6 +257,11 @@ export class AccountsService {
   /** Ends every session of the user, on every instance, whichever store holds them. */
   async signOutEverywhere(userId: string): Promise<void> {
     await users.voidSessionsBefore(this.db, userId, Date.now());
+  }
+
+  /** The account with its password hash, for checking a credential's claim (plugins/access.ts). */
+  findAccount(id: string): Promise<UserWithHash | undefined> {
+    return users.findUserById(this.db, id);
   }
 
   async findUser(id: string): Promise<User | undefined> {

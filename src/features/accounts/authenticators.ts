@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { Unauthenticated } from '../../errors.js';
-import { scopesOf, type Authenticator } from '../../plugins/access.js';
+import { scopesOf, type Authenticator } from '../../access/rules.js';
 import type { AccountsService } from './accounts.service.js';
 import { SESSION_COOKIE, type SessionsService } from './sessions.service.js';
 
@@ -13,13 +13,15 @@ export function sessionAuthenticator(accounts: AccountsService, sessions: Sessio
       if (!id) return 'absent';
       const session = await sessions.resolve(id);
       if (!session) return 'invalid';
-      const user = await accounts.findActiveUser(session.userId);
-      // "Sign out everywhere" voids sessions made before it, in whatever store they live.
-      if (!user || session.createdAt < user.sessionsValidAfter) {
-        await sessions.destroy(session.id);
-        return 'invalid';
-      }
-      return { user, via: 'session', session, scopes: scopesOf(user) };
+      // The account is read once, later (alone or with the route's object): it must be
+      // enabled, and "sign out everywhere" voids sessions made before it, in whatever store.
+      return {
+        userId: session.userId,
+        via: 'session',
+        session,
+        accepts: (account) => !account.disabled && session.createdAt >= account.sessionsValidAfter,
+        rejected: () => sessions.destroy(session.id),
+      };
     },
   };
 }
@@ -33,6 +35,8 @@ export function basicAuthenticator(accounts: AccountsService): Authenticator {
       if (!header || !/^Basic\s/i.test(header)) return 'absent';
       const credentials = parseBasic(header);
       if (!credentials) return 'invalid';
+      const claim = accounts.basicClaim(credentials.username, credentials.password);
+      if (claim) return { ...claim, via: 'basic' };
       try {
         const user = await accounts.authenticateBasic(credentials.username, credentials.password, request.ip);
         return { user, via: 'basic', scopes: scopesOf(user) };

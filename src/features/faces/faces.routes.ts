@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { InvalidRequest } from '../../errors.js';
 import { AUTH, callerOf, OBJECT } from '../../plugins/access.js';
+import { loadedFile } from '../access/access.service.js';
 import { origin, type AuditLog } from '../audit/audit.log.js';
 import { errorResponses, IdParams } from '../shared.schemas.js';
 import type { PeopleService } from './people.service.js';
@@ -41,7 +42,7 @@ export const facesRoutes: FastifyPluginAsyncTypebox<{ people: PeopleService; aud
       config: { access: OBJECT('file', 'id', 'read', 'files:read') },
       schema: { tags: ['people'], summary: 'The faces found in a file (names only for its owner)', params: IdParams, response: { 200: Type.Object({ items: Type.Array(FaceSchema) }), ...errorResponses(401, 404) } },
     },
-    async (request) => ({ items: await people.facesOfFile(callerOf(request).user.id, request.params.id) }),
+    async (request) => ({ items: await people.facesOfFile(callerOf(request).user.id, loadedFile(request).file) }),
   );
 
   app.get(

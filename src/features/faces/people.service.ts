@@ -3,7 +3,7 @@ import { faceSimilarity } from '../../adapters/faces/face-engine.js';
 import type { Db, Executor } from '../../db/connect.js';
 import type { PersonRow } from '../../db/schema.js';
 import { InvalidRequest, NotFound } from '../../errors.js';
-import * as files from '../files/files.repository.js';
+import type { StoredFile } from '../files/files.repository.js';
 import type { FaceIndex } from './face-index.js';
 import * as faces from './faces.repository.js';
 import type { FaceWithNames } from './faces.repository.js';
@@ -74,11 +74,9 @@ export class PeopleService {
     private readonly index: FaceIndex,
   ) {}
 
-  /** GET /files/:id/faces — the caller may read the file; names only for its owner. */
-  async facesOfFile(userId: string, fileId: string): Promise<PublicFace[]> {
-    const file = await files.findVisibleFile(this.db, userId, fileId);
-    if (!file) throw new NotFound('file');
-    return (await faces.listFacesOfFile(this.db, fileId)).map((row) => toPublicFace(row, file.ownerId === userId));
+  /** GET /files/:id/faces — for a file the route's access check let the caller read; names only for its owner. */
+  async facesOfFile(userId: string, file: StoredFile): Promise<PublicFace[]> {
+    return (await faces.listFacesOfFile(this.db, file.id)).map((row) => toPublicFace(row, file.ownerId === userId));
   }
 
   /** Recognition on or off for the user's library; off deletes every face of theirs. */

@@ -72,6 +72,17 @@ export async function sendContent(
   return reply.send(await source.open(range));
 }
 
+/**
+ * Whether a download request counts as one download in the audit log: a GET of the whole
+ * file or of a range from byte 0. A player or download manager fetching the rest in ranges,
+ * or resuming, makes further requests that start later: those are the same download.
+ */
+export function startsDownload(request: FastifyRequest): boolean {
+  if (request.method !== 'GET') return false;
+  const range = request.headers.range;
+  return range === undefined || /^\s*bytes\s*=\s*0\s*-/i.test(range);
+}
+
 function isNotModified(request: FastifyRequest, etag: string, lastModified: Date): boolean {
   const ifNoneMatch = request.headers['if-none-match'];
   if (ifNoneMatch !== undefined) {

@@ -1,6 +1,6 @@
 import { MysqlAdapter, sql } from 'kysely';
 import type { Executor } from '../../db/connect.js';
-import { containsText } from '../../db/contains.js';
+import { fileNameMatches } from '../../db/search.js';
 import type { FileProcessing, FileRow, NewFileRow } from '../../db/schema.js';
 import { parseStoredMetadata, type StoredMetadata, type TakenAtSource } from './media-metadata.js';
 import type { MediaKind } from './media-types.js';
@@ -114,17 +114,17 @@ export async function findFileById(db: Executor, id: string): Promise<StoredFile
  * first does.
  */
 export async function listFiles(db: Executor, query: ListQuery): Promise<StoredFile[]> {
-  const rows = await listFilesQuery(db, query).execute();
+  const rows = await (await listFilesQuery(db, query)).execute();
   return rows.map(toStoredFile);
 }
 
 /** The query listFiles runs, for EXPLAIN in the bench. */
-export function listFilesQuery(db: Executor, query: ListQuery) {
+export async function listFilesQuery(db: Executor, query: ListQuery) {
   const column = SORT_COLUMNS[query.sort];
   let select = filesTable(db, query).selectAll().where('owner_id', '=', query.ownerId);
   if (query.kind) select = select.where('kind', '=', query.kind);
   if (query.nameContains) {
-    select = select.where(containsText('name', query.nameContains));
+    select = select.where(await fileNameMatches(db, query.nameContains));
   }
   if (query.takenFrom) select = select.where('taken_at', '>=', query.takenFrom);
   if (query.takenTo) select = select.where('taken_at', '<', query.takenTo);
@@ -226,33 +226,4 @@ export async function findOwnedFiles(db: Executor, ownerId: string, ids: string[
 
 export async function deleteFileRows(db: Executor, ids: string[]): Promise<void> {
   if (ids.length > 0) await db.deleteFrom('files').where('id', 'in', ids).execute();
-}
-
-export type FileAccess = 'owner' | 'shared';
-
-/**
- * How a user may reach each of `ids`, in one query: as owner, through a share, or (absent
- * from the map) not at all. Used for single checks and bulk operations alike.
- */
-export async function findAccess(db: Executor, userId: string, ids: readonly string[]): Promise<Map<string, FileAccess>> {
-  if (ids.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('files')
-    .leftJoin('shares', (join) => join.onRef('shares.file_id', '=', 'files.id').on('shares.user_id', '=', userId))
-    .select(['files.id', 'files.owner_id', 'shares.user_id as shared_with'])
-    .where('files.id', 'in', ids)
-    .where((eb) => eb.or([eb('files.owner_id', '=', userId), eb('shares.user_id', '=', userId)]))
-    .execute();
-  return new Map(rows.map((row) => [row.id, row.owner_id === userId ? 'owner' : 'shared'] as const));
-}
-
-/** A file its owner or a user it is shared with may see. */
-export async function findVisibleFile(db: Executor, userId: string, id: string): Promise<StoredFile | undefined> {
-  const row = await db
-    .selectFrom('files')
-    .selectAll('files')
-    .where('files.id', '=', id)
-    .where((eb) => eb.or([eb('files.owner_id', '=', userId), eb.exists(eb.selectFrom('shares').select('shares.file_id').whereRef('shares.file_id', '=', 'files.id').where('shares.user_id', '=', userId))]))
-    .executeTakeFirst();
-  return row && toStoredFile(row);
 }

@@ -5,8 +5,9 @@ import { InvalidRequest } from '../../errors.js';
 import { AUTH, callerOf, OBJECT, type Caller } from '../../plugins/access.js';
 import { watchUploadProgress } from '../../plugins/bodies.js';
 import { origin, type AuditLog } from '../audit/audit.log.js';
+import { loadedFile } from '../access/access.service.js';
 import { errorResponses, IdParams } from '../shared.schemas.js';
-import { sendContent } from './content.js';
+import { sendContent, startsDownload } from './content.js';
 import { BulkDeleteBody, ContentQuery, FileList, FilePage, FileSchema, ListQuery, RenameBody, Timeline, TimelineQuery } from './files.schemas.js';
 import type { FilesService, StoredFile, UploadPart } from './files.service.js';
 
@@ -122,7 +123,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
   app.get(
     '/files/:id',
     { config: { access: OBJECT('file', 'id', 'read', 'files:read') }, schema: { tags: ['files'], summary: 'One file', params: IdParams, response: { 200: FileSchema, ...errorResponses(401, 404) } } },
-    async (request) => toFileJson(await files.get(callerOf(request).user.id, request.params.id), callerOf(request)),
+    async (request) => toFileJson(loadedFile(request).file, callerOf(request)),
   );
 
   app.patch(
@@ -167,10 +168,10 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
     },
     async (request, reply) => {
       const { user } = callerOf(request);
-      const file = await files.get(user.id, request.params.id);
+      const { file } = loadedFile(request);
       const download = request.query.download === '1' || request.query.download === 'true';
-      // Downloads are audited; inline playback (many range requests) is not.
-      if (download) audit.record({ action: 'file.download', outcome: 'success', actor: user, target: `file:${file.id}`, ...origin(request) });
+      // Downloads are audited once (see startsDownload); inline playback is not.
+      if (download && startsDownload(request)) audit.record({ action: 'file.download', outcome: 'success', actor: user, target: `file:${file.id}`, ...origin(request) });
       return sendContent(request, reply, file, files.contentSource(file), download ? 'attachment' : 'inline');
     },
   );
@@ -179,7 +180,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
     '/files/:id/thumbnail',
     { config: { access: OBJECT('file', 'id', 'read', 'files:read') }, schema: { tags: ['files'], summary: 'A WebP thumbnail, where one exists', params: IdParams, response: errorResponses(401, 404) } },
     async (request, reply) => {
-      const file = await files.get(callerOf(request).user.id, request.params.id);
+      const { file } = loadedFile(request);
       const thumbnail = await files.thumbnail(file);
       return reply
         .headers({ 'Content-Type': 'image/webp', 'Cache-Control': 'private, max-age=86400', 'X-Content-Type-Options': 'nosniff', ETag: `"${file.sha256}-t"` })

@@ -7,6 +7,7 @@ import type { BlobStore, ByteRange } from '../../adapters/storage/blob-store.js'
 import type { Db } from '../../db/connect.js';
 import type { FileRow } from '../../db/schema.js';
 import { Forbidden, InvalidRequest, NotFound, NotReady, TooLarge, UnsupportedType } from '../../errors.js';
+import type { AccessService } from '../access/access.service.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { findDuplicates, lockOwnerUploads, refuseDuplicates, type DuplicatePolicy } from './duplicates.js';
 import { sanitizeFileName } from './file-names.js';
@@ -63,6 +64,7 @@ const PRESIGNED_DOWNLOAD_SECONDS = 5 * 60;
 export class FilesService {
   constructor(
     private readonly db: Db,
+    private readonly access: AccessService,
     private readonly blobs: BlobStore,
     private readonly jobs: JobQueue,
     private readonly maxUploadBytes: number,
@@ -184,23 +186,6 @@ export class FilesService {
     return files.countByMonth(this.db, ownerId, kind);
   }
 
-  /**
-   * A file the user owns or was shared, or 404 — the same answer whether it is someone
-   * else's or absent.
-   */
-  async get(userId: string, id: string): Promise<StoredFile> {
-    const file = await files.findVisibleFile(this.db, userId, id);
-    if (!file) throw new NotFound('file');
-    return file;
-  }
-
-  /** The object check of the `file` domain: owners may write, share recipients only read. */
-  async check(userId: string, id: string, mode: 'read' | 'write'): Promise<'allowed' | 'hidden' | 'denied'> {
-    const access = (await files.findAccess(this.db, userId, [id])).get(id);
-    if (!access) return 'hidden';
-    return mode === 'write' && access !== 'owner' ? 'denied' : 'allowed';
-  }
-
   async rename(ownerId: string, id: string, rawName: string): Promise<StoredFile> {
     const name = sanitizeFileName(rawName, '');
     if (name === '') throw new InvalidRequest('The name must not be empty.', [{ field: 'name', message: 'Enter a name.' }]);
@@ -216,18 +201,13 @@ export class FilesService {
 
   /**
    * Deletes several files at once, all or none: the caller's access to every id is checked
-   * in one query first; any id not visible is a 404 and any only shared with them a 403,
-   * each naming the ids.
+   * in one query first (AccessService.requireFiles).
    */
   async deleteMany(ownerId: string, ids: string[]): Promise<void> {
-    const unique = [...new Set(ids)];
-    const access = await files.findAccess(this.db, ownerId, unique);
-    const hidden = unique.filter((id) => !access.has(id));
-    if (hidden.length > 0) throw new NotFound('file', hidden.map((id) => ({ field: 'ids', message: `No such file: ${id}.`, reason: id })));
-    const shared = unique.filter((id) => access.get(id) !== 'owner');
-    if (shared.length > 0) throw new Forbidden('Only the owner can delete a file.', shared.map((id) => ({ field: 'ids', message: `Shared with you, not yours: ${id}.`, reason: id })));
+    const unique = new Set(ids);
+    await this.access.requireFiles(ownerId, unique, 'write');
     const removed = await this.db.transaction().execute(async (trx) => {
-      const rows = await files.findOwnedFiles(trx, ownerId, unique);
+      const rows = await files.findOwnedFiles(trx, ownerId, [...unique]);
       await files.deleteFileRows(trx, rows.map((file) => file.id));
       return rows;
     });

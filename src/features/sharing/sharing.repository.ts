@@ -68,10 +68,42 @@ export async function findLinkByHash(db: Executor, tokenHash: string): Promise<L
   return db.selectFrom('links').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
 }
 
-/** The owner of a link's file, for the object check of the `link` domain. */
-export async function findLinkOwner(db: Executor, linkId: string): Promise<string | undefined> {
-  const row = await db.selectFrom('links').innerJoin('files', 'files.id', 'links.file_id').select('files.owner_id').where('links.id', '=', linkId).where('links.revoked_at', 'is', null).executeTakeFirst();
-  return row?.owner_id;
+/** A link by its token's hash, with its file and whether the file's owner is enabled, in one query. */
+export async function findLinkWithFile(db: Executor, tokenHash: string): Promise<{ link: LinkRow; file: StoredFile; ownerEnabled: boolean } | undefined> {
+  const row = await db
+    .selectFrom('links')
+    .innerJoin('files', 'files.id', 'links.file_id')
+    .innerJoin('users', 'users.id', 'files.owner_id')
+    .selectAll('files')
+    .select([
+      'links.id as link_id',
+      'links.file_id as link_file_id',
+      'links.token_hash as link_token_hash',
+      'links.token_sealed as link_token_sealed',
+      'links.password_hash as link_password_hash',
+      'links.created_at as link_created_at',
+      'links.expires_at as link_expires_at',
+      'links.revoked_at as link_revoked_at',
+      'links.views as link_views',
+      'links.include_location as link_include_location',
+      'users.disabled as owner_disabled',
+    ])
+    .where('links.token_hash', '=', tokenHash)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const link: LinkRow = {
+    id: row.link_id,
+    file_id: row.link_file_id,
+    token_hash: row.link_token_hash,
+    token_sealed: row.link_token_sealed,
+    password_hash: row.link_password_hash,
+    created_at: row.link_created_at,
+    expires_at: row.link_expires_at,
+    include_location: row.link_include_location,
+    revoked_at: row.link_revoked_at,
+    views: row.link_views,
+  };
+  return { link, file: toStoredFile(row), ownerEnabled: !Number(row.owner_disabled) };
 }
 
 export async function revokeLink(db: Executor, id: string, at: string): Promise<void> {

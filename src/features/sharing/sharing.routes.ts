@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { AUTH, callerOf, OBJECT, OPEN } from '../../plugins/access.js';
 import { origin, type AuditLog } from '../audit/audit.log.js';
-import { sendContent } from '../files/content.js';
+import { sendContent, startsDownload } from '../files/content.js';
 import { toFileJson } from '../files/files.routes.js';
 import { FileSchema } from '../files/files.schemas.js';
 import type { FilesService, StoredFile } from '../files/files.service.js';
@@ -170,7 +170,7 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<SharingRoutesOptions> = as
     async (request, reply) => {
       const { link, file } = await visit(request);
       const download = request.query.download === '1' || request.query.download === 'true';
-      if (download) audit.record({ action: 'link.download', outcome: 'success', actor: null, target: `link:${link.id}`, details: { file: file.id }, ...origin(request) });
+      if (download && startsDownload(request)) audit.record({ action: 'link.download', outcome: 'success', actor: null, target: `link:${link.id}`, details: { file: file.id }, ...origin(request) });
       if (link.includeLocation) return sendContent(request, reply, file, files.contentSource(file), download ? 'attachment' : 'inline');
       const { source, etag } = await files.contentWithoutLocation(file);
       return sendContent(request, reply, { ...file, ...(etag ? { etag } : {}) }, source, download ? 'attachment' : 'inline');

@@ -6,9 +6,9 @@ import type { LinkRow } from '../../db/schema.js';
 import { Conflict, InvalidRequest, NotFound, Unauthenticated } from '../../errors.js';
 import { takeAttempt } from '../attempt-limits.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
-import { findUserById, findUserByUsername } from '../accounts/accounts.repository.js';
+import { findUserByUsername } from '../accounts/accounts.repository.js';
 import type { PasswordHasher } from '../accounts/passwords.js';
-import { findFileById, type StoredFile } from '../files/files.repository.js';
+import type { StoredFile } from '../files/files.repository.js';
 import type { LinkSecrets } from './link-secrets.js';
 import * as sharing from './sharing.repository.js';
 import type { Share } from './sharing.repository.js';
@@ -107,22 +107,17 @@ export class SharingService {
     await sharing.revokeLink(this.db, id, new Date().toISOString());
   }
 
-  /** The object check of the `link` domain: only the owner of the linked file manages it. */
-  async checkLink(userId: string, linkId: string): Promise<'allowed' | 'hidden'> {
-    return (await sharing.findLinkOwner(this.db, linkId)) === userId ? 'allowed' : 'hidden';
-  }
-
   /**
    * The file behind a public link, if the link is live and the visitor holds its password
    * (or the unlock cookie). Expired, revoked and unknown links are all just 404.
    */
   async open(token: string, access: { password?: string; unlockCookie?: string; ip: string }): Promise<{ link: Link; file: StoredFile }> {
-    const row = /^[A-Za-z0-9_-]{32}$/.test(token) ? await sharing.findLinkByHash(this.db, this.secrets.hash(token)) : undefined;
-    if (!row || row.revoked_at || (row.expires_at && Date.parse(row.expires_at) <= Date.now())) throw new NotFound('link');
-    const file = await findFileById(this.db, row.file_id);
-    // Checked at every visit, so enabling the owner again brings the links back.
-    const owner = file && (await findUserById(this.db, file.ownerId));
-    if (!file || !owner || owner.disabled) throw new NotFound('link');
+    // One query: the link, its file and whether the file's owner is enabled — checked at
+    // every visit, so enabling the owner again brings the links back.
+    const found = /^[A-Za-z0-9_-]{32}$/.test(token) ? await sharing.findLinkWithFile(this.db, this.secrets.hash(token)) : undefined;
+    const row = found?.link;
+    if (!found || !row || row.revoked_at || (row.expires_at && Date.parse(row.expires_at) <= Date.now()) || !found.ownerEnabled) throw new NotFound('link');
+    const { file } = found;
     if (row.password_hash && !this.secrets.isUnlocked(access.unlockCookie, row.id)) await this.checkPassword(row, access.password, access.ip);
     return { link: this.toLink(row), file };
   }

@@ -1,6 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { scopesOf, type Authenticator } from '../../plugins/access.js';
-import type { AccountsService } from '../accounts/accounts.service.js';
+import { scopesOf, type Authenticator } from '../../access/rules.js';
 import { origin, type AuditLog } from '../audit/audit.log.js';
 import type { JwtIssuer } from './jwt.js';
 import { TOKEN_PREFIX, type TokensService } from './tokens.service.js';
@@ -30,7 +29,7 @@ export function tokenAuthenticator(tokens: TokensService, audit: AuditLog): Auth
  * disabling a user, signing them out everywhere or revoking the token a JWT was made from
  * takes effect at once, not at expiry.
  */
-export function jwtAuthenticator(issuer: JwtIssuer, accounts: AccountsService, tokens: TokensService): Authenticator {
+export function jwtAuthenticator(issuer: JwtIssuer, tokens: TokensService): Authenticator {
   return {
     name: 'jwt',
     async authenticate(request) {
@@ -38,10 +37,15 @@ export function jwtAuthenticator(issuer: JwtIssuer, accounts: AccountsService, t
       if (!token || token.startsWith(TOKEN_PREFIX)) return 'absent';
       const claims = await issuer.verify(token);
       if (!claims) return 'invalid';
-      const user = await accounts.findActiveUser(claims.userId);
-      if (!user || claims.issuedAtMs < user.sessionsValidAfter) return 'invalid';
       if (claims.family && !(await tokens.isCurrent(claims.family))) return 'invalid';
-      return { user, via: 'jwt', scopes: scopesOf(user, claims.scopes), ...(claims.family ? { tokenId: claims.family } : {}) };
+      // The account is read once, later (see Claim): enabled, and not signed out everywhere since.
+      return {
+        userId: claims.userId,
+        via: 'jwt',
+        granted: claims.scopes,
+        ...(claims.family ? { tokenId: claims.family } : {}),
+        accepts: (account) => !account.disabled && claims.issuedAtMs >= account.sessionsValidAfter,
+      };
     },
   };
 }
