@@ -40,7 +40,7 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
         description:
           'Events: `file.step` `{fileId, step, status: "done"|"failed", file}` when a thumbnail, poster or facts step ends; `ready` once the stream is live; `reset` when what was missed cannot be replayed (reload). Reconnect with `Last-Event-ID` to replay what ended since.',
         querystring: Type.Object({}, { additionalProperties: false }),
-        response: errorResponses(400, 401, 429, 503),
+        response: errorResponses(400, 401, 403, 429, 503),
       },
     },
     async (request, reply) => {

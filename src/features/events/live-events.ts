@@ -108,7 +108,7 @@ export class LiveEvents {
       await Promise.race([this.subscription, new Promise((resolve) => setTimeout(resolve, SUBSCRIBE_WAIT_MS).unref())]);
       const connectedAt = positionOf(new Date().toISOString(), '');
       if (after === 'invalid') this.write(stream, frame('reset', { reason: 'The Last-Event-ID is not one Coffer gave; reload what you show.' }, connectedAt));
-      else if (after) await this.replay(stream, after);
+      else if (after) await this.replay(stream, after, connectedAt);
       this.write(stream, frame('ready', {}, after === undefined ? connectedAt : undefined));
       const held = stream.held ?? [];
       stream.held = undefined;
@@ -119,11 +119,11 @@ export class LiveEvents {
     }
   }
 
-  private async replay(stream: Stream, after: { at: string; jobId: string }): Promise<void> {
+  private async replay(stream: Stream, after: { at: string; jobId: string }, connectedAt: string): Promise<void> {
     const steps = await findStepsEndedAfter(this.db, stream.userId, after, REPLAY_LIMIT + 1);
     if (steps.length > REPLAY_LIMIT) {
-      const last = steps.at(-1)!;
-      this.write(stream, frame('reset', { reason: 'More happened than can be replayed; reload what you show.' }, positionOf(last.at, last.jobId)));
+      // The client reloads everything; its next reconnect continues from now.
+      this.write(stream, frame('reset', { reason: 'More happened than can be replayed; reload what you show.' }, connectedAt));
       return;
     }
     const files = await this.describe(stream.userId, [...new Set(steps.map((step) => step.fileId))]);
