@@ -44,6 +44,7 @@ import { tokensRoutes } from './features/tokens/tokens.routes.js';
 import { adminUsersRoutes } from './features/admin/users.routes.js';
 import { AdminUsersService } from './features/admin/users.service.js';
 import { auditRoutes } from './features/audit/audit.routes.js';
+import { AuditService } from './features/audit/audit.service.js';
 import { LinkSecrets } from './features/sharing/link-secrets.js';
 import { sharingRoutes } from './features/sharing/sharing.routes.js';
 import { SharingService } from './features/sharing/sharing.service.js';
@@ -160,7 +161,7 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
   const sharing = new SharingService(backends.db, new LinkSecrets(config.secretKey), hasher, {
     perAddress: backends.sessions.limiter(LINK_PASSWORD_LIMITS.perAddress),
     perLink: backends.sessions.limiter(LINK_PASSWORD_LIMITS.perLink),
-  });
+  }, accounts, files);
   const jwt = await JwtIssuer.create(config.jwt, config.secretKey, config.publicUrl ?? 'coffer');
   const authenticators: Record<AuthScheme, Authenticator> = {
     basic: basicAuthenticator(accounts),
@@ -178,10 +179,11 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
     forgotPerAddress: backends.sessions.limiter(MAIL_LIMITS.forgotPerAddress),
   }, mailWork);
   const feedback = new MailFeedbackService(backends.db, new SnsVerifier(config.mail.snsCertUrlPattern ?? DEFAULT_CERT_URL_PATTERN), { topics: config.mail.snsTopicArns, softBounceLimit: config.mail.softBounceLimit }, audit, fastify.log);
-  sendNoticesFor(audit, backends.db, mail, accountMail, mailWork);
+  sendNoticesFor(audit, { accounts, files }, mail, accountMail, mailWork);
   mailSender.start();
   backends.jobs.start();
-  const stopJanitor = startJanitor(backends.db, backends.blobs, fastify.log, config.auditRetentionDays);
+  const auditEvents = new AuditService(backends.db);
+  const stopJanitor = startJanitor(backends.db, backends.blobs, auditEvents, fastify.log, config.auditRetentionDays);
 
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id).header('X-Coffer-Instance', config.instanceId);
@@ -221,7 +223,7 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
   await fastify.register(instancesRoutes, { prefix: '/api/v1', instances });
   await fastify.register(statusRoutes, { prefix: '/api/v1', storageStatus: currentStorageStatus });
   await fastify.register(jobsRoutes, { prefix: '/api/v1', jobs: backends.jobs, audit });
-  await fastify.register(auditRoutes, { prefix: '/api/v1', db: backends.db });
+  await fastify.register(auditRoutes, { prefix: '/api/v1', auditEvents });
   await fastify.register(sharingRoutes, { prefix: '/api/v1', sharing, files, audit, publicUrl: () => publicUrl(config, fastify) });
   await fastify.register(emailRoutes, { prefix: '/api/v1', accountMail, audit });
   await fastify.register(mailRoutes, { prefix: '/api/v1', mail, feedback, tokens, audit });

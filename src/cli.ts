@@ -233,7 +233,7 @@ program
   .option('--no-accel-redirect', 'stream downloads through Coffer instead of handing local blobs to nginx')
   .option('--nginx <path>', 'the nginx program', '/usr/sbin/nginx')
   .action(async (options: { instances: number; workers: number; balance: BalanceMethod; port: number; accelRedirect: boolean; nginx: string }) => {
-    process.exitCode = await runCluster(configOrExit(), options);
+    process.exitCode = await runCluster(configOrExit(), options, process.env);
   });
 
 program.parseAsync().catch((error: unknown) => {

@@ -99,6 +99,8 @@ export class Cluster {
   constructor(
     private readonly config: Config,
     private readonly options: ClusterOptions,
+    /** The environment the instances inherit (the command's own): read once, by the entry point. */
+    private readonly environment: Readonly<Record<string, string | undefined>> = {},
   ) {
     this.dir = path.join(config.dataDir, 'cluster');
     // nginx can send only what it can read: the offload needs the local blob folder.
@@ -179,7 +181,7 @@ export class Cluster {
 
   private spawnInstance(instance: Instance): ChildProcess {
     const env = {
-      ...process.env,
+      ...this.environment,
       INSTANCE_ID: instance.id,
       HOST: '127.0.0.1',
       PORT: String(instance.port),
@@ -243,8 +245,8 @@ export class Cluster {
 }
 
 /** `coffer cluster`: starts, waits for SIGINT/SIGTERM, stops; resolves with the exit code. */
-export async function runCluster(config: Config, options: ClusterOptions): Promise<number> {
-  const cluster = new Cluster(config, options);
+export async function runCluster(config: Config, options: ClusterOptions, environment: Readonly<Record<string, string | undefined>>): Promise<number> {
+  const cluster = new Cluster(config, options, environment);
   const stop = () => void cluster.stop();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -253,6 +253,23 @@ export class AccountsService {
     return users.findUserById(this.db, id);
   }
 
+  async findUserByUsername(username: string): Promise<User | undefined> {
+    return users.findUserByUsername(this.db, username);
+  }
+
+  async findUserByEmail(email: string): Promise<User | undefined> {
+    return users.findUserByEmail(this.db, email);
+  }
+
+  /** Marks the address verified if it is still the account's; false when it changed meanwhile. */
+  async markEmailVerified(id: string, email: string): Promise<boolean> {
+    return users.markEmailVerified(this.db, id, email);
+  }
+
+  async updateProfile(id: string, changes: users.ProfileChanges): Promise<void> {
+    await users.updateProfile(this.db, id, changes);
+  }
+
   /** The signed-in user behind a session or token, if the account still exists and is enabled. */
   async findActiveUser(id: string): Promise<User | undefined> {
     const user = await users.findUserById(this.db, id);

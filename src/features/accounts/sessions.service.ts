@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { SessionData, SessionStore } from '../../adapters/sessions/session-store.js';
+import type { SessionStore } from '../../adapters/sessions/session-store.js';
+import type { Session } from '../../domain/user.js';
 
 export interface SessionPolicy {
   /** Signed out after this long without a request. */
@@ -15,9 +16,7 @@ export const DEFAULT_SESSION_POLICY: SessionPolicy = { idleSeconds: 7 * 24 * 360
 // Refreshing the idle deadline on every request would write to the store on every request.
 const TOUCH_INTERVAL_MS = 60_000;
 
-export interface Session extends SessionData {
-  id: string;
-}
+export type { Session };
 
 /** Opaque random session ids; the store only ever sees their SHA-256. */
 export class SessionsService {

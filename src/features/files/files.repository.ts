@@ -2,25 +2,10 @@ import type { Executor } from '../../db/connect.js';
 import { containsText } from '../../db/contains.js';
 import type { FileProcessing, FileRow, NewFileRow } from '../../db/schema.js';
 import type { MediaKind } from './media-types.js';
+import { toStoredFile, type StoredFile } from './stored-file.js';
 
-export interface StoredFile {
-  id: string;
-  ownerId: string;
-  name: string;
-  kind: MediaKind;
-  contentType: string;
-  size: number;
-  sha256: string;
-  blobKey: string;
-  thumbnailKey: string | null;
-  width: number | null;
-  height: number | null;
-  durationSeconds: number | null;
-  createdAt: string;
-  processing: FileProcessing;
-  /** Background steps that failed for good (features/jobs/). */
-  failedSteps: string[];
-}
+export { toStoredFile, type StoredFile };
+
 
 export interface ListQuery {
   ownerId: string;
@@ -31,25 +16,6 @@ export interface ListQuery {
   after?: { createdAt: string; id: string };
 }
 
-export function toStoredFile(row: FileRow): StoredFile {
-  return {
-    id: row.id,
-    ownerId: row.owner_id,
-    name: row.name,
-    kind: row.kind,
-    contentType: row.content_type,
-    size: Number(row.size),
-    sha256: row.sha256,
-    blobKey: row.blob_key,
-    thumbnailKey: row.thumbnail_key,
-    width: row.width,
-    height: row.height,
-    durationSeconds: row.duration_seconds === null ? null : Number(row.duration_seconds),
-    createdAt: row.created_at,
-    processing: row.processing,
-    failedSteps: row.failed_steps ? row.failed_steps.split(',') : [],
-  };
-}
 
 export async function insertFiles(db: Executor, rows: NewFileRow[]): Promise<void> {
   if (rows.length > 0) await db.insertInto('files').values(rows).execute();

@@ -7,8 +7,11 @@ import { watchUploadProgress } from '../../plugins/bodies.js';
 import { origin, type AuditLog } from '../audit/audit.log.js';
 import { errorResponses, IdParams } from '../shared.schemas.js';
 import { sendContent } from './content.js';
+import { toFileJson } from './file-json.js';
 import { BulkDeleteBody, ContentQuery, FileList, FilePage, FileSchema, ListQuery, RenameBody } from './files.schemas.js';
-import type { FilesService, StoredFile, UploadPart } from './files.service.js';
+import type { FilesService, UploadPart } from './files.service.js';
+
+export { toFileJson };
 
 export interface FilesRoutesOptions {
   files: FilesService;
@@ -18,26 +21,6 @@ export interface FilesRoutesOptions {
   uploadIdleTimeoutMs: number;
 }
 
-const BASE = '/api/v1/files';
-
-/** The API's view of a file (API.md `file`). */
-export function toFileJson(file: StoredFile) {
-  const content = `${BASE}/${file.id}/content`;
-  return {
-    id: file.id,
-    name: file.name,
-    kind: file.kind,
-    contentType: file.contentType,
-    size: file.size,
-    sha256: file.sha256,
-    createdAt: file.createdAt,
-    ...(file.width !== null ? { width: file.width } : {}),
-    ...(file.height !== null ? { height: file.height } : {}),
-    ...(file.durationSeconds !== null ? { durationSeconds: file.durationSeconds } : {}),
-    urls: { content, download: `${content}?download=1`, ...(file.thumbnailKey ? { thumbnail: `${BASE}/${file.id}/thumbnail` } : {}) },
-    processing: { status: file.processing, failedSteps: file.failedSteps },
-  };
-}
 
 /**
  * Only parts named `file` are accepted; anything else is a 400 before it is stored. An

@@ -143,6 +143,11 @@ export class FilesService {
   }
 
   /** The object check of the `file` domain: owners may write, share recipients only read. */
+  /** Any file by id, whoever owns it: for other features' own checks (links, notices). */
+  async findById(id: string): Promise<StoredFile | undefined> {
+    return files.findFileById(this.db, id);
+  }
+
   async check(userId: string, id: string, mode: 'read' | 'write'): Promise<'allowed' | 'hidden' | 'denied'> {
     const access = (await files.findAccess(this.db, userId, [id])).get(id);
     if (!access) return 'hidden';

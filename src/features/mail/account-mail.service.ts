@@ -4,7 +4,6 @@ import type { Db } from '../../db/connect.js';
 import { isUniqueViolation } from '../../db/connect.js';
 import type { MailTokenPurpose } from '../../db/schema.js';
 import { AppError, Conflict, InvalidRequest, RateLimited, Unavailable, type ErrorDetail } from '../../errors.js';
-import * as users from '../accounts/accounts.repository.js';
 import { EMAIL, validatePassword, type AccountsService, type User } from '../accounts/accounts.service.js';
 import type { BackgroundWork } from './background.js';
 import * as mail from './mail.repository.js';
@@ -65,7 +64,7 @@ export class AccountMailService {
   /** POST /auth/email/verify: the link's token, once; only for the address it was sent to. */
   async verifyEmail(token: string): Promise<User> {
     const used = await mail.consumeMailToken(this.db, 'verify_email', hashToken(token), new Date().toISOString());
-    if (!used || !(await users.markEmailVerified(this.db, used.userId, used.email))) throw new InvalidToken();
+    if (!used || !(await this.accounts.markEmailVerified(used.userId, used.email))) throw new InvalidToken();
     const user = await this.accounts.findActiveUser(used.userId);
     if (!user) throw new InvalidToken();
     return user;
@@ -86,9 +85,9 @@ export class AccountMailService {
     if (problems.length > 0) throw new InvalidRequest(problems.map((p) => p.message).join(' '), problems);
 
     const emailChanged = email !== undefined && email !== user.email;
-    if (emailChanged && (await users.findUserByEmail(this.db, email))) throw emailTaken();
+    if (emailChanged && (await this.accounts.findUserByEmail(email))) throw emailTaken();
     try {
-      await users.updateProfile(this.db, user.id, {
+      await this.accounts.updateProfile(user.id, {
         ...(name !== undefined ? { name } : {}),
         ...(emailChanged ? { email, emailVerified: false } : {}),
         ...(changes.notices !== undefined ? { noticesEnabled: changes.notices } : {}),
@@ -119,7 +118,7 @@ export class AccountMailService {
     await spend(this.limits.forgotPerIp, ip);
     await spend(this.limits.forgotPerAddress, email);
     this.background.run('forgot-password', async () => {
-      const user = await users.findUserByEmail(this.db, email);
+      const user = await this.accounts.findUserByEmail(email);
       if (!user || user.disabled) return;
       const token = await this.issueToken(user.id, 'reset_password', user.email, RESET_TTL_MS);
       await this.mail.queue(user.email, user.language, { template: 'password_reset', name: user.name, link: this.mail.link('/reset-password', token) });
@@ -143,7 +142,7 @@ export class AccountMailService {
     if (!used) throw new InvalidToken();
     const user = await this.accounts.resetPassword(used.userId, password);
     await mail.voidMailTokens(this.db, user.id, 'reset_password', now);
-    await users.markEmailVerified(this.db, user.id, used.email);
+    await this.accounts.markEmailVerified(user.id, used.email);
     return user;
   }
 

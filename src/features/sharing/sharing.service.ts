@@ -6,9 +6,9 @@ import type { LinkRow } from '../../db/schema.js';
 import { Conflict, InvalidRequest, NotFound, Unauthenticated } from '../../errors.js';
 import { takeAttempt } from '../attempt-limits.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
-import { findUserById, findUserByUsername } from '../accounts/accounts.repository.js';
+import type { AccountsService } from '../accounts/accounts.service.js';
 import type { PasswordHasher } from '../accounts/passwords.js';
-import { findFileById, type StoredFile } from '../files/files.repository.js';
+import type { FilesService, StoredFile } from '../files/files.service.js';
 import type { LinkSecrets } from './link-secrets.js';
 import * as sharing from './sharing.repository.js';
 import type { Share } from './sharing.repository.js';
@@ -40,11 +40,13 @@ export class SharingService {
     private readonly secrets: LinkSecrets,
     private readonly hasher: PasswordHasher,
     private readonly passwordAttempts: { perAddress: RateLimiterAbstract; perLink: RateLimiterAbstract },
+    private readonly accounts: Pick<AccountsService, 'findUser' | 'findUserByUsername'>,
+    private readonly files: Pick<FilesService, 'findById'>,
   ) {}
 
   async share(owner: { id: string; username: string }, fileId: string, username: string): Promise<Share> {
     if (username === owner.username) throw new InvalidRequest('You already own this file.', [{ field: 'username', message: 'Choose another user.' }]);
-    const recipient = await findUserByUsername(this.db, username);
+    const recipient = await this.accounts.findUserByUsername(username);
     if (!recipient || recipient.disabled) throw new NotFound('user');
     const createdAt = new Date().toISOString();
     try {
@@ -116,9 +118,9 @@ export class SharingService {
   async open(token: string, access: { password?: string; unlockCookie?: string; ip: string }): Promise<{ link: Link; file: StoredFile }> {
     const row = /^[A-Za-z0-9_-]{32}$/.test(token) ? await sharing.findLinkByHash(this.db, this.secrets.hash(token)) : undefined;
     if (!row || row.revoked_at || (row.expires_at && Date.parse(row.expires_at) <= Date.now())) throw new NotFound('link');
-    const file = await findFileById(this.db, row.file_id);
+    const file = await this.files.findById(row.file_id);
     // Checked at every visit, so enabling the owner again brings the links back.
-    const owner = file && (await findUserById(this.db, file.ownerId));
+    const owner = file && (await this.accounts.findUser(file.ownerId));
     if (!file || !owner || owner.disabled) throw new NotFound('link');
     if (row.password_hash && !this.secrets.isUnlocked(access.unlockCookie, row.id)) await this.checkPassword(row, access.password, access.ip);
     return { link: this.toLink(row), file };

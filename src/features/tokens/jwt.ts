@@ -1,7 +1,7 @@
 import { hkdfSync, randomUUID } from 'node:crypto';
 import { importPKCS8, importSPKI, jwtVerify, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import type { JwtConfig } from '../../config.js';
-import type { Scope } from '../../plugins/access.js';
+import type { Scope } from '../../domain/access.js';
 
 export const JWT_AUDIENCE = 'coffer-api';
 

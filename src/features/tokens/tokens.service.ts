@@ -1,8 +1,8 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Db } from '../../db/connect.js';
 import { InvalidRequest, NotFound } from '../../errors.js';
-import type { Scope } from '../../plugins/access.js';
-import { SCOPES } from '../../plugins/access.js';
+import type { Scope } from '../../domain/access.js';
+import { SCOPES } from '../../domain/access.js';
 import type { AccountsService, User } from '../accounts/accounts.service.js';
 import * as tokens from './tokens.repository.js';
 import type { PersonalToken } from './tokens.repository.js';
