@@ -1,22 +1,16 @@
 #!/usr/bin/env node
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { runCluster } from './cluster/cluster.js';
 import { BALANCE_METHODS, type BalanceMethod } from './cluster/nginx-config.js';
-import { AccountsService } from './features/accounts/accounts.service.js';
+import { commandAccounts, commandAudit, commandJobs, openConfiguredBlobStore, openDatabase } from './compose.js';
+import type { AccountsService } from './features/accounts/accounts.service.js';
 import { parseUserCsv } from './features/accounts/csv-import.js';
-import { LoginThrottle } from './features/accounts/login-throttle.js';
-import { PasswordHasher } from './features/accounts/passwords.js';
-import { AuditLog } from './features/audit/audit.log.js';
+import type { AuditLog } from './features/audit/audit.log.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { connectDatabase } from './db/connect.js';
-import { migrateToLatest } from './db/migrate.js';
-import { openBlobStore } from './adapters/storage/open.js';
 import { checkConsistency } from './features/maintenance/fsck.service.js';
 import { serve, work } from './server.js';
-import { openJobEngine } from './adapters/jobs/open.js';
-import { JobsService, jobOptions } from './features/jobs/jobs.service.js';
+import type { JobsService } from './features/jobs/jobs.service.js';
 
 // Everything Coffer creates (database and its -wal/-shm, blobs, secrets, the cluster's
 // files) is for its own user only: folders 0700, files 0600.
@@ -57,26 +51,22 @@ program
   .command('migrate')
   .description('apply pending database migrations and exit')
   .action(async () => {
-    const config = configOrExit();
-    const db = await connectDatabase(config.databaseUrl, { poolSize: 2 });
+    const { db, applied } = await openDatabase(configOrExit(), { migrate: true });
     try {
-      const applied = await migrateToLatest(db);
       console.log(applied.length > 0 ? `applied: ${applied.join(', ')}` : 'the database is up to date');
     } finally {
       await db.destroy();
     }
   });
 
+const say = (message: string) => console.error(`coffer: ${message}`);
+
 /** The accounts service over the configured database, for the `user` commands. */
 async function withAccounts(work: (accounts: AccountsService, audit: AuditLog) => Promise<void>): Promise<void> {
-  const config = configOrExit();
-  const db = await connectDatabase(config.databaseUrl, { poolSize: 2 });
-  const audit = new AuditLog(db, { error: (_details: object, message: string) => console.error(`coffer: ${message}`) });
+  const { db } = await openDatabase(configOrExit(), { migrate: true });
+  const audit = commandAudit(db, say);
   try {
-    await migrateToLatest(db);
-    // The command line is not rate-limited: these limiters are never consulted.
-    const throttle = new LoginThrottle(new RateLimiterMemory({ points: 1, duration: 1 }), new RateLimiterMemory({ points: 1, duration: 1 }));
-    await work(new AccountsService(db, new PasswordHasher(), throttle, new RateLimiterMemory({ points: 1, duration: 1 })), audit);
+    await work(commandAccounts(db), audit);
     await audit.flush();
   } finally {
     await db.destroy();
@@ -86,13 +76,11 @@ async function withAccounts(work: (accounts: AccountsService, audit: AuditLog) =
 /** The job queue over the configured database and engine, only sending (working is for servers and workers). */
 async function withJobs(work: (jobs: JobsService, audit: AuditLog) => Promise<void>): Promise<void> {
   const config = configOrExit();
-  const db = await connectDatabase(config.databaseUrl, { poolSize: 2 });
-  const audit = new AuditLog(db, { error: (_details: object, message: string) => console.error(`coffer: ${message}`) });
-  const say = (_details: object, message: string) => console.error(`coffer: ${message}`);
-  const log = { info: () => {}, warn: say, error: say };
+  const { db } = await openDatabase(config, { migrate: true });
+  const audit = commandAudit(db, say);
+  const tell = (_details: object, message: string) => say(message);
   try {
-    await migrateToLatest(db);
-    const service = new JobsService(db, await openJobEngine(config.jobs.url), [], { ...jobOptions(config), worker: false }, log);
+    const service = await commandJobs(config, db, { info: () => {}, warn: tell, error: tell });
     try {
       await work(service, audit);
     } finally {
@@ -179,8 +167,8 @@ program
     const minutes = Number(options.minAge);
     if (!Number.isFinite(minutes) || minutes < 0) program.error('--min-age must be a number of minutes, for example --min-age 60');
     const config = configOrExit();
-    const db = await connectDatabase(config.databaseUrl, { poolSize: 2 });
-    const blobs = await openBlobStore(config.storageUrl, config.instanceId, config.s3Timeouts);
+    const { db } = await openDatabase(config, { migrate: false });
+    const blobs = await openConfiguredBlobStore(config);
     try {
       const report = await checkConsistency(db, blobs, { repair: Boolean(options.repair), minAgeMs: minutes * 60_000 });
       for (const key of report.orphans) console.log(`orphan blob: ${key}${options.repair ? ' (removed)' : ''}`);

@@ -6,8 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { LocalBlobStore } from '../adapters/storage/local.js';
 import type { Config } from '../config.js';
-import { connectDatabase } from '../db/connect.js';
-import { migrateToLatest } from '../db/migrate.js';
+import { openDatabase } from '../compose.js';
 import { renderNginxConfig, type BalanceMethod } from './nginx-config.js';
 
 export interface ClusterOptions {
@@ -113,7 +112,7 @@ export class Cluster {
     checkCluster(this.config, this.options);
     for (const sub of ['logs', 'tmp']) mkdirSync(path.join(this.dir, sub), { recursive: true, mode: 0o700 });
     // Once, before the instances: several processes migrating one SQLite file at once could collide.
-    await migrate(this.config.databaseUrl);
+    await migrate(this.config);
     try {
       for (let i = 1; i <= this.options.instances; i++) this.instances.push({ id: `coffer-${i}`, role: 'web', port: await freePort(), startedAt: 0, restartDelayMs: FIRST_RESTART_DELAY_MS });
       for (let i = 1; i <= this.options.workers; i++) this.instances.push({ id: `coffer-worker-${i}`, role: 'worker', port: 0, startedAt: 0, restartDelayMs: FIRST_RESTART_DELAY_MS });
@@ -254,10 +253,9 @@ export async function runCluster(config: Config, options: ClusterOptions, enviro
   return cluster.done();
 }
 
-async function migrate(databaseUrl: string): Promise<void> {
-  const db = await connectDatabase(databaseUrl);
+async function migrate(config: Config): Promise<void> {
+  const { db, applied } = await openDatabase(config, { migrate: true });
   try {
-    const applied = await migrateToLatest(db);
     if (applied.length > 0) say(`database migrated: ${applied.join(', ')}`);
   } finally {
     await db.destroy();

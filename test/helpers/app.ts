@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { buildApp } from '../../src/app.js';
+import { buildComposedApp, type Composition } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { provisionBackends } from './backends.js';
 
@@ -11,6 +11,8 @@ export const FIXTURES = path.resolve(import.meta.dirname, '../fixtures');
 
 export interface TestApp {
   app: FastifyInstance;
+  /** What the app is made of (compose.ts): its backends, services and audit log. */
+  services: Composition;
   config: Config;
   dataDir: string;
   close(): Promise<void>;
@@ -24,9 +26,10 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'coffer-test-'));
   const backends = await provisionBackends();
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: process.env.DEBUG_LOG ? 'debug' : 'silent', ...backends.env, ...env });
-  const app = await buildApp(config);
+  const { fastify: app, composition } = await buildComposedApp(config);
   return {
     app,
+    services: composition,
     config,
     dataDir,
     async close() {

@@ -19,12 +19,12 @@ describe('access control matrix', () => {
     api = new ApiTester(injectTransport(t.app));
     for (const name of ['alice', 'bob', 'carol', 'root', 'erin']) await api.addUser(name);
     // Fixture: the first administrator (in production: coffer user create --admin).
-    await t.app.backends.db.updateTable('users').set({ is_admin: 1 }).where('username', '=', 'root').execute();
+    await t.services.backends.db.updateTable('users').set({ is_admin: 1 }).where('username', '=', 'root').execute();
     const body = multipart([{ filename: 'alice.png', content: await fixture('sample.png') }]);
     const upload = await t.app.inject({ method: 'POST', url: '/api/v1/files', payload: body.payload, headers: { ...body.headers, authorization: `Basic ${Buffer.from('alice:alice-password-1').toString('base64')}` } });
     fileId = upload.json().items[0].id;
     // The thumbnail rows expect 200 for those who may see it: let the background job finish.
-    await t.app.backends.jobs.idle();
+    await t.services.backends.jobs.idle();
     await api.post(`/api/v1/files/${fileId}/shares`, 201, { as: 'alice', body: { username: 'carol' } });
     linkId = (await api.post(`/api/v1/files/${fileId}/links`, 201, { as: 'alice', body: {} })).json().link.id;
   });

@@ -1,6 +1,6 @@
 import type { Executor } from '../../db/connect.js';
 import { containsText } from '../../db/contains.js';
-import type { FileProcessing, FileRow, NewFileRow } from '../../db/schema.js';
+import type { NewFileRow } from '../../db/schema.js';
 import type { MediaKind } from './media-types.js';
 import { toStoredFile, type StoredFile } from './stored-file.js';
 
