@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerO
 import fp from 'fastify-plugin';
 import { compose, type Composition } from './compose.js';
 import type { Config } from './config.js';
+import type { Clock } from './shared/clock.js';
 import { accountsRoutes } from './features/accounts/accounts.routes.js';
 import { UserSchema } from './features/accounts/accounts.schemas.js';
 import { emailRoutes } from './features/accounts/email.routes.js';
@@ -35,6 +36,8 @@ export type { Backends, Composition } from './compose.js';
 
 export interface AppOptions {
   config: Config;
+  /** The time the app's expiry rules go by (compose.ts); the system clock unless a test gives one. */
+  clock?: Clock;
   /** Hands the composition to whoever builds the app (buildComposedApp, for tests and tools). */
   onComposed?: (composition: Composition) => void;
 }
@@ -43,8 +46,8 @@ export interface AppOptions {
  * The app behind HTTP: the composition (compose.ts) and, over it, the cross-cutting plugins
  * and every feature's routes. Registered as a plugin by buildApp and by the tests.
  */
-async function coffer(fastify: FastifyInstance, { config, onComposed }: AppOptions): Promise<void> {
-  const composition = await compose(config, fastify.log, { listeningPort: () => listeningPort(fastify) });
+async function coffer(fastify: FastifyInstance, { config, clock, onComposed }: AppOptions): Promise<void> {
+  const composition = await compose(config, fastify.log, { listeningPort: () => listeningPort(fastify), ...(clock ? { clock } : {}) });
   onComposed?.(composition);
   const { backends, audit, instances, accounts, sessions, files, tokens, sharing, jwt, mail, accountMail, feedback, checks } = composition;
   // Registered once the port is known (and only by a listening server, not by inject()).
@@ -173,10 +176,10 @@ export async function buildApp(config: Config, logger?: FastifyServerOptions['lo
 }
 
 /** The app and what it is made of (tests reach the database, the job queue or the audit log here). */
-export async function buildComposedApp(config: Config, logger?: FastifyServerOptions['logger']): Promise<{ fastify: FastifyInstance; composition: Composition }> {
+export async function buildComposedApp(config: Config, logger?: FastifyServerOptions['logger'], clock?: Clock): Promise<{ fastify: FastifyInstance; composition: Composition }> {
   const fastify = Fastify(serverOptions(config, logger));
   let composition: Composition | undefined;
-  await fastify.register(app, { config, onComposed: (composed) => (composition = composed) });
+  await fastify.register(app, { config, ...(clock ? { clock } : {}), onComposed: (composed) => (composition = composed) });
   await fastify.ready();
   if (!composition) throw new Error('the app was built without its composition');
   return { fastify, composition };

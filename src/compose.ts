@@ -18,7 +18,7 @@ import { AccountsService } from './features/accounts/accounts.service.js';
 import { basicAuthenticator, sessionAuthenticator } from './features/accounts/authenticators.js';
 import { LoginThrottle } from './features/accounts/login-throttle.js';
 import { PasswordHasher } from './features/accounts/passwords.js';
-import { SessionsService } from './features/accounts/sessions.service.js';
+import { DEFAULT_SESSION_POLICY, SessionsService } from './features/accounts/sessions.service.js';
 import { InstancesService } from './features/admin/instances.service.js';
 import { storageStatus, type StorageStatus } from './features/admin/status.service.js';
 import { AdminUsersService } from './features/admin/users.service.js';
@@ -41,6 +41,7 @@ import { jwtAuthenticator, tokenAuthenticator } from './features/tokens/authenti
 import { JwtIssuer } from './features/tokens/jwt.js';
 import { TokensService } from './features/tokens/tokens.service.js';
 import type { Authenticator } from './plugins/access.js';
+import { systemClock, type Clock } from './shared/clock.js';
 
 /**
  * The composition root: the only place that turns configuration URLs into adapters and
@@ -120,6 +121,8 @@ export interface Composition {
 export interface ComposeOptions {
   /** The port the HTTP server listens on, once it does (for PUBLIC_URL's fallback). */
   listeningPort?: () => number | undefined;
+  /** The time for sessions, tokens, links, JWTs and mail tokens (tests advance their own). */
+  clock?: Clock;
 }
 
 /** The whole app's services over the configured backends (migrating the database first). */
@@ -135,6 +138,7 @@ export async function compose(config: Config, log: FastifyBaseLogger, options: C
 
 async function composeOver(backends: Backends & { jobs: JobsService }, config: Config, log: FastifyBaseLogger, options: ComposeOptions): Promise<Composition> {
   const { db } = backends;
+  const clock = options.clock ?? systemClock;
   if (!config.publicUrl && (config.trustProxy || config.host === '0.0.0.0' || config.host === '::')) {
     log.warn(`PUBLIC_URL is not set: public links are built on ${publicUrl(config, options.listeningPort?.())}; set PUBLIC_URL to the address people use`);
   }
@@ -149,19 +153,21 @@ async function composeOver(backends: Backends & { jobs: JobsService }, config: C
     hasher,
     new LoginThrottle(backends.sessions.limiter(LOGIN_LIMITS.perIp), backends.sessions.limiter(LOGIN_LIMITS.perUsername)),
     backends.sessions.limiter(SIGN_UP_LIMIT),
+    clock,
   );
-  const sessions = new SessionsService(backends.sessions.store);
+  const sessions = new SessionsService(backends.sessions.store, DEFAULT_SESSION_POLICY, clock);
   const files = new FilesService(db, backends.blobs, backends.jobs, config.maxUploadBytes, log, config.s3PresignedDownloads, accelRedirectPrefix(config, backends.blobs, log));
-  const tokens = new TokensService(db, accounts);
+  const tokens = new TokensService(db, accounts, clock);
   const sharing = new SharingService(
     db,
-    new LinkSecrets(config.secretKey),
+    new LinkSecrets(config.secretKey, clock),
     hasher,
     { perAddress: backends.sessions.limiter(LINK_PASSWORD_LIMITS.perAddress), perLink: backends.sessions.limiter(LINK_PASSWORD_LIMITS.perLink) },
     accounts,
     files,
+    clock,
   );
-  const jwt = await JwtIssuer.create(config.jwt, config.secretKey, config.publicUrl ?? 'coffer');
+  const jwt = await JwtIssuer.create(config.jwt, config.secretKey, config.publicUrl ?? 'coffer', clock);
   const schemes: Record<AuthScheme, Authenticator> = {
     basic: basicAuthenticator(accounts),
     token: tokenAuthenticator(tokens, audit),
@@ -182,6 +188,7 @@ async function composeOver(backends: Backends & { jobs: JobsService }, config: C
       forgotPerAddress: backends.sessions.limiter(MAIL_LIMITS.forgotPerAddress),
     },
     mailWork,
+    clock,
   );
   const feedback = new MailFeedbackService(db, new SnsVerifier(config.mail.snsCertUrlPattern ?? DEFAULT_CERT_URL_PATTERN), { topics: config.mail.snsTopicArns, softBounceLimit: config.mail.softBounceLimit }, audit, log);
   sendNoticesFor(audit, { accounts, files }, mail, accountMail, mailWork);

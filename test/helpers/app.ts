@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildComposedApp, type Composition } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
+import type { Clock } from '../../src/shared/clock.js';
 import { provisionBackends } from './backends.js';
 
 export const FIXTURES = path.resolve(import.meta.dirname, '../fixtures');
@@ -22,11 +23,11 @@ export interface TestApp {
  * The real app on the backends of the test profile (embedded by default), each part fresh:
  * a temporary DATA_DIR and, per profile, a new database, bucket and session key prefix.
  */
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(env: Record<string, string> = {}, options: { clock?: Clock } = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'coffer-test-'));
   const backends = await provisionBackends();
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: process.env.DEBUG_LOG ? 'debug' : 'silent', ...backends.env, ...env });
-  const { fastify: app, composition } = await buildComposedApp(config);
+  const { fastify: app, composition } = await buildComposedApp(config, undefined, options.clock);
   return {
     app,
     services: composition,

@@ -11,6 +11,7 @@ import { CredentialCache } from './credential-cache.js';
 import type { ImportedUser } from './csv-import.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './passwords.js';
+import { systemClock, type Clock } from '../../shared/clock.js';
 
 export type { User };
 
@@ -92,6 +93,7 @@ export class AccountsService {
     private readonly throttle: LoginThrottle,
     /** Sign-ups per client address; every one past validation counts, successes included. */
     private readonly signUps: RateLimiterAbstract,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** `coffer user create`: like registering (without the per-address limit), optionally as an administrator. */
@@ -246,7 +248,7 @@ export class AccountsService {
 
   /** Ends every session of the user, on every instance, whichever store holds them. */
   async signOutEverywhere(userId: string): Promise<void> {
-    await users.voidSessionsBefore(this.db, userId, Date.now());
+    await users.voidSessionsBefore(this.db, userId, this.clock.now().getTime());
   }
 
   async findUser(id: string): Promise<User | undefined> {

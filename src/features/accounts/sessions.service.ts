@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { SessionStore } from '../../adapters/sessions/session-store.js';
 import type { Session } from '../../domain/user.js';
+import { systemClock, type Clock } from '../../shared/clock.js';
 
 export interface SessionPolicy {
   /** Signed out after this long without a request. */
@@ -23,6 +24,7 @@ export class SessionsService {
   constructor(
     private readonly store: SessionStore,
     private readonly policy: SessionPolicy = DEFAULT_SESSION_POLICY,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   get cookieMaxAgeSeconds(): number {
@@ -30,7 +32,7 @@ export class SessionsService {
   }
 
   async create(userId: string): Promise<Session> {
-    const now = Date.now();
+    const now = this.clock.now().getTime();
     const session: Session = { id: randomToken(), userId, csrfToken: randomToken(), createdAt: now, lastSeenAt: now };
     const { id, ...data } = session;
     await this.store.set(storeKey(id), data, this.policy.idleSeconds);
@@ -42,8 +44,9 @@ export class SessionsService {
     const key = storeKey(id);
     const data = await this.store.get(key);
     if (!data) return undefined;
-    const now = Date.now();
-    if (now - data.createdAt > this.policy.absoluteSeconds * 1000) {
+    const now = this.clock.now().getTime();
+    // The store expires an idle session by itself (its TTL); checked here too, on this clock.
+    if (now - data.createdAt > this.policy.absoluteSeconds * 1000 || now - data.lastSeenAt > this.policy.idleSeconds * 1000) {
       await this.store.delete(key);
       return undefined;
     }

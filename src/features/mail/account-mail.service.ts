@@ -9,6 +9,7 @@ import type { BackgroundWork } from './background.js';
 import * as mail from './mail.repository.js';
 import type { MailService } from './mail.service.js';
 import { isLanguage, LANGUAGES } from './templates.js';
+import { systemClock, type Clock } from '../../shared/clock.js';
 
 export const VERIFY_TTL_MS = 24 * 3600_000;
 export const RESET_TTL_MS = 3600_000;
@@ -46,6 +47,7 @@ export class AccountMailService {
     private readonly mail: MailService,
     private readonly limits: AccountMailLimits,
     private readonly background: BackgroundWork,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** Sends a fresh verification link to the user's current address; older links stop working. */
@@ -63,7 +65,7 @@ export class AccountMailService {
 
   /** POST /auth/email/verify: the link's token, once; only for the address it was sent to. */
   async verifyEmail(token: string): Promise<User> {
-    const used = await mail.consumeMailToken(this.db, 'verify_email', hashToken(token), new Date().toISOString());
+    const used = await mail.consumeMailToken(this.db, 'verify_email', hashToken(token), this.clock.now().toISOString());
     if (!used || !(await this.accounts.markEmailVerified(used.userId, used.email))) throw new InvalidToken();
     const user = await this.accounts.findActiveUser(used.userId);
     if (!user) throw new InvalidToken();
@@ -100,7 +102,7 @@ export class AccountMailService {
     const updated = await this.accounts.findActiveUser(user.id);
     if (!updated) throw new InvalidToken();
     if (emailChanged) {
-      await mail.voidMailTokens(this.db, user.id, 'verify_email', new Date().toISOString());
+      await mail.voidMailTokens(this.db, user.id, 'verify_email', this.clock.now().toISOString());
       await this.sendVerification(updated);
       // Told whatever the notice setting: this is how a hijacked account is noticed.
       await this.mail.queue(user.email, updated.language, { template: 'email_changed', name: updated.name, newAddress: maskAddress(updated.email) });
@@ -132,7 +134,7 @@ export class AccountMailService {
    */
   async resetPassword(token: string, password: string): Promise<User> {
     const hash = hashToken(token);
-    const now = new Date().toISOString();
+    const now = this.clock.now().toISOString();
     const pending = await mail.findUsableMailToken(this.db, 'reset_password', hash, now);
     const owner = pending && (await this.accounts.findActiveUser(pending.userId));
     if (!pending || !owner) throw new InvalidToken();
@@ -148,7 +150,7 @@ export class AccountMailService {
 
   private async issueToken(userId: string, purpose: MailTokenPurpose, email: string, ttlMs: number): Promise<string> {
     const token = randomBytes(32).toString('base64url');
-    const now = Date.now();
+    const now = this.clock.now().getTime();
     await mail.voidMailTokens(this.db, userId, purpose, new Date(now).toISOString());
     await mail.insertMailToken(this.db, { id: randomUUID(), userId, purpose, tokenHash: hashToken(token), email, createdAt: new Date(now).toISOString(), expiresAt: new Date(now + ttlMs).toISOString() });
     return token;

@@ -9,6 +9,7 @@ import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { AccountsService } from '../accounts/accounts.service.js';
 import type { PasswordHasher } from '../accounts/passwords.js';
 import type { FilesService, StoredFile } from '../files/files.service.js';
+import { systemClock, type Clock } from '../../shared/clock.js';
 import type { LinkSecrets } from './link-secrets.js';
 import * as sharing from './sharing.repository.js';
 import type { Share } from './sharing.repository.js';
@@ -42,13 +43,14 @@ export class SharingService {
     private readonly passwordAttempts: { perAddress: RateLimiterAbstract; perLink: RateLimiterAbstract },
     private readonly accounts: Pick<AccountsService, 'findUser' | 'findUserByUsername'>,
     private readonly files: Pick<FilesService, 'findById'>,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async share(owner: { id: string; username: string }, fileId: string, username: string): Promise<Share> {
     if (username === owner.username) throw new InvalidRequest('You already own this file.', [{ field: 'username', message: 'Choose another user.' }]);
     const recipient = await this.accounts.findUserByUsername(username);
     if (!recipient || recipient.disabled) throw new NotFound('user');
-    const createdAt = new Date().toISOString();
+    const createdAt = this.clock.now().toISOString();
     try {
       await sharing.insertShare(this.db, fileId, recipient.id, createdAt);
     } catch (error) {
@@ -77,7 +79,7 @@ export class SharingService {
 
   async createLink(fileId: string, options: { expiresAt?: string; password?: string }): Promise<Link> {
     const expiresAt = options.expiresAt === undefined ? null : new Date(options.expiresAt);
-    if (expiresAt && expiresAt.getTime() <= Date.now()) throw new InvalidRequest('The expiry must be in the future.', [{ field: 'expiresAt', message: 'Choose a date in the future.' }]);
+    if (expiresAt && expiresAt.getTime() <= this.clock.now().getTime()) throw new InvalidRequest('The expiry must be in the future.', [{ field: 'expiresAt', message: 'Choose a date in the future.' }]);
     // Links made before this rule may have shorter passwords; they keep working, behind the same limits.
     if (options.password !== undefined && [...options.password].length < MIN_LINK_PASSWORD_LENGTH) {
       throw new InvalidRequest(`A link password needs at least ${MIN_LINK_PASSWORD_LENGTH} characters.`, [{ field: 'password', message: `At least ${MIN_LINK_PASSWORD_LENGTH} characters.` }]);
@@ -89,7 +91,7 @@ export class SharingService {
       token_hash: this.secrets.hash(token),
       token_sealed: this.secrets.seal(token),
       password_hash: options.password === undefined ? null : await this.hasher.hash(options.password),
-      created_at: new Date().toISOString(),
+      created_at: this.clock.now().toISOString(),
       expires_at: expiresAt?.toISOString() ?? null,
       revoked_at: null,
       views: 0,
@@ -99,11 +101,11 @@ export class SharingService {
   }
 
   async listLinks(fileId: string): Promise<Link[]> {
-    return (await sharing.listActiveLinks(this.db, fileId, new Date().toISOString())).map((row) => this.toLink(row));
+    return (await sharing.listActiveLinks(this.db, fileId, this.clock.now().toISOString())).map((row) => this.toLink(row));
   }
 
   async revokeLink(id: string): Promise<void> {
-    await sharing.revokeLink(this.db, id, new Date().toISOString());
+    await sharing.revokeLink(this.db, id, this.clock.now().toISOString());
   }
 
   /** The object check of the `link` domain: only the owner of the linked file manages it. */
@@ -117,7 +119,7 @@ export class SharingService {
    */
   async open(token: string, access: { password?: string; unlockCookie?: string; ip: string }): Promise<{ link: Link; file: StoredFile }> {
     const row = /^[A-Za-z0-9_-]{32}$/.test(token) ? await sharing.findLinkByHash(this.db, this.secrets.hash(token)) : undefined;
-    if (!row || row.revoked_at || (row.expires_at && Date.parse(row.expires_at) <= Date.now())) throw new NotFound('link');
+    if (!row || row.revoked_at || (row.expires_at && Date.parse(row.expires_at) <= this.clock.now().getTime())) throw new NotFound('link');
     const file = await this.files.findById(row.file_id);
     // Checked at every visit, so enabling the owner again brings the links back.
     const owner = file && (await this.accounts.findUser(file.ownerId));
@@ -131,7 +133,7 @@ export class SharingService {
   }
 
   unlockCookie(linkId: string, ttlSeconds: number): string {
-    return this.secrets.unlockCookie(linkId, Date.now() + ttlSeconds * 1000);
+    return this.secrets.unlockCookie(linkId, this.clock.now().getTime() + ttlSeconds * 1000);
   }
 
   /** A visit without a password only asks for one; each password tried takes its points first (see takeAttempt). */
@@ -147,7 +149,7 @@ export class SharingService {
 
   /** Revokes every live link to the files of a user (an administrator's action); returns how many. */
   async revokeLinksOf(ownerId: string): Promise<number> {
-    return sharing.revokeLinksOfOwner(this.db, ownerId, new Date().toISOString());
+    return sharing.revokeLinksOfOwner(this.db, ownerId, this.clock.now().toISOString());
   }
 
   private toLink(row: LinkRow): Link {
