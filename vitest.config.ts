@@ -19,6 +19,12 @@ export const SLOW_SUITES = [
   'test/e2e/resume-download.test.ts',
   'test/security/attempt-limits.test.ts',
   'test/security/image-bombs.test.ts',
+  // The face model (~0.5 GB) loaded per suite, and live events across started processes.
+  'test/faces/**/*.test.ts',
+  'test/integration/library-faces.test.ts',
+  'test/integration/who.test.ts',
+  'test/e2e/people-cli.test.ts',
+  'test/integration/events-instances.test.ts',
 ];
 
 /**

@@ -17,6 +17,10 @@ import { adminUsersRoutes } from './features/admin/users.routes.js';
 import { auditRoutes } from './features/audit/audit.routes.js';
 import { filesRoutes } from './features/files/files.routes.js';
 import { FileSchema } from './features/files/files.schemas.js';
+import { duplicatesRoutes } from './features/files/duplicates.routes.js';
+import { eventsRoutes } from './features/events/events.routes.js';
+import { facesRoutes } from './features/faces/faces.routes.js';
+import { peopleRoutes } from './features/people/people.routes.js';
 import { healthRoutes } from './features/health/health.routes.js';
 import { jobsRoutes } from './features/jobs/jobs.routes.js';
 import { mailRoutes } from './features/mail/mail.routes.js';
@@ -49,7 +53,7 @@ export interface AppOptions {
 async function coffer(fastify: FastifyInstance, { config, clock, onComposed }: AppOptions): Promise<void> {
   const composition = await compose(config, fastify.log, { listeningPort: () => listeningPort(fastify), ...(clock ? { clock } : {}) });
   onComposed?.(composition);
-  const { backends, audit, instances, accounts, sessions, files, tokens, sharing, jwt, mail, accountMail, feedback, checks } = composition;
+  const { backends, audit, instances, accounts, sessions, files, tokens, sharing, jwt, mail, accountMail, feedback, people, checks } = composition;
   // Registered once the port is known (and only by a listening server, not by inject()).
   fastify.addHook('onListen', async () => {
     await instances.start(listeningPort(fastify) ?? config.port);
@@ -83,7 +87,8 @@ async function coffer(fastify: FastifyInstance, { config, clock, onComposed }: A
   await fastify.register(openapi);
 
   await fastify.register(healthRoutes, { checks, storageStatus: currentStorageStatus });
-  await fastify.register(accountsRoutes, { prefix: '/api/v1', accounts, sessions, audit, secureCookies: config.secureCookies });
+  await fastify.register(accountsRoutes, { prefix: '/api/v1', accounts, sessions, audit, secureCookies: config.secureCookies, maxUploadBytes: config.maxUploadBytes });
+  await fastify.register(duplicatesRoutes, { prefix: '/api/v1', duplicates: composition.duplicates });
   await fastify.register(filesRoutes, { prefix: '/api/v1', files, audit, maxUploadBytes: config.maxUploadBytes, uploadIdleTimeoutMs: config.uploadIdleTimeoutMs });
   await fastify.register(tokensRoutes, { prefix: '/api/v1', tokens, jwt, audit });
   await fastify.register(adminUsersRoutes, { prefix: '/api/v1', users: composition.adminUsers, audit });
@@ -92,8 +97,17 @@ async function coffer(fastify: FastifyInstance, { config, clock, onComposed }: A
   await fastify.register(jobsRoutes, { prefix: '/api/v1', jobs: backends.jobs, audit });
   await fastify.register(auditRoutes, { prefix: '/api/v1', auditEvents: composition.auditEvents });
   await fastify.register(sharingRoutes, { prefix: '/api/v1', sharing, files, audit, publicUrl: composition.publicUrl });
-  await fastify.register(emailRoutes, { prefix: '/api/v1', accountMail, audit });
+  await fastify.register(emailRoutes, { prefix: '/api/v1', accountMail, audit, setFaceRecognition: (userId, on) => people.setRecognition(userId, on) });
+  await fastify.register(facesRoutes, { prefix: '/api/v1', people, audit });
   await fastify.register(mailRoutes, { prefix: '/api/v1', mail, feedback, tokens, audit });
+  await fastify.register(peopleRoutes, {
+    prefix: '/api/v1',
+    notablePeople: composition.notablePeople,
+    who: composition.who,
+    audit,
+    maxPhotoBytes: composition.maxFacePhotoBytes,
+  });
+  await fastify.register(eventsRoutes, { prefix: '/api/v1', events: composition.liveEvents });
   await fastify.register(webPlugin, { webDir: config.webDir });
 }
 

@@ -1,16 +1,19 @@
 #!/usr/bin/env node
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { Command, Option } from 'commander';
 import { runCluster } from './cluster/cluster.js';
 import { BALANCE_METHODS, type BalanceMethod } from './cluster/nginx-config.js';
-import { commandAccounts, commandAudit, commandJobs, openConfiguredBlobStore, openDatabase } from './compose.js';
+import { commandAccounts, commandAudit, commandJobs, commandNotablePeople, openConfiguredBlobStore, openDatabase } from './compose.js';
 import type { AccountsService } from './features/accounts/accounts.service.js';
 import { parseUserCsv } from './features/accounts/csv-import.js';
 import type { AuditLog } from './features/audit/audit.log.js';
+import { AppError } from './errors.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { checkConsistency } from './features/maintenance/fsck.service.js';
 import { serve, work } from './server.js';
 import type { JobsService } from './features/jobs/jobs.service.js';
+import { parsePeopleCsv, peopleFromFolder, readPhotos, type PersonToImport } from './features/people/people-import.js';
 
 // Everything Coffer creates (database and its -wal/-shm, blobs, secrets, the cluster's
 // files) is for its own user only: folders 0700, files 0600.
@@ -143,6 +146,43 @@ user
   });
 
 program
+  .command('people')
+  .description('the notable people /who can name')
+  .command('import')
+  .description('add notable people from a CSV of name,url,photo lines (photo paths relative to the CSV) or from a folder of photos named after the people')
+  .argument('<source>', 'the CSV file or the folder')
+  .action(async (source: string) => {
+    let people: PersonToImport[];
+    if ((await stat(source)).isDirectory()) people = await peopleFromFolder(source);
+    else {
+      const parsed = parsePeopleCsv(await readFile(source, 'utf8'), path.dirname(source));
+      if (parsed.errors.length > 0) {
+        for (const error of parsed.errors) console.error(`coffer: ${source}: ${error}`);
+        console.error('coffer: nothing was imported');
+        process.exitCode = 1;
+        return;
+      }
+      people = parsed.people;
+    }
+    const config = configOrExit();
+    const { db } = await openDatabase(config, { migrate: true });
+    const { service, close } = await commandNotablePeople(db);
+    try {
+      let faces = 0;
+      for (const person of people) {
+        const result = await service.importPerson({ name: person.name, ...(person.url ? { url: person.url } : {}) }, await readPhotos(person));
+        for (const photo of result.skipped) console.error(`coffer: ${person.name}: no face found in ${photo}, skipped`);
+        if (!result.person) console.error(`coffer: ${person.name}: not imported (no photo with a face)`);
+        faces += result.faces;
+      }
+      console.log(`imported ${faces} reference face(s) for ${people.length} person(s)`);
+    } finally {
+      await close();
+      await db.destroy();
+    }
+  });
+
+program
   .command('storage')
   .description('manage the blob store')
   .command('init')
@@ -224,7 +264,16 @@ program
     process.exitCode = await runCluster(configOrExit(), options, process.env);
   });
 
+/** An error for a terminal: a refused field is named by its option (`--email: …`), not just "some fields". */
+function describeError(error: unknown): string {
+  if (error instanceof AppError && error.details && error.details.length > 0) {
+    const option = (field: string) => (field === 'password' ? 'the password (standard input)' : `--${field}`);
+    return error.details.map((detail) => `${option(detail.field)}: ${detail.message}`).join('\ncoffer: ');
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
 program.parseAsync().catch((error: unknown) => {
-  console.error(`coffer: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`coffer: ${describeError(error)}`);
   process.exit(1);
 });

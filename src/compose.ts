@@ -2,6 +2,10 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { FastifyBaseLogger } from 'fastify';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
+import type { EventBus } from './adapters/events/event-bus.js';
+import { openEventBus } from './adapters/events/open.js';
+import { FaceApiEngine } from './adapters/faces/face-api.js';
+import type { FaceEngine } from './adapters/faces/face-engine.js';
 import type { JobQueue } from './adapters/jobs/job-queue.js';
 import { openJobEngine } from './adapters/jobs/open.js';
 import type { Mailer } from './adapters/mail/mailer.js';
@@ -24,7 +28,13 @@ import { storageStatus, type StorageStatus } from './features/admin/status.servi
 import { AdminUsersService } from './features/admin/users.service.js';
 import { AuditLog } from './features/audit/audit.log.js';
 import { AuditService } from './features/audit/audit.service.js';
+import { describeOwnedFiles } from './features/events/describe-files.js';
+import { LiveEvents } from './features/events/live-events.js';
+import { FaceIndex } from './features/faces/face-index.js';
+import { PeopleService } from './features/faces/people.service.js';
+import { DuplicatesService } from './features/files/duplicates.js';
 import { FilesService } from './features/files/files.service.js';
+import { locateNow } from './features/files/media-facts.js';
 import { mediaPipeline } from './features/files/pipeline.js';
 import { jobOptions, JobsService, type JobsLog } from './features/jobs/jobs.service.js';
 import { AccountMailService } from './features/mail/account-mail.service.js';
@@ -35,6 +45,8 @@ import { sendNoticesFor } from './features/mail/notices.js';
 import { MailSender } from './features/mail/sender.js';
 import { DEFAULT_CERT_URL_PATTERN, SnsVerifier } from './features/mail/sns-signature.js';
 import { startJanitor } from './features/maintenance/janitor.js';
+import { NotablePeopleService } from './features/people/notable-people.service.js';
+import { WhoService } from './features/people/who.service.js';
 import { LinkSecrets } from './features/sharing/link-secrets.js';
 import { SharingService } from './features/sharing/sharing.service.js';
 import { jwtAuthenticator, tokenAuthenticator } from './features/tokens/authenticators.js';
@@ -74,6 +86,11 @@ const MAIL_LIMITS = {
   forgotPerIp: { name: 'forgot-ip:', points: 10, durationSeconds: 15 * 60 },
   forgotPerAddress: { name: 'forgot-address:', points: 3, durationSeconds: 3600 },
 };
+/** `/who` questions allowed per client address, and the largest photo it takes. */
+const WHO_LIMIT = { name: 'who:', points: 10, durationSeconds: 60 };
+const MAX_FACE_PHOTO_BYTES = 20 * 1024 * 1024;
+/** Streams are ended after this long, so a signed-out or expired caller's stream does not outlive them by more. */
+const LIVE_EVENTS_MAX_AGE_MS = 5 * 60 * 1000;
 
 /** The adapters behind the services. */
 export interface Backends {
@@ -81,7 +98,11 @@ export interface Backends {
   blobs: BlobStore;
   sessions: SessionBackend;
   jobs: JobQueue;
+  events: EventBus;
 }
+
+/** The backends of a server or worker: the job queue as a service, and the face index the faces step and the people API share. */
+export type ServerBackends = Backends & { jobs: JobsService; faceIndex: FaceIndex };
 
 /** A health or readiness check of one backend. */
 export interface BackendCheck {
@@ -92,7 +113,7 @@ export interface BackendCheck {
 /** Everything the app is made of: what routes are given, and what tests may inspect. */
 export interface Composition {
   config: Config;
-  backends: Backends & { jobs: JobsService };
+  backends: ServerBackends;
   audit: AuditLog;
   auditEvents: AuditService;
   instances: InstancesService;
@@ -108,6 +129,15 @@ export interface Composition {
   mail: MailService;
   accountMail: AccountMailService;
   feedback: MailFeedbackService;
+  duplicates: DuplicatesService;
+  /** The owner's faces and people (GET /files/:id/faces, /people). */
+  people: PeopleService;
+  /** The administrators' notable people and the public `/who`. */
+  notablePeople: NotablePeopleService;
+  who: WhoService;
+  /** The largest photo the people API takes. */
+  maxFacePhotoBytes: number;
+  liveEvents: LiveEvents;
   checks: BackendCheck[];
   storageStatus(): Promise<StorageStatus>;
   /** Where public links point (see publicUrl). */
@@ -127,16 +157,26 @@ export interface ComposeOptions {
 
 /** The whole app's services over the configured backends (migrating the database first). */
 export async function compose(config: Config, log: FastifyBaseLogger, options: ComposeOptions = {}): Promise<Composition> {
-  const backends = await openBackends(config, log);
+  // The face model starts in a worker thread at the first photo and stops when idle.
+  const faces = new FaceApiEngine({ log, photoTimeoutMs: config.faceTimeoutMs });
+  let backends: ServerBackends;
   try {
-    return await composeOver(backends, config, log, options);
+    backends = await openBackends(config, log, faces);
   } catch (error) {
+    await faces.close();
+    throw error;
+  }
+  try {
+    return await composeOver(backends, faces, config, log, options);
+  } catch (error) {
+    await faces.close();
+    await backends.events.close();
     await closeBackends(backends);
     throw error;
   }
 }
 
-async function composeOver(backends: Backends & { jobs: JobsService }, config: Config, log: FastifyBaseLogger, options: ComposeOptions): Promise<Composition> {
+async function composeOver(backends: ServerBackends, faces: FaceEngine & { close(): Promise<void> }, config: Config, log: FastifyBaseLogger, options: ComposeOptions): Promise<Composition> {
   const { db } = backends;
   const clock = options.clock ?? systemClock;
   if (!config.publicUrl && (config.trustProxy || config.host === '0.0.0.0' || config.host === '::')) {
@@ -156,7 +196,17 @@ async function composeOver(backends: Backends & { jobs: JobsService }, config: C
     clock,
   );
   const sessions = new SessionsService(backends.sessions.store, DEFAULT_SESSION_POLICY, clock);
-  const files = new FilesService(db, backends.blobs, backends.jobs, config.maxUploadBytes, log, config.s3PresignedDownloads, accelRedirectPrefix(config, backends.blobs, log));
+  const files = new FilesService(
+    db,
+    backends.blobs,
+    backends.jobs,
+    config.maxUploadBytes,
+    log,
+    config.s3PresignedDownloads,
+    accelRedirectPrefix(config, backends.blobs, log),
+    locateNow(db, backends.blobs, { maxPixels: config.maxImagePixels }),
+    config.duplicates,
+  );
   const tokens = new TokensService(db, accounts, clock);
   const sharing = new SharingService(
     db,
@@ -193,6 +243,15 @@ async function composeOver(backends: Backends & { jobs: JobsService }, config: C
   const feedback = new MailFeedbackService(db, new SnsVerifier(config.mail.snsCertUrlPattern ?? DEFAULT_CERT_URL_PATTERN), { topics: config.mail.snsTopicArns, softBounceLimit: config.mail.softBounceLimit }, audit, log);
   sendNoticesFor(audit, { accounts, files }, mail, accountMail, mailWork);
 
+  const people = new PeopleService(db, backends.faceIndex, files);
+  const liveEvents = new LiveEvents(
+    db,
+    backends.events,
+    describeOwnedFiles(files),
+    { maxStreamsPerUser: config.events.maxStreamsPerUser, heartbeatMs: config.events.heartbeatSeconds * 1000, maxAgeMs: LIVE_EVENTS_MAX_AGE_MS },
+    log,
+  );
+
   let stopJanitor = () => {};
   return {
     config,
@@ -211,6 +270,12 @@ async function composeOver(backends: Backends & { jobs: JobsService }, config: C
     mail,
     accountMail,
     feedback,
+    duplicates: new DuplicatesService(db),
+    people,
+    notablePeople: new NotablePeopleService(db, faces),
+    who: new WhoService(db, faces, { enabled: config.whoEnabled, limiter: backends.sessions.limiter(WHO_LIMIT) }),
+    maxFacePhotoBytes: Math.min(config.maxUploadBytes, MAX_FACE_PHOTO_BYTES),
+    liveEvents,
     checks: [
       { name: 'database', check: () => db.selectFrom('users').select('id').limit(1).execute().then(() => undefined) },
       { name: 'storage', check: () => backends.blobs.check() },
@@ -228,7 +293,10 @@ async function composeOver(backends: Backends & { jobs: JobsService }, config: C
       await mailWork.settle();
       await mailSender.stop();
       await instances.stop();
+      // Jobs first: a face job running now still has its engine.
       await backends.jobs.close();
+      await faces.close();
+      await backends.events.close();
       await audit.flush();
       await closeBackends(backends);
     },
@@ -241,7 +309,7 @@ async function closeBackends(backends: Backends): Promise<void> {
   await backends.db.destroy();
 }
 
-async function openBackends(config: Config, log: FastifyBaseLogger): Promise<Backends & { jobs: JobsService }> {
+async function openBackends(config: Config, log: FastifyBaseLogger, faces: FaceEngine): Promise<ServerBackends> {
   const db = await connectDatabase(config.databaseUrl, {
     poolSize: config.databasePoolSize,
     // Only the reason: pg attaches the whole client to the error.
@@ -252,9 +320,14 @@ async function openBackends(config: Config, log: FastifyBaseLogger): Promise<Bac
     if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
     const blobs = await openBlobStore(config.storageUrl, config.instanceId, config.s3Timeouts);
     const sessions = await openSessionBackend(config.sessionUrl);
-    const pipeline = mediaPipeline(db, blobs, log, { maxPixels: config.maxImagePixels });
-    const jobs = new JobsService(db, await openJobEngine(config.jobs.url), pipeline, jobOptions(config), log);
-    return { db, blobs, sessions, jobs };
+    const faceIndex = new FaceIndex(db);
+    const pipeline = mediaPipeline(db, blobs, log, { maxPixels: config.maxImagePixels }, config.facesEnabled ? { engine: faces, index: faceIndex } : undefined);
+    const events = await openEventBus(config.events.url, log);
+    if (!config.jobs.worker && config.events.url.startsWith('inprocess:')) {
+      log.warn('JOBS_WORKER=0 with in-process live events: steps worked by `coffer worker` reach browsers only when they reconnect; set EVENTS_URL (or JOBS_URL) to a Redis');
+    }
+    const jobs = new JobsService(db, await openJobEngine(config.jobs.url), pipeline, jobOptions(config), log, events);
+    return { db, blobs, sessions, jobs, faceIndex, events };
   } catch (error) {
     await db.destroy().catch(() => {});
     throw error;
@@ -291,6 +364,12 @@ export function commandAccounts(db: Db): AccountsService {
 /** The job queue over a command's database and the configured engine, only sending (working is for servers and workers). */
 export async function commandJobs(config: Config, db: Db, log: JobsLog): Promise<JobsService> {
   return new JobsService(db, await openJobEngine(config.jobs.url), [], { ...jobOptions(config), worker: false }, log);
+}
+
+/** The notable-people service of `coffer people import`, with a face engine of its own (closed by `close`). */
+export async function commandNotablePeople(db: Db): Promise<{ service: NotablePeopleService; close(): Promise<void> }> {
+  const engine = new FaceApiEngine();
+  return { service: new NotablePeopleService(db, engine), close: () => engine.close() };
 }
 
 /** The audit log of a command: events are flushed before the command ends; failures are said on stderr. */

@@ -50,10 +50,29 @@ export interface Config {
   readonly authSchemes: readonly AuthScheme[];
   readonly jwt: JwtConfig;
   readonly auditRetentionDays: number;
+  /** `POST /who` answers guests (WHO_ENABLED, default 1); 0 turns the finder off. */
+  readonly whoEnabled: boolean;
+  /** New photos and video posters get a `faces` job (FACES_ENABLED, default 1). */
+  readonly facesEnabled: boolean;
+  /** One photo may take this long in the face worker before it is stopped (FACE_TIMEOUT_SECONDS, default 30). */
+  readonly faceTimeoutMs: number;
   /** Folder of the built web UI; absent when the UI was not built. */
   readonly webDir: string;
   readonly mail: MailConfig;
   readonly jobs: JobsConfig;
+  /** What an upload of bytes the owner already has gets: kept and reported, or refused (409). */
+  readonly duplicates: 'keep' | 'reject';
+  readonly events: EventsConfig;
+}
+
+/** Live updates (`GET /api/v1/events`, features/events/). */
+export interface EventsConfig {
+  /** `inprocess:` (events reach only this process's streams) or `redis://…` (pub/sub across processes). */
+  url: string;
+  /** Open streams one user may hold on one instance; more answer 429. */
+  maxStreamsPerUser: number;
+  /** A comment line on every stream this often, so proxies and browsers keep it open. */
+  heartbeatSeconds: number;
 }
 
 export interface MailConfig {
@@ -157,6 +176,27 @@ function parseJobs(env: Env): JobsConfig {
     maxAttempts: parseCount(env, 'JOB_MAX_ATTEMPTS', 3, 100),
     retrySeconds: parseCount(env, 'JOB_RETRY_SECONDS', 30, 86_400),
     sweepSeconds: parseCount(env, 'JOBS_SWEEP_SECONDS', 10, 3600),
+  };
+}
+
+function parseDuplicates(env: Env): Config['duplicates'] {
+  const raw = env.DUPLICATES || 'keep';
+  if (raw !== 'keep' && raw !== 'reject') fail('DUPLICATES', `must be keep or reject, not "${raw}"`, 'reject');
+  return raw;
+}
+
+const isRedis = (url: string | undefined): url is string => url !== undefined && /^rediss?:/i.test(url);
+
+/**
+ * EVENTS_URL, or else the Redis the jobs or the sessions already use (JOBS_URL first), or
+ * else in-process: a deployment with Redis gets events across instances without a new setting.
+ */
+function parseEvents(env: Env): EventsConfig {
+  const url = env.EVENTS_URL || (isRedis(env.JOBS_URL) ? env.JOBS_URL : isRedis(env.SESSION_URL) ? env.SESSION_URL : 'inprocess:');
+  return {
+    url: checkUrl('EVENTS_URL', url, ['inprocess', 'redis', 'rediss'], 'redis://cache.internal:6379/0'),
+    maxStreamsPerUser: parseCount(env, 'EVENTS_MAX_STREAMS_PER_USER', 8, 1000),
+    heartbeatSeconds: parseCount(env, 'EVENTS_HEARTBEAT_SECONDS', 20, 3600),
   };
 }
 
@@ -349,10 +389,15 @@ export function loadConfig(env: Env = process.env): Config {
     authSchemes: parseAuthSchemes(env),
     jwt: parseJwt(env),
     auditRetentionDays: parseCount(env, 'AUDIT_RETENTION_DAYS', 365, 36_500),
+    whoEnabled: env.WHO_ENABLED === undefined || env.WHO_ENABLED === '' ? true : parseFlag(env, 'WHO_ENABLED'),
+    faceTimeoutMs: parseCount(env, 'FACE_TIMEOUT_SECONDS', 30, 600) * 1000,
+    facesEnabled: env.FACES_ENABLED === undefined || env.FACES_ENABLED === '' ? true : parseFlag(env, 'FACES_ENABLED'),
     // src/ and dist/ both sit one level below the package root.
     webDir: path.resolve(env.WEB_DIR ?? path.join(new URL('..', import.meta.url).pathname, 'dist', 'web')),
     mail: parseMail(env),
     jobs: parseJobs(env),
+    duplicates: parseDuplicates(env),
+    events: parseEvents(env),
   };
   return Object.freeze(config);
 }

@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'method_not_allowed',
   'request_timeout',
   'conflict',
+  'duplicate',
   'too_large',
   'unsupported_type',
   'range_not_satisfiable',
@@ -86,6 +87,13 @@ export class Conflict extends AppError {
   }
 }
 
+/** DUPLICATES=reject: the owner already has these bytes; `details` name the file(s) they have. */
+export class Duplicate extends AppError {
+  constructor(message: string, details: ErrorDetail[]) {
+    super(409, 'duplicate', message, details);
+  }
+}
+
 export class TooLarge extends AppError {
   constructor(limitBytes: number) {
     super(413, 'too_large', `The file is larger than the ${formatBytes(limitBytes)} limit; nothing was stored.`);
@@ -129,6 +137,13 @@ export class InsufficientStorage extends AppError {
 export class Unavailable extends AppError {
   constructor(service: string) {
     super(503, 'unavailable', `The ${service} is unavailable; try again shortly.`, undefined, { 'Retry-After': '5' });
+  }
+}
+
+/** Work the answer depends on has not been done yet (a background step); ask again shortly. */
+export class NotReady extends AppError {
+  constructor(message: string) {
+    super(503, 'unavailable', message, undefined, { 'Retry-After': '5' });
   }
 }
 

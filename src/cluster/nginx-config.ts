@@ -148,6 +148,23 @@ ${renderProxyHeaders(proxySecret)}
     }`;
 }
 
+/**
+ * Live events (server-sent events): each event must reach the browser when it is written,
+ * and a stream stays open for minutes with only heartbeats on it.
+ */
+function renderEventsLocation(proxySecret: string | undefined): string {
+  return `    location = /api/v1/events {
+${renderProxyHeaders(proxySecret)}
+
+        # Passed on as written, never held in a buffer (Coffer also says X-Accel-Buffering: no).
+        proxy_buffering off;
+        proxy_cache off;
+        # Coffer writes a heartbeat every EVENTS_HEARTBEAT_SECONDS (20 s); an instance silent
+        # for longer than several of them is gone, and the browser reconnects to another.
+        proxy_read_timeout 120s;
+    }`;
+}
+
 function renderAccelLocation({ prefix, objectsDir }: { prefix: string; objectsDir: string }): string {
   return `    # Content downloads: Coffer authorizes the request (owner check, conditional request,
     # range validity) and answers with X-Accel-Redirect: ${prefix}<blob key>; nginx then sends
@@ -192,7 +209,7 @@ function renderErrorLocations(): string {
 
 /** The http-level part: upstream, log format and server. */
 export function renderSite(options: SiteOptions): string {
-  const locations = [renderProxyLocation(options.proxySecret), renderAuthLocation(options.proxySecret), ...(options.accel ? [renderAccelLocation(options.accel)] : []), renderErrorLocations()];
+  const locations = [renderProxyLocation(options.proxySecret), renderAuthLocation(options.proxySecret), renderEventsLocation(options.proxySecret), ...(options.accel ? [renderAccelLocation(options.accel)] : []), renderErrorLocations()];
   return `${renderUpstream(options)}
 
 # Public-link tokens are credentials: the log names the link route, never the token.

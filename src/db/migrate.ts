@@ -4,6 +4,9 @@ import * as instances from './migrations/0002-instances.js';
 import * as accessControl from './migrations/0003-access-control.js';
 import * as mail from './migrations/0005-mail.js';
 import * as jobs from './migrations/0006-jobs.js';
+import * as people from './migrations/0007-people.js';
+import * as mediaMetadata from './migrations/0008-media-metadata.js';
+import * as duplicates from './migrations/0009-duplicates.js';
 
 /** Migrations live in code (not read from a folder) so the compiled build and tests see the same list. */
 const migrations: Record<string, Migration> = {
@@ -12,6 +15,9 @@ const migrations: Record<string, Migration> = {
   '0003-access-control': accessControl,
   '0005-mail': mail,
   '0006-jobs': jobs,
+  '0007-people': people,
+  '0008-media-metadata': mediaMetadata,
+  '0009-duplicates': duplicates,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

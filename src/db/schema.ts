@@ -24,6 +24,10 @@ export interface UsersTable {
   notices_enabled: ColumnType<number, number | undefined, number>;
   /** The language of the user's mail: `en` or `pt-BR`. */
   language: ColumnType<string, string | undefined, string>;
+  /** 0 or 1: faces in the user's library are found and matched (migration 0007). */
+  face_recognition: ColumnType<number, number | undefined, number>;
+  /** Bumped with each change to the user's faces; the per-user face index checks it. */
+  faces_version: ColumnType<number, number | undefined, number>;
 }
 
 export interface FilesTable {
@@ -45,7 +49,18 @@ export interface FilesTable {
   processing: ColumnType<FileProcessing, FileProcessing | undefined, FileProcessing>;
   /** Comma-separated steps that failed for good, or null. */
   failed_steps: ColumnType<string | null, string | null | undefined, string | null>;
+  /** When it was taken (UTC, toISOString); the upload time until its bytes say otherwise. */
+  taken_at: string;
+  taken_at_source: TakenAtSource;
+  /** `YYYY-MM` of taken_at: the timeline's bucket. */
+  taken_month: string;
+  /** JSON: the API's `metadata` (features/files/media-metadata.ts), or null. */
+  metadata: string | null;
+  /** JSON: byte edits removing the location for public links; null until looked at. */
+  location_patches: string | null;
 }
+
+export type TakenAtSource = 'exif' | 'container' | 'upload';
 
 export type FileProcessing = 'pending' | 'done' | 'failed';
 
@@ -98,6 +113,8 @@ export interface LinksTable {
   expires_at: string | null;
   revoked_at: string | null;
   views: ColumnType<number, number | undefined, number>;
+  /** 0 or 1: visitors get the photo's location too. */
+  include_location: ColumnType<number, number | undefined, number>;
 }
 
 export interface AuditEventsTable {
@@ -184,6 +201,63 @@ export interface MailSuppressionsTable {
   lifted_by: string | null;
 }
 
+/** A curated person `/who` can name (migration 0007). */
+export interface NotablePeopleTable {
+  id: string;
+  name: string;
+  description: string | null;
+  url: string | null;
+  created_at: string;
+}
+
+/** One reference face of a notable person: its descriptor as a JSON array of 128 numbers. */
+export interface NotableFacesTable {
+  id: string;
+  person_id: string;
+  descriptor: string;
+  created_at: string;
+}
+
+/** A person a user named in their own library (migration 0007). */
+export interface PeopleTable {
+  id: string;
+  owner_id: string;
+  name: string;
+  link: string | null;
+  /** 0 or 1. */
+  hidden: ColumnType<number, number | undefined, number>;
+  cover_face_id: string | null;
+  created_at: string;
+}
+
+export type FaceAssignment = 'user' | 'match';
+
+/** A face found in a user's photo or video poster. */
+export interface FacesTable {
+  id: string;
+  file_id: string;
+  owner_id: string;
+  /** The box, in fractions (0–1) of the oriented image. */
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  score: number;
+  /** base64 of 128 little-endian float32. */
+  descriptor: string;
+  person_id: string | null;
+  assigned_by: FaceAssignment | null;
+  suggested_person_id: string | null;
+  distance: number | null;
+  cluster_id: string | null;
+  created_at: string;
+}
+
+export interface FaceRejectionsTable {
+  face_id: string;
+  person_id: string;
+}
+
 export interface Database {
   users: UsersTable;
   files: FilesTable;
@@ -197,6 +271,11 @@ export interface Database {
   ses_events: SesEventsTable;
   mail_suppressions: MailSuppressionsTable;
   jobs: JobsTable;
+  notable_people: NotablePeopleTable;
+  notable_faces: NotableFacesTable;
+  people: PeopleTable;
+  faces: FacesTable;
+  face_rejections: FaceRejectionsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -214,3 +293,7 @@ export type NewOutboxRow = Insertable<MailOutboxTable>;
 export type SesEventRow = Selectable<SesEventsTable>;
 export type JobRow = Selectable<JobsTable>;
 export type NewJobRow = Insertable<JobsTable>;
+export type NotablePersonRow = Selectable<NotablePeopleTable>;
+export type PersonRow = Selectable<PeopleTable>;
+export type FaceRow = Selectable<FacesTable>;
+export type NewFaceRow = Insertable<FacesTable>;

@@ -13,6 +13,7 @@ export interface User {
   emailSuppressed: boolean;
   noticesEnabled: boolean;
   language: string;
+  faceRecognition: boolean;
 }
 
 /** A browser's sign-in, as the session store keeps it (the store sees only the id's hash). */

@@ -29,8 +29,16 @@ async function openapiPlugin(app: FastifyInstance): Promise<void> {
 
   await app.register(async (docs) => {
     declareOpenRoutes(docs);
-    await docs.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+    await docs.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: true, transformStaticCSP: allowInlineStyles });
   });
+}
+
+/**
+ * Swagger UI (React) sets `style` attributes as it renders, which the plugin's own policy
+ * blocks (a console error on every page view). Styles only: scripts stay 'self'.
+ */
+function allowInlineStyles(policy: string): string {
+  return policy.replace(/style-src ([^;]*);/, (_match, sources: string) => `style-src ${sources.trim()} 'unsafe-inline';`);
 }
 
 export default fp(openapiPlugin, { name: 'openapi' });

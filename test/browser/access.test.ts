@@ -9,7 +9,7 @@ import path from 'node:path';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLiveServer, type LiveServer } from '../helpers/live-server.js';
-import { browserTestsCanRun, FFMPEG, launchChromium, playAndSeek } from '../helpers/browser.js';
+import { FFMPEG, browserTestsCanRun, eventually, launchChromium, playAndSeek, settled } from '../helpers/browser.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
@@ -132,7 +132,7 @@ describe.skipIf(!canRun)('accounts, tokens, sharing and administration in a real
     await anaPage.getByTestId('token-create').click();
     const secret = (await anaPage.getByTestId('token-secret').innerText()).trim();
     expect(secret.length).toBeGreaterThan(20);
-    await expect.poll(() => anaPage.getByTestId('token-row').count()).toBe(1);
+    await eventually(() => anaPage.getByTestId('token-row').count()).toBe(1);
 
     const withToken = () => fetch(`${server.url}/api/v1/files`, { headers: { Authorization: `Bearer ${secret}`, Accept: 'application/json' } });
     const allowed = await withToken();
@@ -150,7 +150,7 @@ describe.skipIf(!canRun)('accounts, tokens, sharing and administration in a real
 
     await anaPage.getByTestId('token-revoke').click();
     await anaPage.getByTestId('confirm-revoke').click();
-    await expect.poll(() => anaPage.getByTestId('token-row').count()).toBe(0);
+    await eventually(() => anaPage.getByTestId('token-row').count()).toBe(0);
     await anaPage.getByText('The token “Backup script” was revoked.').waitFor();
     expect((await withToken()).status).toBe(401);
   });
@@ -171,23 +171,48 @@ describe.skipIf(!canRun)('accounts, tokens, sharing and administration in a real
 
     await anaPage.getByTestId('share-username').fill(bruno.username);
     await anaPage.getByTestId('share-add').click();
-    await expect.poll(() => anaPage.getByTestId('share-row').count()).toBe(1);
+    await expect.poll(() => anaPage.getByTestId('share-row').count(), { timeout: 15_000 }).toBe(1);
     expect(await anaPage.getByTestId('share-row').getAttribute('data-username')).toBe(bruno.username);
 
     await anaPage.getByTestId('link-password').fill(linkPassword);
     await anaPage.getByTestId('link-create').click();
-    await expect.poll(() => anaPage.getByTestId('link-row').count()).toBe(1);
+    // Hashing the link's password (argon2) can take a while on a busy machine.
+    await expect.poll(() => anaPage.getByTestId('link-row').count(), { timeout: 15_000 }).toBe(1);
     expect(await anaPage.getByTestId('link-row').getAttribute('data-has-password')).toBe('true');
     linkUrl = await anaPage.getByTestId('link-url').inputValue();
     expect(linkUrl).toMatch(new RegExp(`^${server.url}/s/[^/]+$`));
 
-    await anaPage.waitForTimeout(300);
+    await settled(anaPage);
     await anaPage.screenshot({ path: path.join(ARTIFACTS, 'share.png') });
 
     // Escape closes the panel and leaves the viewer open.
     await anaPage.keyboard.press('Escape');
-    await expect.poll(() => panel.isVisible()).toBe(false);
+    await eventually(() => panel.isVisible()).toBe(false);
     expect(anaPage.url()).toMatch(/\/files\/[^/]+$/);
+  });
+
+  it('keeps focus inside the share dialog and gives it back to the Share button on close', async () => {
+    const shareButton = anaPage.getByTestId('share-button');
+    await shareButton.focus();
+    await anaPage.keyboard.press('Enter');
+    const panel = anaPage.getByTestId('share-panel');
+    await panel.waitFor();
+    // Strings, not functions: the tests' TypeScript has no DOM library.
+    const focusInPanel = () => anaPage.evaluate<boolean>(`Boolean(document.activeElement?.closest('[data-testid="share-panel"]'))`);
+    expect(await focusInPanel()).toBe(true);
+    // More Tabs than the dialog has controls, both ways: focus wraps and never leaves it.
+    const controls = await panel.locator('a[href], button:not([disabled]), input, select').count();
+    for (let step = 0; step < controls + 3; step++) {
+      await anaPage.keyboard.press('Tab');
+      expect(await focusInPanel(), `after ${step + 1} Tab(s)`).toBe(true);
+    }
+    for (let step = 0; step < controls + 3; step++) {
+      await anaPage.keyboard.press('Shift+Tab');
+      expect(await focusInPanel(), `after ${step + 1} Shift+Tab(s)`).toBe(true);
+    }
+    await anaPage.getByTestId('modal-close').click();
+    await eventually(() => panel.isVisible()).toBe(false);
+    await eventually(() => anaPage.evaluate<string | null>(`document.activeElement?.getAttribute('data-testid') ?? null`)).toBe('share-button');
   });
 
   it("shows the file in bruno's Shared with me, read-only", async () => {
@@ -233,7 +258,7 @@ describe.skipIf(!canRun)('accounts, tokens, sharing and administration in a real
     const { advanced, position } = await playAndSeek(media, 2.0);
     expect(advanced).toBeGreaterThan(0.2);
     expect(position).toBeCloseTo(2.0, 1);
-    await visitor.waitForTimeout(300);
+    await settled(visitor);
     await visitor.screenshot({ path: path.join(ARTIFACTS, 'public-link.png') });
   });
 
@@ -243,16 +268,16 @@ describe.skipIf(!canRun)('accounts, tokens, sharing and administration in a real
     await openFromMenu(admin, 'menu-admin');
     await admin.waitForURL('**/admin/users');
     const rows = admin.getByTestId('admin-user-row');
-    await expect.poll(() => rows.count()).toBe(3);
+    await eventually(() => rows.count()).toBe(3);
     const names = await rows.evaluateAll((items) => items.map((item) => item.getAttribute('data-username')));
     expect(names.sort()).toEqual([ana.username, bruno.username, root.username].sort());
     await admin.locator(`[data-testid="admin-user-row"][data-username="${root.username}"] [data-testid="badge-admin"]`).waitFor();
 
     // Searching narrows the table (debounced).
     await admin.getByTestId('admin-user-search').fill(bruno.username);
-    await expect.poll(() => rows.count()).toBe(1);
+    await eventually(() => rows.count()).toBe(1);
     await admin.getByTestId('admin-user-search').fill('');
-    await expect.poll(() => rows.count()).toBe(3);
+    await eventually(() => rows.count()).toBe(3);
 
     // An administrator cannot demote themselves: the server's reason is shown.
     await admin.locator(`[data-testid="admin-user-row"][data-username="${root.username}"] [data-testid="admin-user-actions"]`).click();
@@ -272,11 +297,31 @@ describe.skipIf(!canRun)('accounts, tokens, sharing and administration in a real
     }
     await admin.screenshot({ path: path.join(ARTIFACTS, 'audit.png'), fullPage: true });
 
+    // Actions and targets are shown in words, in the reader's language, not as raw codes.
+    const sharedRow = admin.locator('[data-testid="audit-row"][data-action="share.create"]').first();
+    expect(await sharedRow.getByTestId('audit-action-label').innerText()).toBe('File shared');
+    expect(await sharedRow.getByTestId('audit-target').innerText()).toMatch(/^File/i);
+    await admin.getByTestId('lang-switch').selectOption('pt-BR');
+    await eventually(() => sharedRow.getByTestId('audit-action-label').innerText()).toBe('Arquivo compartilhado');
+    expect(await sharedRow.getByTestId('audit-target').innerText()).toMatch(/^Arquivo/i);
+    expect(await sharedRow.locator('.details').innerText()).toContain('Com:');
+    const labels = await admin.getByTestId('audit-action-label').allInnerTexts();
+    expect(labels.filter((label) => /^[a-z]+\.[a-z_]+$/.test(label)), 'raw action codes on screen').toEqual([]);
+    await admin.screenshot({ path: path.join(ARTIFACTS, 'audit-pt-BR.png'), fullPage: true });
+    await admin.getByTestId('lang-switch').selectOption('en');
+    // Administrators see which instance served them; other people do not (below).
+    expect(await admin.locator('footer').innerText()).toMatch(/Instance \S+/);
+
     // A family filter ("auth.") keeps only its actions.
     await admin.getByTestId('audit-action').selectOption('auth.');
-    await expect
-      .poll(async () => (await admin.getByTestId('audit-row').evaluateAll((items) => items.map((item) => item.getAttribute('data-action')))).every((action) => action?.startsWith('auth.')))
-      .toBe(true);
+    const onlyAuth = async () => (await admin.getByTestId('audit-row').evaluateAll((items) => items.map((item) => item.getAttribute('data-action')))).every((action) => action?.startsWith('auth.'));
+    await eventually(onlyAuth).toBe(true);
+    // The filter is in the address, so a reload keeps it.
+    await eventually(() => new URL(admin.url()).searchParams.get('action')).toBe('auth.');
+    await admin.reload();
+    await admin.getByTestId('audit-row').first().waitFor();
+    expect(await admin.getByTestId('audit-action').inputValue()).toBe('auth.');
+    await eventually(onlyAuth).toBe(true);
 
     await admin.getByTestId('admin-tab-instances').click();
     await admin.waitForURL('**/admin/instances');
@@ -288,6 +333,7 @@ describe.skipIf(!canRun)('accounts, tokens, sharing and administration in a real
     await anaPage.getByTestId('user-menu').click();
     await anaPage.getByTestId('menu-settings').waitFor();
     expect(await anaPage.getByTestId('menu-admin').count()).toBe(0);
+    expect(await anaPage.locator('footer').innerText()).not.toMatch(/Instance/);
     await anaPage.keyboard.press('Escape');
     await anaPage.goto(`${server.url}/admin/users`);
     await anaPage.getByRole('heading', { name: 'Page not found' }).waitFor();

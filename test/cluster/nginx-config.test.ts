@@ -71,9 +71,15 @@ describe('the generated nginx configuration', () => {
     expect(directives(renderNginxConfig(options))).toEqual(expect.arrayContaining(['worker_connections 4096;', 'worker_rlimit_nofile 8192;']));
   });
 
+  it('passes live events on unbuffered, with a read timeout of several heartbeats', () => {
+    const events = block(renderSite(options), 'location = /api/v1/events');
+    expect(events).toEqual(expect.arrayContaining(['proxy_buffering off;', 'proxy_cache off;', 'proxy_read_timeout 120s;', 'proxy_pass http://coffer;', 'proxy_http_version 1.1;', 'proxy_set_header X-Forwarded-For $remote_addr;']));
+    expect(events.join('\n')).not.toContain('proxy_buffering on');
+  });
+
   it('sends the proxy secret to the instances in every proxied location, when there is one', () => {
     const site = renderSite({ ...options, proxySecret: 'a'.repeat(64) });
-    for (const location of ['location /', 'location /api/v1/auth/']) expect(block(site, location)).toContain(`proxy_set_header X-Coffer-Proxy-Secret "${'a'.repeat(64)}";`);
+    for (const location of ['location /', 'location /api/v1/auth/', 'location = /api/v1/events']) expect(block(site, location)).toContain(`proxy_set_header X-Coffer-Proxy-Secret "${'a'.repeat(64)}";`);
     expect(renderSite(options)).not.toContain('X-Coffer-Proxy-Secret');
   });
 

@@ -25,7 +25,12 @@ describe('coffer user', () => {
     expect(created.stdout).toMatch(/^created administrator boss/);
     const weak = coffer(['user', 'create', '--username', 'weak', '--email', 'weak@example.com', '--password-stdin'], 'short\n');
     expect(weak.status).not.toBe(0);
-    expect(weak.stderr).toMatch(/at least 10 characters|attention/);
+    expect(weak.stderr).toMatch(/^coffer: the password \(standard input\): .*at least 10 characters/);
+    // The refused field is named, not just "some fields".
+    const badEmail = coffer(['user', 'create', '--username', 'mail', '--email', 'not-an-address', '--password-stdin'], 'good-password-1\n');
+    expect(badEmail.status).not.toBe(0);
+    expect(badEmail.stderr).toMatch(/^coffer: --email: /);
+    expect(badEmail.stderr).not.toContain('attention');
 
     const { fastify: app, composition } = await buildComposedApp(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' }));
     try {

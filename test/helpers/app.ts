@@ -26,7 +26,8 @@ export interface TestApp {
 export async function createTestApp(env: Record<string, string> = {}, options: { clock?: Clock } = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'coffer-test-'));
   const backends = await provisionBackends();
-  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: process.env.DEBUG_LOG ? 'debug' : 'silent', ...backends.env, ...env });
+  // The face step loads a ~0.5 GB model per app: only the tests about faces turn it on.
+  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: process.env.DEBUG_LOG ? 'debug' : 'silent', FACES_ENABLED: '0', ...backends.env, ...env });
   const { fastify: app, composition } = await buildComposedApp(config, undefined, options.clock);
   return {
     app,

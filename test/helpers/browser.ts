@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Locator } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { requireOrSkip } from './services.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -25,6 +26,22 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
+/** How long a browser test waits for something the page does on its own (a busy machine is slow). */
+export const EVENTUALLY_MS = 15_000;
+
+/**
+ * `expect.poll` with a timeout fit for a real browser against a real server: Vitest's own
+ * default (1 s) fails when the machine is busy, although nothing is wrong.
+ */
+export function eventually<T>(probe: () => T | Promise<T>, timeout = EVENTUALLY_MS) {
+  return expect.poll(probe, { timeout, interval: 50 });
+}
+
+/** Before a screenshot: the page's fonts are loaded and a frame was painted (a condition, not a sleep). */
+export async function settled(page: Page): Promise<void> {
+  await page.evaluate('document.fonts.ready.then(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))))');
+}
+
 /** The parts of an HTMLMediaElement used here (the tests' tsconfig has no DOM library). */
 interface MediaElement {
   currentTime: number;
@@ -32,11 +49,13 @@ interface MediaElement {
   play(): Promise<void>;
   pause(): void;
   addEventListener(type: string, listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: string, listener: () => void): void;
 }
 
 /**
- * Plays a <video>/<audio> muted for 0.8 s, then seeks to `seconds`: how far playback
- * advanced, and where the `seeked` event landed (a seek needs Range support end to end).
+ * Plays a <video>/<audio> muted until it has advanced by half a second (or 10 s passed), then
+ * seeks to `seconds`: how far playback advanced, and where the `seeked` event landed (a seek
+ * needs Range support end to end).
  */
 export async function playAndSeek(media: Locator, seconds: number): Promise<{ advanced: number; position: number }> {
   const advanced = await media.evaluate(async (element) => {
@@ -44,7 +63,17 @@ export async function playAndSeek(media: Locator, seconds: number): Promise<{ ad
     player.muted = true;
     await player.play();
     const start = player.currentTime;
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    // Waits on the player's own progress, so a slow machine is not mistaken for a broken player.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 10_000);
+      const check = () => {
+        if (player.currentTime - start < 0.5) return;
+        clearTimeout(timer);
+        player.removeEventListener('timeupdate', check);
+        resolve();
+      };
+      player.addEventListener('timeupdate', check);
+    });
     return player.currentTime - start;
   });
   const position = await media.evaluate(

@@ -17,7 +17,7 @@ export interface ClusterResult {
 export function spawnCluster(args: string[], env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'cluster', ...args], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, LOG_LEVEL: 'info', FACES_ENABLED: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }

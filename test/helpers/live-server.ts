@@ -37,7 +37,7 @@ export async function startLiveServer(options: LiveServerOptions = {}): Promise<
   const backends = options.shared ? { env: options.shared.env, cleanup: async () => {} } : await provisionBackends();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', ...backends.env, ...options.env },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', FACES_ENABLED: '0', ...backends.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

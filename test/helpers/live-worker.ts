@@ -16,7 +16,7 @@ export interface LiveWorker {
 export async function startLiveWorker(dataDir: string, env: Record<string, string>): Promise<LiveWorker> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'worker'], {
     cwd: ROOT,
-    env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'info', FACES_ENABLED: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -37,9 +37,13 @@ describe('access control matrix', () => {
   const rows: Row[] = [
     ['GET', () => '/api/v1/auth/me', undefined, { anonymous: 401, alice: 200, bob: 200, carol: 200, root: 200 }],
     ['GET', () => '/api/v1/files', undefined, { anonymous: 401, alice: 200, bob: 200, carol: 200, root: 200 }],
+    ['GET', () => '/api/v1/files/duplicates', undefined, { anonymous: 401, alice: 200, bob: 200, carol: 200, root: 200 }],
     ['GET', file, undefined, { anonymous: 401, alice: 200, bob: 404, carol: 200, root: 404 }],
     ['GET', () => `${file()}/content`, undefined, { anonymous: 401, alice: 200, bob: 404, carol: 200, root: 404 }],
     ['GET', () => `${file()}/thumbnail`, undefined, { anonymous: 401, alice: 200, bob: 404, carol: 200, root: 404 }],
+    ['GET', () => `${file()}/faces`, undefined, { anonymous: 401, alice: 200, bob: 404, carol: 200, root: 404 }],
+    ['GET', () => '/api/v1/people', undefined, { anonymous: 401, alice: 200, bob: 200, carol: 200, root: 200 }],
+    ['PUT', () => '/api/v1/faces/00000000-0000-4000-8000-000000000000/person', { name: 'Ana' }, { anonymous: 401, alice: 404, bob: 404, carol: 404, root: 404 }],
     ['PATCH', file, { name: 'renamed.png' }, { anonymous: 401, alice: 200, bob: 404, carol: 403, root: 404 }],
     ['GET', () => `${file()}/shares`, undefined, { anonymous: 401, alice: 200, bob: 404, carol: 403, root: 404 }],
     ['POST', () => `${file()}/shares`, { username: 'erin' }, { anonymous: 401, alice: 201, bob: 404, carol: 403, root: 404 }],

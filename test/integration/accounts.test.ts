@@ -16,7 +16,7 @@ describe('accounts', () => {
     const response = await register({ name: ' Alice Liddell ', username: 'alice', email: 'Alice@Example.com', password: 'wonderland-42' });
     expect(response.statusCode).toBe(201);
     const { user } = response.json();
-    expect(user).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), username: 'alice', name: 'Alice Liddell', email: 'alice@example.com', isAdmin: false, createdAt: expect.any(String), emailVerified: false, emailSuppressed: false, notices: true, language: 'en' });
+    expect(user).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), username: 'alice', name: 'Alice Liddell', email: 'alice@example.com', isAdmin: false, createdAt: expect.any(String), emailVerified: false, emailSuppressed: false, notices: true, language: 'en', faceRecognition: true });
     expect(response.body).not.toContain('wonderland');
   });
 

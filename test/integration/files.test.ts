@@ -85,6 +85,11 @@ describe('files', () => {
     expect(await storedBlobs()).toBe(blobsBefore);
   });
 
+  it('tells the signed-in client the upload limit, so a browser can refuse a file before sending it', async () => {
+    const me = await get(alice, '/api/v1/auth/me');
+    expect(me.json().limits).toEqual({ maxUploadBytes: 100 * 1024 });
+  });
+
   it('stores all files of a request or none', async () => {
     const blobsBefore = await storedBlobs();
     const filesBefore = await fileCount(alice);
@@ -155,7 +160,7 @@ describe('files', () => {
     });
 
     it('rejects bad list parameters with 400', async () => {
-      for (const query of ['limit=0', 'limit=201', 'kind=document', 'cursor=garbage', 'sort=name']) {
+      for (const query of ['limit=0', 'limit=201', 'kind=document', 'cursor=garbage', 'sort=date', 'order=up', 'takenFrom=yesterday', 'takenTo=2021-13-45']) {
         const response = await get(carol, `/api/v1/files?${query}`);
         expect(response.statusCode, query).toBe(400);
         expect(response.json().code).toBe('invalid_request');

@@ -43,6 +43,33 @@ describe('sharing', () => {
     await api.delete(`/api/v1/files/${fileId}/shares/friend`, 404, { as: 'owner' });
   });
 
+  it('says in the file JSON what each caller may do with it (permissions), so clients need not probe', async () => {
+    const all = { write: true, share: true };
+    const none = { write: false, share: false };
+    expect((await api.get(`/api/v1/files/${fileId}`, 200, { as: 'owner' })).json().permissions).toEqual(all);
+    expect((await api.get('/api/v1/files', 200, { as: 'owner' })).json().items[0].permissions).toEqual(all);
+
+    await api.post(`/api/v1/files/${fileId}/shares`, 201, { as: 'owner', body: { username: 'friend' } });
+    try {
+      expect((await api.get(`/api/v1/files/${fileId}`, 200, { as: 'friend' })).json().permissions).toEqual(none);
+      expect((await api.get('/api/v1/shared-with-me', 200, { as: 'friend' })).json().items[0].permissions).toEqual(none);
+    } finally {
+      await api.delete(`/api/v1/files/${fileId}/shares/friend`, 204, { as: 'owner' });
+    }
+
+    // A token lends only its scopes: the owner's read-only token may neither write nor share.
+    const { secret } = (await api.post('/api/v1/tokens', 201, { as: 'owner', body: { name: 'reader', scopes: ['files:read'] } })).json();
+    const viaToken = await t.app.inject({ method: 'GET', url: `/api/v1/files/${fileId}`, headers: { authorization: `Bearer ${secret}` } });
+    expect(viaToken.json().permissions).toEqual(none);
+
+    const { link } = (await api.post(`/api/v1/files/${fileId}/links`, 201, { as: 'owner', body: {} })).json();
+    try {
+      expect((await api.get(`/api/v1/links/${link.url.split('/s/')[1]}`, 200)).json().file.permissions).toEqual(none);
+    } finally {
+      await api.delete(`/api/v1/links/${link.id}`, 204, { as: 'owner' });
+    }
+  });
+
   it('serves public links without an account, with ranges, a view counter, and revocation', async () => {
     const { link } = (await api.post(`/api/v1/files/${fileId}/links`, 201, { as: 'owner', body: {} })).json();
     expect(link.url).toMatch(/\/s\/[\w-]{32}$/);

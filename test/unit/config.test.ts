@@ -78,6 +78,23 @@ describe('configuration', () => {
     expect(loadConfig({ DATA_DIR: dataDir(), METRICS_PORT: '9464' }).metrics).toEqual({ port: 9464, host: '127.0.0.1' });
   });
 
+  it('keeps and reports duplicates by default; DUPLICATES=reject refuses them', () => {
+    expect(loadConfig({ DATA_DIR: dataDir() }).duplicates).toBe('keep');
+    expect(loadConfig({ DATA_DIR: dataDir(), DUPLICATES: 'reject' }).duplicates).toBe('reject');
+    expect(() => loadConfig({ DATA_DIR: dataDir(), DUPLICATES: 'skip' })).toThrow(/^DUPLICATES must be keep or reject, not "skip"; for example DUPLICATES=reject$/);
+  });
+
+  it('carries live events in-process, or on the Redis of EVENTS_URL, JOBS_URL or SESSION_URL in that order', () => {
+    expect(loadConfig({ DATA_DIR: dataDir() }).events).toEqual({ url: 'inprocess:', maxStreamsPerUser: 8, heartbeatSeconds: 20 });
+    expect(loadConfig({ DATA_DIR: dataDir(), SESSION_URL: 'memcached://m:11211' }).events.url).toBe('inprocess:');
+    expect(loadConfig({ DATA_DIR: dataDir(), SESSION_URL: 'redis://s:6379/0' }).events.url).toBe('redis://s:6379/0');
+    expect(loadConfig({ DATA_DIR: dataDir(), SESSION_URL: 'redis://s:6379/0', JOBS_URL: 'rediss://j:6380/1' }).events.url).toBe('rediss://j:6380/1');
+    expect(loadConfig({ DATA_DIR: dataDir(), SESSION_URL: 'redis://s:6379/0', EVENTS_URL: 'inprocess:' }).events.url).toBe('inprocess:');
+    expect(loadConfig({ DATA_DIR: dataDir(), EVENTS_MAX_STREAMS_PER_USER: '3', EVENTS_HEARTBEAT_SECONDS: '5' }).events).toMatchObject({ maxStreamsPerUser: 3, heartbeatSeconds: 5 });
+    expect(() => loadConfig({ DATA_DIR: dataDir(), EVENTS_URL: 'nats://q' })).toThrow(/^EVENTS_URL uses "nats:"/);
+    expect(() => loadConfig({ DATA_DIR: dataDir(), EVENTS_MAX_STREAMS_PER_USER: '0' })).toThrow(/^EVENTS_MAX_STREAMS_PER_USER must be a whole number from 1 to 1000/);
+  });
+
   it('reads the job settings, in-process and working by default, and refuses bad ones', () => {
     expect(loadConfig({ DATA_DIR: dataDir() }).jobs).toEqual({ url: 'inprocess:', worker: true, concurrency: 2, timeoutSeconds: 120, maxAttempts: 3, retrySeconds: 30, sweepSeconds: 10 });
     const set = loadConfig({ DATA_DIR: dataDir(), JOBS_URL: 'redis://cache:6379/1?prefix=x', JOBS_WORKER: '0', JOBS_CONCURRENCY: '4', JOB_TIMEOUT_SECONDS: '30' }).jobs;

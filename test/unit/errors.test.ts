@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   AppError,
   Conflict,
+  Duplicate,
   ERROR_CODES,
   Forbidden,
   InsufficientStorage,
@@ -28,6 +29,7 @@ describe('the error catalogue', () => {
       [new Forbidden(), 403, 'forbidden'],
       [new NotFound('file'), 404, 'not_found'],
       [new Conflict('x', []), 409, 'conflict'],
+      [new Duplicate('x', []), 409, 'duplicate'],
       [new TooLarge(1024), 413, 'too_large'],
       [new UnsupportedType('a.txt'), 415, 'unsupported_type'],
       [new RangeNotSatisfiable(10), 416, 'range_not_satisfiable'],

@@ -1,8 +1,8 @@
-import { useEffect } from 'react';
+import { Navigate, Route, Routes, useParams } from 'react-router';
 import { LogoMark } from './components/Logo';
 import { Spinner } from './components/Spinner';
 import { useI18n } from './i18n/i18n';
-import { matchRoute, navigate, usePathname } from './lib/router';
+import { ADMIN_TABS, type AdminTab } from './lib/router';
 import { SettingsPage } from './pages/account/SettingsPage';
 import { AdminPage } from './pages/admin/AdminPage';
 import { LoginPage } from './pages/auth/LoginPage';
@@ -12,15 +12,11 @@ import { NotFoundPage } from './pages/NotFoundPage';
 import { PublicLinkPage } from './pages/public/PublicLinkPage';
 import { SharedPage } from './pages/shared/SharedPage';
 import { TokensPage } from './pages/tokens/TokensPage';
+import { WhoPage } from './pages/who/WhoPage';
 import { MailBanner } from './pages/mail/MailBanner';
 import { ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage } from './pages/mail/MailPages';
 import { useSession } from './session/session';
-import type { User } from './lib/api';
-
-function Redirect({ to }: { to: string }) {
-  useEffect(() => navigate(to, { replace: true }), [to]);
-  return null;
-}
+import type { User } from './api/api';
 
 function Splash() {
   const { t } = useI18n();
@@ -32,57 +28,69 @@ function Splash() {
   );
 }
 
-export function App() {
-  const { state } = useSession();
-  const route = matchRoute(usePathname());
+function PublicLinkRoute() {
+  const { token = '' } = useParams();
+  return <PublicLinkPage key={token} token={token} />;
+}
 
-  // A public link is for anyone, signed in or not: it never waits for the session.
-  if (route.name === 'public-link') return <PublicLinkPage token={route.token} />;
-  // Mail links work signed in or not.
-  if (route.name === 'verify-email') return <VerifyEmailPage />;
-  if (route.name === 'forgot-password') return <ForgotPasswordPage />;
-  if (route.name === 'reset-password') return <ResetPasswordPage />;
+function AdminRoute({ user }: { user: User }) {
+  const { tab } = useParams();
+  if (!user.isAdmin) return <NotFoundPage />;
+  if (!(ADMIN_TABS as readonly string[]).includes(tab ?? '')) return <NotFoundPage />;
+  return <AdminPage user={user} tab={tab as AdminTab} />;
+}
 
-  if (state.status === 'loading') return <Splash />;
+function ViewerRoute({ user, shared }: { user: User; shared: boolean }) {
+  const { id = '' } = useParams();
+  return shared ? <SharedPage user={user} viewerId={id} /> : <LibraryPage user={user} viewerId={id} />;
+}
 
-  if (state.status === 'anonymous') {
-    if (route.name === 'login') return <LoginPage />;
-    if (route.name === 'register') return <RegisterPage />;
-    return <Redirect to="/login" />;
-  }
-
-  const { user } = state;
+function SignedInRoutes({ user }: { user: User }) {
   return (
     <>
       <MailBanner user={user} />
-      {signedInPage(route, user)}
+      <Routes>
+        <Route path="/" element={<LibraryPage user={user} viewerId={null} />} />
+        <Route path="/files/:id" element={<ViewerRoute user={user} shared={false} />} />
+        <Route path="/shared" element={<SharedPage user={user} viewerId={null} />} />
+        <Route path="/shared/:id" element={<ViewerRoute user={user} shared />} />
+        <Route path="/settings" element={<SettingsPage user={user} />} />
+        <Route path="/tokens" element={<TokensPage user={user} />} />
+        <Route path="/admin" element={user.isAdmin ? <Navigate to="/admin/users" replace /> : <NotFoundPage />} />
+        <Route path="/admin/:tab" element={<AdminRoute user={user} />} />
+        <Route path="/login" element={<Navigate to="/" replace />} />
+        <Route path="/register" element={<Navigate to="/" replace />} />
+        <Route path="*" element={<NotFoundPage />} />
+      </Routes>
     </>
   );
 }
 
-function signedInPage(route: ReturnType<typeof matchRoute>, user: User) {
-  switch (route.name) {
-    case 'login':
-    case 'register':
-      return <Redirect to="/" />;
-    case 'gallery':
-      return <LibraryPage user={user} viewerId={null} />;
-    case 'viewer':
-      return <LibraryPage user={user} viewerId={route.id} />;
-    case 'shared':
-      return <SharedPage user={user} viewerId={null} />;
-    case 'shared-viewer':
-      return <SharedPage user={user} viewerId={route.id} />;
-    case 'settings':
-      return <SettingsPage user={user} />;
-    case 'tokens':
-      return <TokensPage user={user} />;
-    case 'admin':
-      if (!user.isAdmin) return <NotFoundPage />;
-      if (route.tab === null) return <Redirect to="/admin/users" />;
-      return <AdminPage user={user} tab={route.tab} />;
-    case 'not-found':
-    default:
-      return <NotFoundPage />;
-  }
+function SessionRoutes() {
+  const { state } = useSession();
+  if (state.status === 'loading') return <Splash />;
+  if (state.status === 'signed-in') return <SignedInRoutes user={state.user} />;
+  return (
+    <Routes>
+      <Route path="/login" element={<LoginPage />} />
+      <Route path="/register" element={<RegisterPage />} />
+      <Route path="*" element={<Navigate to="/login" replace />} />
+    </Routes>
+  );
+}
+
+export function App() {
+  return (
+    <Routes>
+      {/* A public link is for anyone, signed in or not: it never waits for the session. */}
+      <Route path="/s/:token" element={<PublicLinkRoute />} />
+      {/* "Who is this?" is for anyone too, and sends no credentials. */}
+      <Route path="/who" element={<WhoPage />} />
+      {/* Mail links work signed in or not. */}
+      <Route path="/verify-email" element={<VerifyEmailPage />} />
+      <Route path="/forgot-password" element={<ForgotPasswordPage />} />
+      <Route path="/reset-password" element={<ResetPasswordPage />} />
+      <Route path="*" element={<SessionRoutes />} />
+    </Routes>
+  );
 }

@@ -148,3 +148,12 @@ export class InProcessEngine implements JobEngine {
 export function deliveryKey(delivery: Delivery): string {
   return `${delivery.id}-a${delivery.attempt}`;
 }
+
+/**
+ * Whether an error says the input itself is refused (an image too large to decode, bytes
+ * that are not their stored container): trying again gives the same answer, so the step
+ * fails for good at once. Adapters mark such errors with `permanent = true`.
+ */
+export function isPermanentFailure(error: unknown): boolean {
+  return error instanceof Error && (error as Error & { permanent?: unknown }).permanent === true;
+}

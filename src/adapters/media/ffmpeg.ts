@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { lowerPriority } from './background-priority.js';
 
 /**
  * Uploaded bytes are hostile until proven otherwise. ffprobe/ffmpeg read one local file and
@@ -32,14 +33,43 @@ export interface AvFacts {
   width: number | null;
   height: number | null;
   hasVideo: boolean;
+  videoCodec?: string;
+  audioCodec?: string;
+  /** Frames per second of the video stream (its average, else its base rate). */
+  frameRate?: number;
+  /** The container's creation time as written (`creation_time`, QuickTime's `creationdate`). */
+  creationTime?: string;
+  audioSampleRate?: number;
+  audioChannels?: number;
+  audioBitRate?: number;
 }
 
 /** The bytes are not the container their stored type says: no facts, no poster. */
-export class ContainerMismatch extends Error {}
+/** The bytes are not the stored type's container: no retry helps. */
+export class ContainerMismatch extends Error {
+  readonly permanent = true;
+}
+
+type ProbeTags = Record<string, string | undefined>;
+
+interface ProbeStream {
+  codec_type?: string;
+  codec_name?: string;
+  width?: number;
+  height?: number;
+  duration?: string;
+  avg_frame_rate?: string;
+  r_frame_rate?: string;
+  sample_rate?: string;
+  channels?: number;
+  bit_rate?: string;
+  disposition?: { attached_pic?: number };
+  tags?: ProbeTags;
+}
 
 interface ProbeOutput {
-  format?: { format_name?: string; duration?: string };
-  streams?: Array<{ codec_type?: string; width?: number; height?: number; duration?: string; disposition?: { attached_pic?: number } }>;
+  format?: { format_name?: string; duration?: string; bit_rate?: string; tags?: ProbeTags };
+  streams?: ProbeStream[];
 }
 
 function demuxerFor(contentType: string): string {
@@ -65,13 +95,46 @@ export async function probeAv(path: string, contentType: string, signal?: AbortS
   if (code !== 0) throw new Error(`ffprobe failed (exit ${code}): ${stderr.trim()}`);
   const parsed = JSON.parse(stdout.toString()) as ProbeOutput;
   const video = parsed.streams?.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
+  const audio = parsed.streams?.find((s) => s.codec_type === 'audio');
   const duration = Number(parsed.format?.duration ?? video?.duration);
+  const frameRate = rate(video?.avg_frame_rate) ?? rate(video?.r_frame_rate);
+  const creationTime = creationTimeOf(parsed);
+  const sampleRate = wholeNumber(audio?.sample_rate);
+  const bitRate = wholeNumber(audio?.bit_rate ?? parsed.format?.bit_rate);
   return {
     durationSeconds: Number.isFinite(duration) && duration > 0 ? Math.round(duration * 1000) / 1000 : null,
     width: video?.width ?? null,
     height: video?.height ?? null,
     hasVideo: video !== undefined,
+    ...(video?.codec_name ? { videoCodec: video.codec_name } : {}),
+    ...(audio?.codec_name ? { audioCodec: audio.codec_name } : {}),
+    ...(frameRate ? { frameRate } : {}),
+    ...(creationTime ? { creationTime } : {}),
+    ...(sampleRate ? { audioSampleRate: sampleRate } : {}),
+    ...(audio?.channels && audio.channels > 0 ? { audioChannels: audio.channels } : {}),
+    ...(bitRate ? { audioBitRate: bitRate } : {}),
   };
+}
+
+/** `30000/1001` → 29.97; none for 0/0 and nonsense. */
+function rate(value: string | undefined): number | undefined {
+  const [num, den] = (value ?? '').split('/').map(Number);
+  if (!num || !den || !Number.isFinite(num / den) || num / den <= 0 || num / den > 10_000) return undefined;
+  return Math.round((num / den) * 1000) / 1000;
+}
+
+function wholeNumber(value: string | undefined): number | undefined {
+  const n = Number(value);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+/**
+ * QuickTime's `com.apple.quicktime.creationdate` keeps the local time and zone; the usual
+ * `creation_time` (format or first stream) is UTC. Muxers write 1970/1904 for "unknown".
+ */
+function creationTimeOf(parsed: ProbeOutput): string | undefined {
+  const candidates = [parsed.format?.tags?.['com.apple.quicktime.creationdate'], parsed.format?.tags?.creation_time, ...(parsed.streams ?? []).map((s) => s.tags?.creation_time)];
+  return candidates.find((value) => value !== undefined && /^\d{4}-/.test(value) && !/^(1970|1904)-01-01/.test(value))?.slice(0, 40);
 }
 
 /**
@@ -101,6 +164,7 @@ interface ToolResult {
 function runTool(command: string, args: string[], timeoutMs: number, maxOutput: number, signal?: AbortSignal): Promise<ToolResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL', signal });
+    lowerPriority(child.pid);
     const chunks: Buffer[] = [];
     let size = 0;
     let stderr = '';

@@ -3,7 +3,10 @@
  * It answers one request at a time over IPC and exits when its parent goes away.
  */
 import sharp, { type Sharp } from 'sharp';
+import { readAudioTags } from './audio-tags.js';
+import { readImageTags } from './exif.js';
 import type { ImageReply, ImageRequest } from './images.js';
+import { findLocationPatches } from './location.js';
 
 // Each image is read once, so libvips' operation cache would only hold memory; one thread
 // keeps the peak to one decode and leaves the other core to requests.
@@ -24,7 +27,7 @@ const FORMAT_BY_TYPE: Record<string, string> = {
 
 class Refused extends Error {}
 
-async function describe(path: string, contentType: string, maxPixels: number): Promise<ImageReply> {
+async function describe(path: string, contentType: string, maxPixels: number): Promise<ImageReply & { kind: 'describe' }> {
   // The header only: dimensions and frame count, nothing decoded yet.
   const header = await sharp(path).metadata();
   if (header.format !== FORMAT_BY_TYPE[contentType]) throw new Refused(`the bytes are ${header.format ?? 'unknown'}, not ${contentType}`);
@@ -36,7 +39,31 @@ async function describe(path: string, contentType: string, maxPixels: number): P
   // The first frame only, read top to bottom, and never past the limit just checked.
   const thumbnail = await toThumbnail(sharp(path, { limitInputPixels: maxPixels, failOn: 'error', pages: 1, sequentialRead: true }).rotate());
   const swapped = (header.orientation ?? 1) >= 5;
-  return { width: swapped ? frameHeight : width, height: swapped ? width : frameHeight, thumbnail };
+  // The tags and where the location sits, read by exifr and our own walk of the segments.
+  const [tags, locationPatches] = await Promise.all([readImageTags(path, contentType), findLocationPatches(path, contentType)]);
+  return { kind: 'describe', width: swapped ? frameHeight : width, height: swapped ? width : frameHeight, thumbnail, tags, locationPatches };
+}
+
+/**
+ * An audio file's tags, and its embedded cover as a thumbnail: decoded here like any image,
+ * under the same pixel limit checked from its header first. A cover that is no image we
+ * accept, or too large, is left out; the tags still count.
+ */
+async function describeAudio(path: string, maxPixels: number): Promise<ImageReply & { kind: 'audio' }> {
+  const { cover, ...tags } = await readAudioTags(path);
+  let thumbnail: Buffer | undefined;
+  if (cover) {
+    try {
+      const header = await sharp(cover).metadata();
+      const pixels = (header.width ?? 0) * (header.pageHeight ?? header.height ?? 0);
+      if (pixels > 0 && pixels <= maxPixels && ['jpeg', 'png', 'gif', 'webp'].includes(header.format ?? '')) {
+        thumbnail = await toThumbnail(sharp(cover, { limitInputPixels: maxPixels, failOn: 'error', pages: 1 }).rotate());
+      }
+    } catch {
+      thumbnail = undefined;
+    }
+  }
+  return { kind: 'audio', tags, ...(thumbnail ? { thumbnail } : {}) };
 }
 
 function toThumbnail(image: Sharp): Promise<Buffer> {
@@ -47,7 +74,12 @@ async function handle(request: ImageRequest): Promise<ImageReply> {
   if (request.kind === 'frame') {
     const frame = Buffer.from(request.frame);
     const thumbnail = await toThumbnail(sharp(frame, { limitInputPixels: THUMBNAIL_EDGE * THUMBNAIL_EDGE * 4, failOn: 'error' }));
-    return { width: 0, height: 0, thumbnail };
+    return { kind: 'frame', thumbnail };
+  }
+  if (request.kind === 'audio') return describeAudio(request.path, request.maxPixels);
+  if (request.kind === 'locate') {
+    const [tags, locationPatches] = await Promise.all([readImageTags(request.path, request.contentType), findLocationPatches(request.path, request.contentType)]);
+    return { kind: 'locate', hasLocation: tags.location !== undefined, locationPatches };
   }
   return describe(request.path, request.contentType, request.maxPixels);
 }

@@ -2,6 +2,12 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { AudioTags } from './audio-tags.js';
+import { lowerPriority } from './background-priority.js';
+import type { ImageTags } from './exif.js';
+import type { LocationPatch } from './location.js';
+
+export type { AudioTags, ImageTags, LocationPatch };
 
 export interface ImageLimits {
   /** MAX_IMAGE_PIXELS: larger images (by their header) are never decoded. */
@@ -12,13 +18,28 @@ export interface ImageFacts {
   width: number;
   height: number;
   thumbnail: Buffer;
+  tags: ImageTags;
+  /** The edits that remove the location from the bytes (see location.ts); [] when none is found. */
+  locationPatches: LocationPatch[];
 }
 
-/** The image is too large, or not the format its stored type says: it gets no thumbnail. */
-export class ImageRefused extends Error {}
+export interface AudioFacts {
+  tags: Omit<AudioTags, 'cover'>;
+  /** The embedded cover art, as a WebP thumbnail. */
+  thumbnail?: Buffer;
+}
 
-export type ImageRequest = { kind: 'describe'; path: string; contentType: string; maxPixels: number } | { kind: 'frame'; frame: Uint8Array };
-export type ImageReply = ImageFacts;
+/** The image is refused as it is (too many pixels, or its decoding needs too much memory): no retry helps. */
+export class ImageRefused extends Error {
+  readonly permanent = true;
+}
+
+export type ImageRequest =
+  | { kind: 'describe'; path: string; contentType: string; maxPixels: number }
+  | { kind: 'frame'; frame: Uint8Array }
+  | { kind: 'audio'; path: string; maxPixels: number }
+  | { kind: 'locate'; path: string; contentType: string };
+export type ImageReply = ({ kind: 'describe' } & ImageFacts) | { kind: 'frame'; thumbnail: Buffer } | ({ kind: 'audio' } & AudioFacts) | { kind: 'locate'; hasLocation: boolean; locationPatches: LocationPatch[] };
 type WorkerMessage = { ok: true; reply: ImageReply } | { ok: false; refused: boolean; message: string };
 
 const TIMEOUT_MS = 30_000;
@@ -43,12 +64,36 @@ const rssLimitFor = (maxPixels: number) => 128 * 1024 * 1024 + 24 * maxPixels;
  * orientation applied) and a WebP thumbnail of its first frame.
  */
 export async function describeImage(file: string, contentType: string, limits: ImageLimits, signal?: AbortSignal): Promise<ImageFacts> {
-  return worker.run({ kind: 'describe', path: file, contentType, maxPixels: limits.maxPixels }, rssLimitFor(limits.maxPixels), signal);
+  const reply = await worker.run({ kind: 'describe', path: file, contentType, maxPixels: limits.maxPixels }, rssLimitFor(limits.maxPixels), signal);
+  if (reply.kind !== 'describe') throw new Error('the image worker answered another request');
+  return { ...reply, thumbnail: Buffer.from(reply.thumbnail) };
 }
 
 /** Makes a WebP thumbnail from a small decoded still frame (a video poster). */
 export async function thumbnailFromFrame(frame: Buffer, limits: ImageLimits, signal?: AbortSignal): Promise<Buffer> {
-  return (await worker.run({ kind: 'frame', frame }, rssLimitFor(limits.maxPixels), signal)).thumbnail;
+  const reply = await worker.run({ kind: 'frame', frame }, rssLimitFor(limits.maxPixels), signal);
+  if (reply.kind !== 'frame') throw new Error('the image worker answered another request');
+  return Buffer.from(reply.thumbnail);
+}
+
+/**
+ * Only where a photo's location sits (no decoding): for a public link asked for a photo the
+ * describe step has not reached yet.
+ */
+export async function locateInImage(file: string, contentType: string, limits: ImageLimits, signal?: AbortSignal): Promise<{ hasLocation: boolean; locationPatches: LocationPatch[] }> {
+  const reply = await worker.run({ kind: 'locate', path: file, contentType }, rssLimitFor(limits.maxPixels), signal);
+  if (reply.kind !== 'locate') throw new Error('the image worker answered another request');
+  return reply;
+}
+
+/**
+ * An audio file's tags and its cover art as a thumbnail, read in the image worker: tag
+ * parsers meet hostile bytes too, and a cover is an image to decode under the same limits.
+ */
+export async function describeAudio(file: string, limits: ImageLimits, signal?: AbortSignal): Promise<AudioFacts> {
+  const reply = await worker.run({ kind: 'audio', path: file, maxPixels: limits.maxPixels }, rssLimitFor(limits.maxPixels), signal);
+  if (reply.kind !== 'audio') throw new Error('the image worker answered another request');
+  return { tags: reply.tags, ...(reply.thumbnail ? { thumbnail: Buffer.from(reply.thumbnail) } : {}) };
 }
 
 /**
@@ -92,7 +137,7 @@ class ImageWorker {
       }, RSS_CHECK_MS);
       const onMessage = (message: WorkerMessage) => {
         settle();
-        if (message.ok) resolve({ ...message.reply, thumbnail: Buffer.from(message.reply.thumbnail) });
+        if (message.ok) resolve(message.reply);
         else reject(message.refused ? new ImageRefused(message.message) : new Error(message.message));
       };
       const onExit = (code: number | null, signal: string | null) => {
@@ -125,6 +170,7 @@ class ImageWorker {
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
+    lowerPriority(child.pid);
     child.on('error', () => {});
     child.once('exit', () => {
       if (this.child === child) this.child = undefined;

@@ -32,6 +32,7 @@ function toUser(row: UserRow & { email_suppressed: unknown }): UserWithHash {
     emailSuppressed: row.email_suppressed === true || Number(row.email_suppressed) === 1,
     noticesEnabled: Boolean(row.notices_enabled),
     language: row.language,
+    faceRecognition: Number(row.face_recognition) === 1,
     passwordHash: row.password_hash,
   };
 }

@@ -4,7 +4,7 @@ import { AppError, Forbidden } from '../../errors.js';
 import { origin, type AuditLog } from '../audit/audit.log.js';
 import { languageFromAcceptLanguage } from '../mail/templates.js';
 import { errorResponses } from '../shared.schemas.js';
-import { ChangePasswordBody, LoginBody, LogoutQuery, RegisterBody, SessionEnvelope, UserEnvelope } from './accounts.schemas.js';
+import { ChangePasswordBody, LoginBody, LogoutQuery, MeEnvelope, RegisterBody, SessionEnvelope, UserEnvelope } from './accounts.schemas.js';
 import { toPublicUser, type AccountsService } from './accounts.service.js';
 import { SESSION_COOKIE, type SessionsService } from './sessions.service.js';
 
@@ -13,9 +13,10 @@ export interface AccountsRoutesOptions {
   sessions: SessionsService;
   audit: AuditLog;
   secureCookies: boolean;
+  maxUploadBytes: number;
 }
 
-export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = async (app, { accounts, sessions, audit, secureCookies }) => {
+export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = async (app, { accounts, sessions, audit, secureCookies, maxUploadBytes }) => {
   const cookieOptions = { path: '/', httpOnly: true, sameSite: 'lax', secure: secureCookies } as const;
 
   app.post(
@@ -108,10 +109,10 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
 
   app.get(
     '/auth/me',
-    { config: { access: AUTH() }, schema: { tags: ['accounts'], summary: 'The signed-in user', response: { 200: SessionEnvelope, ...errorResponses(401) } } },
+    { config: { access: AUTH() }, schema: { tags: ['accounts'], summary: 'The signed-in user and the server\'s limits', response: { 200: MeEnvelope, ...errorResponses(401) } } },
     async (request) => {
       const caller = callerOf(request);
-      return { user: toPublicUser(caller.user), csrfToken: caller.session?.csrfToken ?? null };
+      return { user: toPublicUser(caller.user), csrfToken: caller.session?.csrfToken ?? null, limits: { maxUploadBytes } };
     },
   );
 };

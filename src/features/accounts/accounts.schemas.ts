@@ -12,6 +12,7 @@ export const UserSchema = Type.Object(
     emailSuppressed: Type.Boolean(),
     notices: Type.Boolean(),
     language: Type.String(),
+    faceRecognition: Type.Boolean({ description: 'faces in your library are found and matched to your people; off deletes them' }),
   },
   { $id: 'User' },
 );
@@ -36,6 +37,8 @@ export const LoginBody = Type.Object(
 
 export const UserEnvelope = Type.Object({ user: Type.Ref('User') });
 export const SessionEnvelope = Type.Object({ user: Type.Ref('User'), csrfToken: Type.Union([Type.String(), Type.Null()]) });
+/** /auth/me also tells the client the server's limits, so it can refuse a file before sending it. */
+export const MeEnvelope = Type.Object({ ...SessionEnvelope.properties, limits: Type.Object({ maxUploadBytes: Type.Integer() }) });
 
 export const LogoutQuery = Type.Object({ everywhere: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('1'), Type.Literal('false'), Type.Literal('0')])) }, { additionalProperties: false });
 

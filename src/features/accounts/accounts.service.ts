@@ -36,6 +36,7 @@ export interface PublicUser {
   emailSuppressed: boolean;
   notices: boolean;
   language: string;
+  faceRecognition: boolean;
 }
 
 export function toPublicUser(user: User): PublicUser {
@@ -50,6 +51,7 @@ export function toPublicUser(user: User): PublicUser {
     emailSuppressed: user.emailSuppressed,
     notices: user.noticesEnabled,
     language: user.language,
+    faceRecognition: user.faceRecognition,
   };
 }
 

@@ -13,7 +13,14 @@ const UserEnvelope = Type.Object({ user: Type.Ref('User') });
 const FORGOT_ANSWER = { message: 'If an account uses this address, a link to reset its password is on its way.' };
 
 /** API.md "Mail": address verification, profile changes, forgotten passwords. */
-export const emailRoutes: FastifyPluginAsyncTypebox<{ accountMail: AccountMailService; audit: AuditLog }> = async (app, { accountMail, audit }) => {
+export interface EmailRoutesOptions {
+  accountMail: AccountMailService;
+  audit: AuditLog;
+  /** Turns face recognition on or off for the user's library (off deletes their faces). */
+  setFaceRecognition: (userId: string, on: boolean) => Promise<void>;
+}
+
+export const emailRoutes: FastifyPluginAsyncTypebox<EmailRoutesOptions> = async (app, { accountMail, audit, setFaceRecognition }) => {
   app.post(
     '/auth/email/verify',
     { config: { access: OPEN }, schema: { tags: ['accounts'], summary: 'Confirm an e-mail address with the token of its link', body: TokenBody, response: { 200: UserEnvelope, ...errorResponses(400) } } },
@@ -39,13 +46,14 @@ export const emailRoutes: FastifyPluginAsyncTypebox<{ accountMail: AccountMailSe
       config: { access: AUTH() },
       schema: {
         tags: ['accounts'],
-        summary: 'Change your name, e-mail address (verified again), notices or mail language; needs the current password',
+        summary: 'Change your name, e-mail address (verified again), notices, mail language or face recognition; needs the current password',
         body: Type.Object(
           {
             name: Type.Optional(Type.String({ maxLength: 200 })),
             email: Type.Optional(Type.String({ maxLength: 320 })),
             notices: Type.Optional(Type.Boolean()),
             language: Type.Optional(Type.Union(LANGUAGES.map((l) => Type.Literal(l)))),
+            faceRecognition: Type.Optional(Type.Boolean()),
             currentPassword: Type.String({ minLength: 1, maxLength: 1024 }),
           },
           { additionalProperties: false },
@@ -56,12 +64,18 @@ export const emailRoutes: FastifyPluginAsyncTypebox<{ accountMail: AccountMailSe
     async (request) => {
       const caller = callerOf(request);
       if (caller.via === 'token' || caller.via === 'jwt') throw new Forbidden('Change your account while signed in with your password, not with a token.');
-      const { currentPassword: _password, ...changes } = request.body;
-      const { user, emailChangedFrom } = await accountMail.updateProfile(caller.user, request.body, request.ip).catch((error: unknown) => {
+      const { currentPassword: _password, faceRecognition, ...changes } = request.body;
+      const updated = await accountMail.updateProfile(caller.user, { ...changes, currentPassword: request.body.currentPassword }, request.ip).catch((error: unknown) => {
         audit.record({ action: 'account.update', outcome: 'failure', actor: caller.user, target: `user:${caller.user.id}`, ...origin(request) });
         throw error;
       });
-      audit.record({ action: 'account.update', outcome: 'success', actor: user, target: `user:${user.id}`, details: { ...changes, ...(emailChangedFrom ? { previousEmail: emailChangedFrom } : {}) }, ...origin(request) });
+      const { emailChangedFrom } = updated;
+      let user = updated.user;
+      if (faceRecognition !== undefined && faceRecognition !== user.faceRecognition) {
+        await setFaceRecognition(user.id, faceRecognition);
+        user = { ...user, faceRecognition };
+      }
+      audit.record({ action: 'account.update', outcome: 'success', actor: user, target: `user:${user.id}`, details: { ...changes, ...(faceRecognition !== undefined ? { faceRecognition } : {}), ...(emailChangedFrom ? { previousEmail: emailChangedFrom } : {}) }, ...origin(request) });
       return { user: toPublicUser(user) };
     },
   );

@@ -11,7 +11,7 @@ export interface UserSummary extends Omit<User, 'sessionsValidAfter'> {
 export async function listUsers(db: Executor, options: { q?: string; after?: string; limit: number }): Promise<UserSummary[]> {
   let query = db
     .selectFrom('users')
-    .select(['id', 'username', 'name', 'email', 'is_admin', 'disabled', 'created_at', 'email_verified', 'notices_enabled', 'language'])
+    .select(['id', 'username', 'name', 'email', 'is_admin', 'disabled', 'created_at', 'email_verified', 'notices_enabled', 'language', 'face_recognition'])
     .select((eb) => eb.exists(eb.selectFrom('mail_suppressions').select('mail_suppressions.email').whereRef('mail_suppressions.email', '=', 'users.email').where('mail_suppressions.lifted_at', 'is', null)).as('email_suppressed'))
     // A subquery rather than GROUP BY: portable, and MariaDB has no functional-dependency rule.
     .select((eb) => eb.fn.coalesce(eb.selectFrom('files').select((f) => f.fn.sum<number | string>('size').as('total')).whereRef('files.owner_id', '=', 'users.id'), sql.lit(0)).as('storage_bytes'));
@@ -33,6 +33,7 @@ export async function listUsers(db: Executor, options: { q?: string; after?: str
     emailSuppressed: row.email_suppressed === true || Number(row.email_suppressed) === 1,
     noticesEnabled: Boolean(row.notices_enabled),
     language: row.language,
+    faceRecognition: Number(row.face_recognition) === 1,
     storageBytes: Number(row.storage_bytes ?? 0),
   }));
 }

@@ -13,6 +13,8 @@ export interface ServedBlob {
   size: number;
   sha256: string;
   createdAt: string;
+  /** The entity tag, when the bytes served are not the stored ones (default: the SHA-256). */
+  etag?: string;
 }
 
 // Stored bytes are never run as a page: no scripts, no plugins, a unique origin.
@@ -38,7 +40,7 @@ export async function sendContent(
   const target = await source.redirect?.(contentDispositionValue);
   if (target) return reply.header('Cache-Control', 'no-store').redirect(target, 302);
 
-  const etag = `"${blob.sha256}"`;
+  const etag = blob.etag ?? `"${blob.sha256}"`;
   const lastModified = new Date(blob.createdAt);
   lastModified.setMilliseconds(0);
   reply.headers({

@@ -1,21 +1,47 @@
+import { MysqlAdapter, sql } from 'kysely';
 import type { Executor } from '../../db/connect.js';
 import { containsText } from '../../db/contains.js';
-import type { NewFileRow } from '../../db/schema.js';
+import type { FileRow, NewFileRow } from '../../db/schema.js';
+import type { StoredMetadata, TakenAtSource } from './media-metadata.js';
 import type { MediaKind } from './media-types.js';
-import { toStoredFile, type StoredFile } from './stored-file.js';
+import { toStoredFile, type BytePatch, type StoredFile } from './stored-file.js';
 
-export { toStoredFile, type StoredFile };
+export { toStoredFile, type BytePatch, type StoredFile };
 
+
+export type SortKey = 'createdAt' | 'takenAt' | 'name' | 'size';
+export type SortOrder = 'asc' | 'desc';
+
+const SORT_COLUMNS = { createdAt: 'created_at', takenAt: 'taken_at', name: 'name', size: 'size' } as const;
 
 export interface ListQuery {
   ownerId: string;
   limit: number;
   kind?: MediaKind;
   nameContains?: string;
-  /** Continue after this (createdAt, id) position, newest first. */
-  after?: { createdAt: string; id: string };
+  sort: SortKey;
+  order: SortOrder;
+  /** taken_at ≥ this instant (ISO UTC). */
+  takenFrom?: string;
+  /** taken_at < this instant (ISO UTC). */
+  takenTo?: string;
+  /** Only files in which the owner's person with this id has a face. */
+  personId?: string;
+  /** Continue after this (sort value, id) position, in the order asked for. */
+  after?: { value: string | number; id: string };
 }
 
+/** The value of the sort key of a file, as its cursor carries it. */
+export function sortValue(file: StoredFile, sort: SortKey): string | number {
+  return sort === 'size' ? file.size : sort === 'name' ? file.name : sort === 'takenAt' ? file.takenAt : file.createdAt;
+}
+
+
+function parsePatches(json: string | null): StoredFile['locationPatches'] {
+  if (json === null) return null;
+  const value = JSON.parse(json) as unknown;
+  return Array.isArray(value) ? (value as BytePatch[]) : 'unremovable';
+}
 
 export async function insertFiles(db: Executor, rows: NewFileRow[]): Promise<void> {
   if (rows.length > 0) await db.insertInto('files').values(rows).execute();
@@ -31,20 +57,84 @@ export async function findFileById(db: Executor, id: string): Promise<StoredFile
   return row && toStoredFile(row);
 }
 
+/**
+ * One page of an owner's files in the order asked for, by keyset: a row-value comparison
+ * `(key, id) < (?, ?)` (or `>` ascending), which each database reads as one range of the
+ * (owner_id[, kind], key, id) index (MariaDB when told the index, see filesTable) — checked
+ * with EXPLAIN on all three (bench/results/timeline.md) — so a deep page costs what the
+ * first does.
+ */
 export async function listFiles(db: Executor, query: ListQuery): Promise<StoredFile[]> {
-  let select = db.selectFrom('files').selectAll().where('owner_id', '=', query.ownerId);
+  const rows = await listFilesQuery(db, query).execute();
+  return rows.map(toStoredFile);
+}
+
+/** The query listFiles runs, for EXPLAIN in the bench. */
+export function listFilesQuery(db: Executor, query: ListQuery) {
+  const column = SORT_COLUMNS[query.sort];
+  let select = filesTable(db, query).selectAll().where('owner_id', '=', query.ownerId);
   if (query.kind) select = select.where('kind', '=', query.kind);
   if (query.nameContains) {
     select = select.where(containsText('name', query.nameContains));
   }
-  const after = query.after;
-  if (after) {
+  if (query.takenFrom) select = select.where('taken_at', '>=', query.takenFrom);
+  if (query.takenTo) select = select.where('taken_at', '<', query.takenTo);
+  const personId = query.personId;
+  if (personId) {
     select = select.where((eb) =>
-      eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)])]),
+      eb.exists(eb.selectFrom('faces').select('faces.id').whereRef('faces.file_id', '=', 'files.id').where('faces.owner_id', '=', query.ownerId).where('faces.person_id', '=', personId)),
     );
   }
-  const rows = await select.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit).execute();
-  return rows.map(toStoredFile);
+  const after = query.after;
+  if (after) {
+    const past = query.order === 'desc' ? '<' : '>';
+    const upTo = query.order === 'desc' ? '<=' : '>=';
+    // MariaDB ranges over an index on `k <= v AND (k < v OR id < i)`, the same condition
+    // spelt out, and over row values only on their first part.
+    select = isMysql(db)
+      ? select.where((eb) => eb.and([eb(column, upTo, after.value), eb.or([eb(column, past, after.value), eb('id', past, after.id)])]))
+      : select.where((eb) => eb(eb.refTuple(column, 'id'), past, eb.tuple(after.value, after.id)));
+  }
+  return select.orderBy(column, query.order).orderBy('id', query.order).limit(query.limit);
+}
+
+/**
+ * The files table, named with the index a keyset page reads on MariaDB. Its optimizer
+ * costs `owner_id = ?` as a `ref` lookup and prefers it to the range that the cursor's
+ * condition allows on the same index, in any spelling (row values, `k < v OR (k = v AND
+ * id < i)`, `k <= v AND …`): it then reads the owner's files from the first until the
+ * cursor — 450 ms for a middle page of 100,000. With the index named it reads from the
+ * cursor: 5 ms (bench/results/timeline.md). SQLite and PostgreSQL choose that range alone.
+ */
+function filesTable(db: Executor, query: ListQuery) {
+  if (!query.after || !isMysql(db)) return db.selectFrom('files');
+  const index = `files_owner_${query.kind && (query.sort === 'createdAt' || query.sort === 'takenAt') ? 'kind_' : ''}${SORT_INDEX_PART[query.sort]}_idx`;
+  return db.selectFrom(sql<FileRow>`files`.as<'files'>(sql`files force index (${sql.ref(index)})`));
+}
+
+const isMysql = (db: Executor) => db.getExecutor().adapter instanceof MysqlAdapter;
+
+const SORT_INDEX_PART = { createdAt: 'created', takenAt: 'taken', name: 'name', size: 'size' } as const;
+
+export interface MonthBucket {
+  month: string;
+  count: number;
+}
+
+/** How many of an owner's files were taken in each month, newest month first; exact counts. */
+export async function countByMonth(db: Executor, ownerId: string, kind?: MediaKind): Promise<MonthBucket[]> {
+  const rows = await countByMonthQuery(db, ownerId, kind).execute();
+  return rows.map((row) => ({ month: row.taken_month, count: Number(row.count) }));
+}
+
+/** The query countByMonth runs, for EXPLAIN in the bench. */
+export function countByMonthQuery(db: Executor, ownerId: string, kind?: MediaKind) {
+  let select = db
+    .selectFrom('files')
+    .select(['taken_month', (eb) => eb.fn.countAll<number | string>().as('count')])
+    .where('owner_id', '=', ownerId);
+  if (kind) select = select.where('kind', '=', kind);
+  return select.groupBy('taken_month').orderBy('taken_month', 'desc');
 }
 
 export async function updateFileName(db: Executor, ownerId: string, id: string, name: string): Promise<boolean> {
@@ -52,11 +142,17 @@ export async function updateFileName(db: Executor, ownerId: string, id: string, 
   return result.numUpdatedRows > 0n;
 }
 
-export async function updateMediaFacts(
-  db: Executor,
-  id: string,
-  facts: { width?: number | null; height?: number | null; durationSeconds?: number | null; thumbnailKey?: string | null },
-): Promise<boolean> {
+export interface MediaFactsUpdate {
+  width?: number | null;
+  height?: number | null;
+  durationSeconds?: number | null;
+  thumbnailKey?: string | null;
+  taken?: { at: string; source: TakenAtSource };
+  metadata?: StoredMetadata;
+  locationPatches?: BytePatch[] | 'unremovable';
+}
+
+export async function updateMediaFacts(db: Executor, id: string, facts: MediaFactsUpdate): Promise<boolean> {
   const result = await db
     .updateTable('files')
     .set({
@@ -64,6 +160,9 @@ export async function updateMediaFacts(
       ...(facts.height !== undefined ? { height: facts.height } : {}),
       ...(facts.durationSeconds !== undefined ? { duration_seconds: facts.durationSeconds } : {}),
       ...(facts.thumbnailKey !== undefined ? { thumbnail_key: facts.thumbnailKey } : {}),
+      ...(facts.taken ? { taken_at: facts.taken.at, taken_at_source: facts.taken.source, taken_month: facts.taken.at.slice(0, 7) } : {}),
+      ...(facts.metadata ? { metadata: JSON.stringify(facts.metadata) } : {}),
+      ...(facts.locationPatches ? { location_patches: JSON.stringify(facts.locationPatches) } : {}),
     })
     .where('id', '=', id)
     .executeTakeFirst();

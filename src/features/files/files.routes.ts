@@ -2,13 +2,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import { InvalidRequest } from '../../errors.js';
-import { AUTH, callerOf, OBJECT } from '../../plugins/access.js';
+import { AUTH, callerOf, OBJECT, type Caller } from '../../plugins/access.js';
 import { watchUploadProgress } from '../../plugins/bodies.js';
 import { origin, type AuditLog } from '../audit/audit.log.js';
 import { errorResponses, IdParams } from '../shared.schemas.js';
 import { sendContent } from './content.js';
 import { toFileJson } from './file-json.js';
-import { BulkDeleteBody, ContentQuery, FileList, FilePage, FileSchema, ListQuery, RenameBody } from './files.schemas.js';
+import { BulkDeleteBody, ContentQuery, FileList, FilePage, FileSchema, ListQuery, RenameBody, Timeline, TimelineQuery } from './files.schemas.js';
 import type { FilesService, UploadPart } from './files.service.js';
 
 export { toFileJson };
@@ -52,11 +52,21 @@ async function* fileParts(request: FastifyRequest, maxUploadBytes: number, idleT
 export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async (app, { files, audit, maxUploadBytes, uploadIdleTimeoutMs }) => {
   app.get(
     '/files',
-    { config: { access: AUTH('files:read') }, schema: { tags: ['files'], summary: 'List your files, newest first', querystring: ListQuery, response: { 200: FilePage, ...errorResponses(400, 401) } } },
+    { config: { access: AUTH('files:read') }, schema: { tags: ['files'], summary: 'List your files, newest first unless sort/order say otherwise', querystring: ListQuery, response: { 200: FilePage, ...errorResponses(400, 401) } } },
     async (request) => {
-      const page = await files.list(callerOf(request).user.id, request.query);
-      return { items: page.items.map(toFileJson), nextCursor: page.nextCursor };
+      const caller = callerOf(request);
+      const page = await files.list(caller.user.id, request.query);
+      return { items: page.items.map((file) => toFileJson(file, caller)), nextCursor: page.nextCursor };
     },
+  );
+
+  app.get(
+    '/timeline',
+    {
+      config: { access: AUTH('files:read') },
+      schema: { tags: ['files'], summary: 'How many of your files were taken in each month (UTC), newest first', querystring: TimelineQuery, response: { 200: Timeline, ...errorResponses(400, 401) } },
+    },
+    async (request) => ({ buckets: await files.timeline(callerOf(request).user.id, request.query.kind) }),
   );
 
   app.post(
@@ -67,22 +77,23 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
         tags: ['files'],
         summary: 'Upload one or more files (multipart/form-data, parts named "file")',
         consumes: ['multipart/form-data'],
-        response: { 201: FileList, ...errorResponses(400, 401, 403, 413, 415) },
+        response: { 201: FileList, ...errorResponses(400, 401, 403, 409, 413, 415) },
       },
     },
     async (request, reply) => {
       if (!request.isMultipart()) throw new InvalidRequest('Send the files as multipart/form-data, in parts named "file".');
-      const { user } = callerOf(request);
+      const caller = callerOf(request);
+      const { user } = caller;
       const stored = await files.upload(user.id, fileParts(request, maxUploadBytes, uploadIdleTimeoutMs));
-      for (const file of stored) audit.record({ action: 'file.upload', outcome: 'success', actor: user, target: `file:${file.id}`, details: { name: file.name, size: file.size }, ...origin(request) });
-      return reply.status(201).send({ items: stored.map(toFileJson) });
+      for (const file of stored) audit.record({ action: 'file.upload', outcome: 'success', actor: user, target: `file:${file.id}`, details: { name: file.name, size: file.size, ...(file.duplicateOf ? { duplicateOf: file.duplicateOf } : {}) }, ...origin(request) });
+      return reply.status(201).send({ items: stored.map((file) => ({ ...toFileJson(file, caller), ...(file.duplicateOf ? { duplicateOf: file.duplicateOf } : {}) })) });
     },
   );
 
   app.get(
     '/files/:id',
     { config: { access: OBJECT('file', 'id', 'read', 'files:read') }, schema: { tags: ['files'], summary: 'One file', params: IdParams, response: { 200: FileSchema, ...errorResponses(401, 404) } } },
-    async (request) => toFileJson(await files.get(callerOf(request).user.id, request.params.id)),
+    async (request) => toFileJson(await files.get(callerOf(request).user.id, request.params.id), callerOf(request)),
   );
 
   app.patch(
@@ -91,7 +102,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
       config: { access: OBJECT('file', 'id', 'write', 'files:write') },
       schema: { tags: ['files'], summary: 'Rename a file', params: IdParams, body: RenameBody, response: { 200: FileSchema, ...errorResponses(400, 401, 403, 404) } },
     },
-    async (request) => toFileJson(await files.rename(callerOf(request).user.id, request.params.id, request.body.name)),
+    async (request) => toFileJson(await files.rename(callerOf(request).user.id, request.params.id, request.body.name), callerOf(request)),
   );
 
   app.delete(

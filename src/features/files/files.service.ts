@@ -6,12 +6,14 @@ import type { JobQueue } from '../../adapters/jobs/job-queue.js';
 import type { BlobStore, ByteRange } from '../../adapters/storage/blob-store.js';
 import type { Db } from '../../db/connect.js';
 import type { FileRow } from '../../db/schema.js';
-import { Forbidden, InvalidRequest, NotFound, TooLarge, UnsupportedType } from '../../errors.js';
+import { Forbidden, InvalidRequest, NotFound, NotReady, TooLarge, UnsupportedType } from '../../errors.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
+import { findDuplicates, lockOwnerUploads, refuseDuplicates, type DuplicatePolicy } from './duplicates.js';
 import { sanitizeFileName } from './file-names.js';
 import * as files from './files.repository.js';
 import type { StoredFile } from './files.repository.js';
 import { OverLimit, RejectedType, UploadInspector } from './inspector.js';
+import { patchStream } from './location.js';
 import type { MediaKind } from './media-types.js';
 
 export type { StoredFile };
@@ -41,7 +43,17 @@ export interface ListOptions {
   cursor?: string;
   kind?: MediaKind;
   q?: string;
+  sort?: files.SortKey;
+  order?: files.SortOrder;
+  /** RFC 3339 date-time or full-date (midnight UTC); inclusive. */
+  takenFrom?: string;
+  /** RFC 3339 date-time or full-date (midnight UTC); exclusive. */
+  takenTo?: string;
+  person?: string;
 }
+
+/** A file an upload stored; `duplicateOf` names the file of the owner's with the same bytes. */
+export type UploadedFile = StoredFile & { duplicateOf?: string };
 
 /** A stored blob's row, before it is inserted. */
 type PendingRow = FileRow & { size: number };
@@ -57,6 +69,9 @@ export class FilesService {
     private readonly log: FastifyBaseLogger,
     private readonly presignedDownloads = false,
     private readonly accelRedirectPrefix?: string,
+    /** Finds a photo's location edits now, when the describe step has not yet (media-facts.ts). */
+    private readonly locateNow?: (file: StoredFile) => Promise<NonNullable<StoredFile['locationPatches']>>,
+    private readonly duplicates: DuplicatePolicy = 'keep',
   ) {}
 
   /**
@@ -64,15 +79,27 @@ export class FilesService {
    * files or none. Rows appear only after their blobs are stored; on any failure the blobs
    * already written are removed.
    */
-  async upload(ownerId: string, parts: AsyncIterable<UploadPart>): Promise<StoredFile[]> {
+  async upload(ownerId: string, parts: AsyncIterable<UploadPart>): Promise<UploadedFile[]> {
     const rows: PendingRow[] = [];
+    const reject = this.duplicates === 'reject';
+    let duplicateOf = new Map<string, { id: string }>();
     try {
-      for await (const part of parts) rows.push(await this.storeBlob(ownerId, part));
+      for await (const part of parts) {
+        rows.push(await this.storeBlob(ownerId, part));
+        // Refused as soon as a part is known to repeat: the rest of the body is not stored.
+        if (reject) await refuseDuplicates(this.db, ownerId, rows);
+      }
       if (rows.length === 0) {
         throw new InvalidRequest('Attach at least one file.', [{ field: 'file', message: 'Add one or more parts named "file".', reason: 'missing' }]);
       }
+      if (!reject) duplicateOf = await findDuplicates(this.db, ownerId, rows);
       // The files and the work they still need are recorded together: nothing is lost to a crash.
       const deliveries = await this.db.transaction().execute(async (trx) => {
+        // Checked again under the owner's lock: of two uploads of the same bytes at once, one is stored.
+        if (reject) {
+          await lockOwnerUploads(trx, ownerId);
+          await refuseDuplicates(trx, ownerId, rows);
+        }
         await files.insertFiles(trx, rows);
         return this.jobs.record(trx, rows.map((row) => ({ id: row.id, ownerId: row.owner_id, kind: row.kind })));
       });
@@ -81,7 +108,10 @@ export class FilesService {
       await Promise.all(rows.map((row) => this.removeBlob(row.blob_key)));
       throw error;
     }
-    return rows.map(files.toStoredFile);
+    return rows.map((row) => {
+      const original = duplicateOf.get(row.id);
+      return { ...files.toStoredFile(row), ...(original ? { duplicateOf: original.id } : {}) };
+    });
   }
 
   private async storeBlob(ownerId: string, part: UploadPart): Promise<PendingRow> {
@@ -98,6 +128,7 @@ export class FilesService {
       if (failure instanceof RejectedType || failure === undefined) throw new UnsupportedType(name);
       throw failure;
     }
+    const createdAt = new Date().toISOString();
     return {
       id,
       owner_id: ownerId,
@@ -111,25 +142,46 @@ export class FilesService {
       width: null,
       height: null,
       duration_seconds: null,
-      created_at: new Date().toISOString(),
+      created_at: createdAt,
       processing: 'pending',
       failed_steps: null,
+      // Until the describe step reads the bytes: taken when uploaded, and (for photos) not yet
+      // known whether it says where — public links hold its bytes back until then.
+      taken_at: createdAt,
+      taken_at_source: 'upload',
+      taken_month: createdAt.slice(0, 7),
+      metadata: null,
+      location_patches: inspector.mediaType.kind === 'image' ? null : '[]',
     };
   }
 
   async list(ownerId: string, options: ListOptions): Promise<FilePage> {
-    const after = options.cursor === undefined ? undefined : toPosition(decodeCursor(options.cursor, 2));
+    const sort = options.sort ?? 'createdAt';
+    const order = options.order ?? 'desc';
+    const after = options.cursor === undefined ? undefined : toPosition(decodeCursor(options.cursor, 4), sort, order);
+    const takenFrom = options.takenFrom === undefined ? undefined : toInstant(options.takenFrom, 'takenFrom');
+    const takenTo = options.takenTo === undefined ? undefined : toInstant(options.takenTo, 'takenTo');
     const q = options.q?.trim();
     const items = await files.listFiles(this.db, {
       ownerId,
       limit: options.limit + 1,
+      sort,
+      order,
       ...(options.kind ? { kind: options.kind } : {}),
       ...(q ? { nameContains: q } : {}),
+      ...(takenFrom ? { takenFrom } : {}),
+      ...(takenTo ? { takenTo } : {}),
+      ...(options.person ? { personId: options.person } : {}),
       ...(after ? { after } : {}),
     });
     const page = items.slice(0, options.limit);
     const last = page.at(-1);
-    return { items: page, nextCursor: items.length > options.limit && last ? encodeCursor([last.createdAt, last.id]) : null };
+    return { items: page, nextCursor: items.length > options.limit && last ? encodeCursor([sort, order, String(files.sortValue(last, sort)), last.id]) : null };
+  }
+
+  /** The owner's files counted by the month they were taken (UTC), newest first. */
+  timeline(ownerId: string, kind?: MediaKind): Promise<files.MonthBucket[]> {
+    return files.countByMonth(this.db, ownerId, kind);
   }
 
   /**
@@ -140,6 +192,11 @@ export class FilesService {
     const file = await files.findVisibleFile(this.db, userId, id);
     if (!file) throw new NotFound('file');
     return file;
+  }
+
+  /** Those of `ids` the owner has (any others are left out): for other features' views of files (live events). */
+  ownedFiles(ownerId: string, ids: string[]): Promise<StoredFile[]> {
+    return files.findOwnedFiles(this.db, ownerId, ids);
   }
 
   /** The object check of the `file` domain: owners may write, share recipients only read. */
@@ -214,6 +271,35 @@ export class FilesService {
     };
   }
 
+  /**
+   * A photo's bytes for a visitor of a public link, without where it was taken: the GPS
+   * edits the describe step recorded are applied as the bytes stream (same length, so Range
+   * works; its own ETag). Never redirected or handed to nginx, which would send the stored
+   * bytes. A photo the step has not reached yet is looked at now, in the image worker. A
+   * location no edit removes is never sent (403). Audio and video are served as stored:
+   * their containers' location atoms are not edited (README).
+   */
+  async contentWithoutLocation(file: StoredFile): Promise<{ source: ContentSource; etag?: string }> {
+    if (file.kind !== 'image') return { source: this.contentSource(file) };
+    let patches = file.locationPatches;
+    if (patches === null) {
+      if (!this.locateNow) throw new NotReady('The photo is still being processed; try again shortly.');
+      try {
+        patches = await this.locateNow(file);
+      } catch (error) {
+        this.log.warn({ err: error, fileId: file.id }, 'could not look for a location in this photo');
+        throw new Forbidden('This photo could not be checked for a location, so it is not shared through public links.');
+      }
+    }
+    if (patches === 'unremovable') throw new Forbidden('This photo has a location that cannot be removed from it; its owner can share it with the location included.');
+    if (patches.length === 0) return { source: this.contentSource(file) };
+    const edits = patches;
+    return {
+      source: { open: async (range?: ByteRange) => patchStream(await this.blobs.get(file.blobKey, range), range?.start ?? 0, edits) },
+      etag: `"${file.sha256}-nolocation"`,
+    };
+  }
+
   private async removeBlob(key: string): Promise<void> {
     try {
       await this.blobs.delete(key);
@@ -223,6 +309,26 @@ export class FilesService {
   }
 }
 
-function toPosition([createdAt, id]: string[]): { createdAt: string; id: string } {
-  return { createdAt: createdAt!, id: id! };
+/**
+ * A cursor names the sort it was made for: used with another sort or order it would skip or
+ * repeat files, so it is refused rather than misread.
+ */
+function toPosition([sort, order, value, id]: string[], expectedSort: files.SortKey, expectedOrder: files.SortOrder): { value: string | number; id: string } {
+  if (sort !== expectedSort || order !== expectedOrder) {
+    throw new InvalidRequest('The cursor belongs to another sort order; start again without it.', [{ field: 'cursor', message: `Made for sort=${sort}&order=${order}.`, reason: 'other_sort' }]);
+  }
+  if (sort === 'size') {
+    if (!/^\d{1,16}$/.test(value!)) throw new InvalidRequest('The cursor is not valid; use the nextCursor of a previous page.', [{ field: 'cursor', message: 'Unknown cursor.' }]);
+    return { value: Number(value), id: id! };
+  }
+  return { value: value!, id: id! };
+}
+
+/** A date-time (with its offset) or a date (midnight UTC) as the ISO UTC text taken_at compares with. */
+function toInstant(value: string, field: string): string {
+  const instant = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : new Date(value);
+  if (Number.isNaN(instant.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(value)) {
+    throw new InvalidRequest(`${field} is not a date.`, [{ field, message: 'Use an RFC 3339 date-time (2021-06-15T14:30:00Z) or a date (2021-06-15).' }]);
+  }
+  return instant.toISOString();
 }

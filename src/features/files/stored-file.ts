@@ -1,4 +1,5 @@
 import type { FileProcessing, FileRow } from '../../db/schema.js';
+import { parseStoredMetadata, type StoredMetadata, type TakenAtSource } from './media-metadata.js';
 import type { MediaKind } from './media-types.js';
 
 /**
@@ -6,6 +7,10 @@ import type { MediaKind } from './media-types.js';
  * sharing repository reads file rows too (joined to links), and features reach each other
  * only through services and pure modules like this one, never a repository.
  */
+
+/** A same-length byte edit at a file offset (adapters/media/location.ts): [offset, base64 bytes]. */
+export type BytePatch = [at: number, base64: string];
+
 export interface StoredFile {
   id: string;
   ownerId: string;
@@ -23,6 +28,14 @@ export interface StoredFile {
   processing: FileProcessing;
   /** Background steps that failed for good (features/jobs/). */
   failedSteps: string[];
+  takenAt: string;
+  takenAtSource: TakenAtSource;
+  metadata: StoredMetadata;
+  /**
+   * The edits that remove the photo's location; null until its bytes have been looked at;
+   * 'unremovable' when it has a location no edit was found for.
+   */
+  locationPatches: BytePatch[] | 'unremovable' | null;
 }
 
 export function toStoredFile(row: FileRow): StoredFile {
@@ -42,5 +55,15 @@ export function toStoredFile(row: FileRow): StoredFile {
     createdAt: row.created_at,
     processing: row.processing,
     failedSteps: row.failed_steps ? row.failed_steps.split(',') : [],
+    takenAt: row.taken_at ?? row.created_at,
+    takenAtSource: row.taken_at_source,
+    metadata: parseStoredMetadata(row.metadata),
+    locationPatches: parsePatches(row.location_patches),
   };
+}
+
+function parsePatches(json: string | null): StoredFile['locationPatches'] {
+  if (json === null) return null;
+  const value = JSON.parse(json) as unknown;
+  return Array.isArray(value) ? (value as BytePatch[]) : 'unremovable';
 }

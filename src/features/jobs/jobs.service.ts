@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Delivery, JobEngine, JobQueue, JobStats, NewFileWork } from '../../adapters/jobs/job-queue.js';
+import type { EventBus } from '../../adapters/events/event-bus.js';
+import { isPermanentFailure, type Delivery, type JobEngine, type JobQueue, type JobStats, type NewFileWork } from '../../adapters/jobs/job-queue.js';
 import type { Config } from '../../config.js';
 import type { Db, Executor } from '../../db/connect.js';
 import type { JobRow, JobStatus, NewJobRow } from '../../db/schema.js';
@@ -94,6 +95,8 @@ export class JobsService implements JobQueue {
     steps: readonly PipelineStep[],
     private readonly options: JobsOptions,
     private readonly log: JobsLog,
+    /** Told when a step ends for good (done or failed), after its row is committed: live updates. */
+    private readonly events?: Pick<EventBus, 'publish'>,
   ) {
     this.steps = new Map(steps.map((step) => [step.name, step]));
   }
@@ -214,8 +217,9 @@ export class JobsService implements JobQueue {
       const outcome = await this.attempt(row, lock);
       // A step's end and what its file then says are one change.
       const terminal = outcome.status === 'done' || outcome.status === 'failed';
+      const endedAt = new Date().toISOString();
       const recorded = await this.db.transaction().execute(async (trx) => {
-        const held = await jobs.finishJob(trx, row.id, lock, outcome, new Date().toISOString());
+        const held = await jobs.finishJob(trx, row.id, lock, outcome, endedAt);
         if (held && terminal) await jobs.refreshFileProcessing(trx, [row.file_id]);
         return held;
       });
@@ -234,6 +238,7 @@ export class JobsService implements JobQueue {
       } else {
         if (outcome.status === 'failed') this.log.error({ ...details, error: outcome.error }, 'job failed for good');
         else this.log.info(details, 'job done');
+        void this.events?.publish({ type: 'file.step', ownerId: row.owner_id, fileId: row.file_id, jobId: row.id, step: row.step, status: outcome.status, at: endedAt });
       }
     } catch (error) {
       // The row keeps its state; the lease or the sweep brings the job back.
@@ -254,7 +259,7 @@ export class JobsService implements JobQueue {
       if (controller.signal.reason instanceof ShuttingDown) return { status: 'released', runAfter: iso(Date.now()) };
       const message = error instanceof Error ? error.message : String(error);
       const attempts = Number(row.attempts);
-      if (attempts >= this.options.maxAttempts) return { status: 'failed', error: message };
+      if (attempts >= this.options.maxAttempts || isPermanentFailure(error)) return { status: 'failed', error: message };
       const delay = Math.min(this.options.retryMs * 2 ** (attempts - 1), MAX_RETRY_DELAY_MS);
       return { status: 'queued', runAfter: iso(Date.now() + delay), error: message };
     } finally {

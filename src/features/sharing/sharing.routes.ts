@@ -5,6 +5,7 @@ import { AUTH, callerOf, OBJECT, OPEN } from '../../plugins/access.js';
 import { origin, type AuditLog } from '../audit/audit.log.js';
 import { sendContent } from '../files/content.js';
 import { toFileJson } from '../files/file-json.js';
+import { FileSchema } from '../files/files.schemas.js';
 import type { FilesService, StoredFile } from '../files/files.service.js';
 import { DateTime, errorResponses, IdParams } from '../shared.schemas.js';
 import type { Link, SharingService } from './sharing.service.js';
@@ -21,20 +22,32 @@ const UNLOCK_COOKIE = 'coffer_link';
 const UNLOCK_TTL_SECONDS = 3600;
 
 const ShareSchema = Type.Object({ fileId: Type.String(), username: Type.String(), name: Type.String(), createdAt: Type.String() });
-const LinkSchema = Type.Object({ id: Type.String(), url: Type.String(), createdAt: Type.String(), expiresAt: Type.Union([Type.String(), Type.Null()]), hasPassword: Type.Boolean(), views: Type.Integer() });
+const LinkSchema = Type.Object({ id: Type.String(), url: Type.String(), createdAt: Type.String(), expiresAt: Type.Union([Type.String(), Type.Null()]), hasPassword: Type.Boolean(), views: Type.Integer(), includeLocation: Type.Boolean({ description: 'Visitors get the photo\'s location (GPS) in its bytes and metadata' }) });
 const TokenParams = Type.Object({ token: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
 const ContentQuery = Type.Object({ download: Type.Optional(Type.Union([Type.Literal('1'), Type.Literal('0'), Type.Literal('true'), Type.Literal('false')])) }, { additionalProperties: false });
 const PageQuery = Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }), cursor: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false });
 
-/** A link's file as a visitor sees it: no id, owner or processing state, and addresses under the link. */
-function publicFileJson(token: string, file: StoredFile) {
-  const { id: _id, urls: _ownerUrls, processing: _processing, ...json } = toFileJson(file);
+/** A file shared with the caller: the file as they see it, when and by whom it was shared. */
+const SharedFileSchema = Type.Object({ ...FileSchema.properties, sharedAt: Type.String({ format: 'date-time' }), owner: Type.String() });
+/** A link's file as a visitor sees it (publicFileJson). */
+const PublicFileSchema = Type.Object({
+  ...Type.Omit(FileSchema, ['id', 'urls', 'processing']).properties,
+  urls: Type.Object({ content: Type.String(), download: Type.String() }),
+});
+
+/**
+ * A link's file as a visitor sees it: no id, owner or processing state, addresses under the
+ * link, and no location unless the link includes it.
+ */
+function publicFileJson(token: string, file: StoredFile, includeLocation: boolean) {
+  const { id: _id, urls: _ownerUrls, processing: _processing, metadata, ...json } = toFileJson(file, null);
+  const { location: _location, ...withoutLocation } = metadata;
   const content = `/api/v1/links/${token}/content`;
-  return { ...json, urls: { content, download: `${content}?download=1` } };
+  return { ...json, metadata: includeLocation ? metadata : withoutLocation, urls: { content, download: `${content}?download=1` } };
 }
 
 export const sharingRoutes: FastifyPluginAsyncTypebox<SharingRoutesOptions> = async (app, { sharing, files, audit, publicUrl }) => {
-  const linkJson = (link: Link) => ({ id: link.id, url: `${publicUrl()}/s/${link.token}`, createdAt: link.createdAt, expiresAt: link.expiresAt, hasPassword: link.hasPassword, views: link.views });
+  const linkJson = (link: Link) => ({ id: link.id, url: `${publicUrl()}/s/${link.token}`, createdAt: link.createdAt, expiresAt: link.expiresAt, hasPassword: link.hasPassword, views: link.views, includeLocation: link.includeLocation });
 
   app.post(
     '/files/:id/shares',
@@ -71,10 +84,11 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<SharingRoutesOptions> = as
 
   app.get(
     '/shared-with-me',
-    { config: { access: AUTH('files:read') }, schema: { tags: ['sharing'], summary: 'Files other users shared with you', querystring: PageQuery, response: { 200: Type.Object({ items: Type.Array(Type.Any()), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...errorResponses(400, 401) } } },
+    { config: { access: AUTH('files:read') }, schema: { tags: ['sharing'], summary: 'Files other users shared with you', querystring: PageQuery, response: { 200: Type.Object({ items: Type.Array(SharedFileSchema), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...errorResponses(400, 401) } } },
     async (request) => {
       const page = await sharing.sharedWith(callerOf(request).user.id, request.query.limit, request.query.cursor);
-      return { items: page.items.map((file) => ({ ...toFileJson(file), sharedAt: file.sharedAt, owner: file.ownerUsername })), nextCursor: page.nextCursor };
+      const caller = callerOf(request);
+      return { items: page.items.map((file) => ({ ...toFileJson(file, caller), sharedAt: file.sharedAt, owner: file.ownerUsername })), nextCursor: page.nextCursor };
     },
   );
 
@@ -84,15 +98,22 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<SharingRoutesOptions> = as
       config: { access: OBJECT('file', 'id', 'write', 'shares:write'), requireVerifiedEmail: true },
       schema: {
         tags: ['sharing'],
-        summary: 'Create a public link, optionally expiring and with a password',
+        summary: 'Create a public link, optionally expiring and with a password; the photo\'s location is left out unless includeLocation',
         params: IdParams,
-        body: Type.Object({ expiresAt: Type.Optional(DateTime()), password: Type.Optional(Type.String({ maxLength: 1024 })) }, { additionalProperties: false }),
+        body: Type.Object(
+          {
+            expiresAt: Type.Optional(DateTime()),
+            password: Type.Optional(Type.String({ maxLength: 1024 })),
+            includeLocation: Type.Optional(Type.Boolean({ default: false, description: 'Serve the photo with its GPS location (off: it is edited out of the bytes and the metadata)' })),
+          },
+          { additionalProperties: false },
+        ),
         response: { 201: Type.Object({ link: LinkSchema }), ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {
       const link = await sharing.createLink(request.params.id, request.body);
-      audit.record({ action: 'link.create', outcome: 'success', actor: callerOf(request).user, target: `file:${request.params.id}`, details: { link: link.id, expiresAt: link.expiresAt, password: link.hasPassword }, ...origin(request) });
+      audit.record({ action: 'link.create', outcome: 'success', actor: callerOf(request).user, target: `file:${request.params.id}`, details: { link: link.id, expiresAt: link.expiresAt, password: link.hasPassword, includeLocation: link.includeLocation }, ...origin(request) });
       return reply.status(201).send({ link: linkJson(link) });
     },
   );
@@ -122,11 +143,11 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<SharingRoutesOptions> = as
 
   app.get(
     '/links/:token',
-    { config: { access: OPEN }, schema: { tags: ['sharing'], summary: 'A public link\'s file (password in X-Link-Password)', params: TokenParams, response: { 200: Type.Object({ file: Type.Any() }), ...errorResponses(401, 404, 429) } } },
+    { config: { access: OPEN }, schema: { tags: ['sharing'], summary: 'A public link\'s file (password in X-Link-Password)', params: TokenParams, response: { 200: Type.Object({ file: PublicFileSchema }), ...errorResponses(401, 404, 429) } } },
     async (request) => {
       const { link, file } = await visit(request);
       await sharing.countView(link.id);
-      return { file: publicFileJson(request.params.token, file) };
+      return { file: publicFileJson(request.params.token, file, link.includeLocation) };
     },
   );
 
@@ -145,12 +166,14 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<SharingRoutesOptions> = as
 
   app.get(
     '/links/:token/content',
-    { config: { access: OPEN }, schema: { tags: ['sharing'], summary: 'A public link\'s bytes (Range, ETag), as /files/:id/content', params: TokenParams, querystring: ContentQuery, response: errorResponses(401, 404, 416, 429) } },
+    { config: { access: OPEN }, schema: { tags: ['sharing'], summary: 'A public link\'s bytes (Range, ETag), as /files/:id/content', params: TokenParams, querystring: ContentQuery, response: errorResponses(401, 403, 404, 416, 429, 503) } },
     async (request, reply) => {
       const { link, file } = await visit(request);
       const download = request.query.download === '1' || request.query.download === 'true';
       if (download) audit.record({ action: 'link.download', outcome: 'success', actor: null, target: `link:${link.id}`, details: { file: file.id }, ...origin(request) });
-      return sendContent(request, reply, file, files.contentSource(file), download ? 'attachment' : 'inline');
+      if (link.includeLocation) return sendContent(request, reply, file, files.contentSource(file), download ? 'attachment' : 'inline');
+      const { source, etag } = await files.contentWithoutLocation(file);
+      return sendContent(request, reply, { ...file, ...(etag ? { etag } : {}) }, source, download ? 'attachment' : 'inline');
     },
   );
 };

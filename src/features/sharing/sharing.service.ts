@@ -27,6 +27,8 @@ export interface Link {
   expiresAt: string | null;
   hasPassword: boolean;
   views: number;
+  /** Visitors get the photo's location (GPS) too; off unless the owner chose it. */
+  includeLocation: boolean;
 }
 
 export interface SharedFile extends StoredFile {
@@ -77,7 +79,7 @@ export class SharingService {
     return { items: page, nextCursor: rows.length > limit && last ? encodeCursor([last.sharedAt, last.id]) : null };
   }
 
-  async createLink(fileId: string, options: { expiresAt?: string; password?: string }): Promise<Link> {
+  async createLink(fileId: string, options: { expiresAt?: string; password?: string; includeLocation?: boolean }): Promise<Link> {
     const expiresAt = options.expiresAt === undefined ? null : new Date(options.expiresAt);
     if (expiresAt && expiresAt.getTime() <= this.clock.now().getTime()) throw new InvalidRequest('The expiry must be in the future.', [{ field: 'expiresAt', message: 'Choose a date in the future.' }]);
     // Links made before this rule may have shorter passwords; they keep working, behind the same limits.
@@ -95,6 +97,7 @@ export class SharingService {
       expires_at: expiresAt?.toISOString() ?? null,
       revoked_at: null,
       views: 0,
+      include_location: options.includeLocation ? 1 : 0,
     };
     await sharing.insertLink(this.db, row);
     return this.toLink(row);
@@ -161,6 +164,7 @@ export class SharingService {
       expiresAt: row.expires_at,
       hasPassword: row.password_hash !== null,
       views: Number(row.views),
+      includeLocation: Number(row.include_location) === 1,
     };
   }
 }

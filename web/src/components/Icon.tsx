@@ -1,6 +1,6 @@
 // Inline stroke icons (24×24 grid). Inline SVG keeps the CSP simple and needs no requests.
 import type { SVGProps } from 'react';
-import type { FileKind } from '../lib/api';
+import type { FileKind } from '../api/api';
 
 const PATHS = {
   search: ['M11 18a7 7 0 1 0 0-14 7 7 0 0 0 0 14z', 'M20 20l-4-4'],

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { useEffect, useId, useRef, type KeyboardEvent, type ReactNode } from 'react';
 import { useI18n } from '../i18n/i18n';
 import { Icon } from './Icon';
 
@@ -10,9 +10,31 @@ interface ModalProps {
   testId?: string;
 }
 
+const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
 /**
- * A modal panel on <dialog>: the browser keeps focus inside and makes the page behind it
- * inert; Escape, the close button and a click on the backdrop all close it.
+ * Tab and Shift+Tab wrap around inside the dialog. A modal <dialog> makes the page inert,
+ * but browsers still let Tab leave it for their own toolbar.
+ */
+function trapTab(event: KeyboardEvent<HTMLDialogElement>): void {
+  if (event.key !== 'Tab') return;
+  const focusable = Array.from(event.currentTarget.querySelectorAll<HTMLElement>(FOCUSABLE)).filter((element) => element.offsetParent !== null);
+  const first = focusable[0];
+  const last = focusable.at(-1);
+  if (!first || !last) return;
+  if (event.shiftKey && document.activeElement === first) {
+    event.preventDefault();
+    last.focus();
+  } else if (!event.shiftKey && document.activeElement === last) {
+    event.preventDefault();
+    first.focus();
+  }
+}
+
+/**
+ * A modal panel on <dialog>: the page behind it is inert and focus stays inside; Escape,
+ * the close button and a click on the backdrop all close it, and focus then goes back to
+ * what opened it.
  */
 export function Modal({ title, onClose, children, className, testId }: ModalProps) {
   const { t } = useI18n();
@@ -24,11 +46,16 @@ export function Modal({ title, onClose, children, className, testId }: ModalProp
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     if (!dialog.open) dialog.showModal();
     // React's autoFocus runs before the dialog is open (and so does nothing); an element
     // marked data-autofocus takes focus instead of the first button (the close button).
     dialog.querySelector<HTMLElement>('[data-autofocus]')?.focus();
-    return () => dialog.close();
+    return () => {
+      dialog.close();
+      // Once the dialog is closed the page is no longer inert, so the opener can take focus.
+      if (opener?.isConnected) opener.focus({ preventScroll: true });
+    };
   }, []);
 
   return (
@@ -37,6 +64,7 @@ export function Modal({ title, onClose, children, className, testId }: ModalProp
       className={`modal${className ? ` ${className}` : ''}`}
       aria-labelledby={titleId}
       data-testid={testId}
+      onKeyDown={trapTab}
       onCancel={(event) => {
         event.preventDefault();
         onClose();

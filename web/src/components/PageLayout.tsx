@@ -1,5 +1,5 @@
 import { useEffect, useRef, type ReactNode } from 'react';
-import type { User } from '../lib/api';
+import type { User } from '../api/api';
 import { Footer } from './Footer';
 import { TopBar } from './TopBar';
 

@@ -1,5 +1,5 @@
 import { useI18n } from '../i18n/i18n';
-import type { User } from '../lib/api';
+import type { User } from '../api/api';
 import { Link } from '../lib/router';
 import { Icon } from './Icon';
 import { LangSwitch } from './LangSwitch';

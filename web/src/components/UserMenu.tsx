@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useI18n } from '../i18n/i18n';
-import type { User } from '../lib/api';
+import type { User } from '../api/api';
 import { useSession } from '../session/session';
 import { Avatar } from './Avatar';
 import { Icon } from './Icon';

@@ -1,4 +1,4 @@
-import { ApiError, NETWORK_ERROR, UNEXPECTED_RESPONSE } from '../lib/api';
+import { ApiError, NETWORK_ERROR, UNEXPECTED_RESPONSE } from '../api/api';
 import { UPLOAD_ABORTED } from '../lib/upload';
 import type { I18n } from './i18n';
 

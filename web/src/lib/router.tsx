@@ -1,109 +1,41 @@
-// A tiny history-API router: a path store, navigate(), <Link> and a route matcher.
-import { useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent, type Ref } from 'react';
+// Routing is react-router's; this module holds what the pages share on top of it: the
+// admin tabs, the history state the viewer reads, and filters kept in the address.
+import { useCallback } from 'react';
+import { useLocation, useSearchParams } from 'react-router';
 
-export type AdminTab = 'users' | 'audit' | 'instances' | 'mail';
+export { Link, Navigate, useNavigate, useParams } from 'react-router';
 
-export type Route =
-  | { name: 'login' }
-  | { name: 'register' }
-  | { name: 'gallery' }
-  | { name: 'viewer'; id: string }
-  | { name: 'shared' }
-  | { name: 'shared-viewer'; id: string }
-  | { name: 'settings' }
-  | { name: 'tokens' }
-  | { name: 'admin'; tab: AdminTab | null }
-  | { name: 'public-link'; token: string }
-  | { name: 'verify-email' }
-  | { name: 'forgot-password' }
-  | { name: 'reset-password' }
-  | { name: 'not-found' };
-
-const ADMIN_TABS: readonly AdminTab[] = ['users', 'audit', 'instances', 'mail'];
-
-function segment(value: string): string | null {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return null;
-  }
-}
-
-export function matchRoute(pathname: string): Route {
-  const path = pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname;
-  if (path === '/login') return { name: 'login' };
-  if (path === '/register') return { name: 'register' };
-  if (path === '/verify-email') return { name: 'verify-email' };
-  if (path === '/forgot-password') return { name: 'forgot-password' };
-  if (path === '/reset-password') return { name: 'reset-password' };
-  if (path === '/' || path === '') return { name: 'gallery' };
-  if (path === '/shared') return { name: 'shared' };
-  if (path === '/settings') return { name: 'settings' };
-  if (path === '/tokens') return { name: 'tokens' };
-  if (path === '/admin') return { name: 'admin', tab: null };
-
-  const viewer = /^\/files\/([^/]+)$/.exec(path);
-  const sharedViewer = /^\/shared\/([^/]+)$/.exec(path);
-  const link = /^\/s\/([^/]+)$/.exec(path);
-  const admin = /^\/admin\/([^/]+)$/.exec(path);
-  const id = segment((viewer ?? sharedViewer ?? link)?.[1] ?? '');
-  if (viewer && id) return { name: 'viewer', id };
-  if (sharedViewer && id) return { name: 'shared-viewer', id };
-  if (link && id) return { name: 'public-link', token: id };
-  if (admin && (ADMIN_TABS as readonly string[]).includes(admin[1])) return { name: 'admin', tab: admin[1] as AdminTab };
-  return { name: 'not-found' };
-}
-
-const listeners = new Set<() => void>();
-
-function notify(): void {
-  for (const listener of listeners) listener();
-}
-
-window.addEventListener('popstate', notify);
-
-function subscribe(listener: () => void): () => void {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
-}
-
-function getPathname(): string {
-  return window.location.pathname;
-}
-
-export function usePathname(): string {
-  return useSyncExternalStore(subscribe, getPathname);
-}
+export type AdminTab = 'users' | 'audit' | 'instances' | 'jobs' | 'mail';
+export const ADMIN_TABS: readonly AdminTab[] = ['users', 'audit', 'instances', 'jobs', 'mail'];
 
 /** State we keep in history entries; see ViewerPage for why `fromGallery` matters. */
 export interface HistoryState {
   fromGallery?: boolean;
 }
 
-export function currentHistoryState(): HistoryState {
-  return (window.history.state as HistoryState | null) ?? {};
+export function useHistoryState(): HistoryState {
+  return (useLocation().state as HistoryState | null) ?? {};
 }
 
-export function navigate(to: string, options: { replace?: boolean; state?: HistoryState } = {}): void {
-  if (options.replace) window.history.replaceState(options.state ?? null, '', to);
-  else window.history.pushState(options.state ?? null, '', to);
-  notify();
-}
-
-type LinkProps = Omit<AnchorHTMLAttributes<HTMLAnchorElement>, 'href'> & {
-  to: string;
-  state?: HistoryState;
-  ref?: Ref<HTMLAnchorElement>;
-};
-
-/** An ordinary anchor (so middle-click and "open in new tab" work) that routes in-page. */
-export function Link({ to, state, onClick, ...rest }: LinkProps) {
-  function handleClick(event: MouseEvent<HTMLAnchorElement>): void {
-    onClick?.(event);
-    const plainClick = event.button === 0 && !event.metaKey && !event.ctrlKey && !event.shiftKey && !event.altKey;
-    if (event.defaultPrevented || !plainClick) return;
-    event.preventDefault();
-    navigate(to, { state });
-  }
-  return <a href={to} onClick={handleClick} {...rest} />;
+/**
+ * Filters and searches live in the address (?q=…&kind=…), so that a reload, a bookmark or
+ * Back keeps them. Changes replace the history entry: typing is not a trail to walk back.
+ */
+export function useSearchParam(name: string): [string, (value: string) => void] {
+  const [params, setParams] = useSearchParams();
+  const value = params.get(name) ?? '';
+  const set = useCallback(
+    (next: string) =>
+      setParams(
+        (previous) => {
+          const updated = new URLSearchParams(previous);
+          if (next) updated.set(name, next);
+          else updated.delete(name);
+          return updated;
+        },
+        { replace: true, preventScrollReset: true },
+      ),
+    [name, setParams],
+  );
+  return [value, set];
 }

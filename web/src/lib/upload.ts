@@ -1,4 +1,4 @@
-import { API_BASE, ApiError, NETWORK_ERROR, SCRIPT_REQUEST_HEADER, getCsrfToken, notifyUnauthenticated, toApiError, type VaultFile } from './api';
+import { API_BASE, ApiError, NETWORK_ERROR, SCRIPT_REQUEST_HEADER, getCsrfToken, notifyUnauthenticated, toApiError, type VaultFile } from '../api/api';
 
 export interface UploadHandle {
   promise: Promise<VaultFile>;

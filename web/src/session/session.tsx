@@ -1,8 +1,8 @@
 // Who is signed in. The session itself is an HttpOnly cookie; we only keep the user and
 // the CSRF token (in memory) and ask /auth/me at start-up.
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { ApiError, api, isAbort, setCsrfToken, setUnauthenticatedHandler, type User } from '../lib/api';
-import { navigate } from '../lib/router';
+import { useQueryClient } from '@tanstack/react-query';
+import { ApiError, api, isAbort, setCsrfToken, setUnauthenticatedHandler, type User } from '../api/api';
 
 export type SignedOutReason = 'expired' | 'signed-out' | 'signed-out-everywhere';
 
@@ -13,8 +13,10 @@ export type SessionState =
 
 interface SessionContextValue {
   state: SessionState;
-  /** The X-Coffer-Instance that answered /auth/me, shown in the footer. */
+  /** The X-Coffer-Instance that answered /auth/me, shown to administrators in the footer. */
   instance: string | null;
+  /** The largest upload the server takes (from /auth/me); null until known. */
+  maxUploadBytes: number | null;
   signIn(username: string, password: string): Promise<void>;
   signOut(): Promise<void>;
   /** Ends every session of the user (this one too); throws if the server refuses. */
@@ -28,6 +30,8 @@ const SessionContext = createContext<SessionContextValue | null>(null);
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [state, setState] = useState<SessionState>({ status: 'loading' });
   const [instance, setInstance] = useState<string | null>(null);
+  const [maxUploadBytes, setMaxUploadBytes] = useState<number | null>(null);
+  const queries = useQueryClient();
 
   useEffect(() => {
     const controller = new AbortController();
@@ -35,6 +39,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       .me(controller.signal)
       .then(({ data, headers }) => {
         setInstance(headers.get('X-Coffer-Instance'));
+        setMaxUploadBytes(data.limits.maxUploadBytes);
         setCsrfToken(data.csrfToken);
         setState({ status: 'signed-in', user: data.user });
       })
@@ -58,6 +63,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     const { data } = await api.login(username, password);
     setCsrfToken(data.csrfToken);
     setState({ status: 'signed-in', user: data.user });
+    // The limits come with /auth/me; uploads check them only once known.
+    api.me().then(({ data: me, headers }) => {
+      setMaxUploadBytes(me.limits.maxUploadBytes);
+      setInstance(headers.get('X-Coffer-Instance'));
+    }, () => undefined);
   }, []);
 
   const signOut = useCallback(async () => {
@@ -67,16 +77,17 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       // The server may already have dropped the session; either way we are signed out here.
     }
     setCsrfToken(null);
+    // The next person at this browser must not see the cached lists of this one.
+    queries.clear();
     setState({ status: 'anonymous', reason: 'signed-out' });
-    navigate('/login');
-  }, []);
+  }, [queries]);
 
   const signOutEverywhere = useCallback(async () => {
     await api.logout({ everywhere: true });
     setCsrfToken(null);
+    queries.clear();
     setState({ status: 'anonymous', reason: 'signed-out-everywhere' });
-    navigate('/login');
-  }, []);
+  }, [queries]);
 
   const changePassword = useCallback(async (currentPassword: string, newPassword: string) => {
     const { data } = await api.changePassword(currentPassword, newPassword);
@@ -85,8 +96,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const value = useMemo(
-    () => ({ state, instance, signIn, signOut, signOutEverywhere, changePassword }),
-    [state, instance, signIn, signOut, signOutEverywhere, changePassword],
+    () => ({ state, instance, maxUploadBytes, signIn, signOut, signOutEverywhere, changePassword }),
+    [state, instance, maxUploadBytes, signIn, signOut, signOutEverywhere, changePassword],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

@@ -8,7 +8,7 @@ import { SubmitButton } from '../../components/SubmitButton';
 import { errorMessage } from '../../i18n/errors';
 import { useDocumentTitle, useI18n } from '../../i18n/i18n';
 import type { MessageKey } from '../../i18n/en';
-import { ApiError, type User } from '../../lib/api';
+import { ApiError, type User } from '../../api/api';
 import { formatDate } from '../../lib/format';
 import { useFormFields } from '../../lib/useFormFields';
 import { MIN_PASSWORD_LENGTH } from '../../lib/validation';

@@ -3,10 +3,12 @@ import { Icon, type IconName } from '../../components/Icon';
 import { PageLayout } from '../../components/PageLayout';
 import { useDocumentTitle, useI18n } from '../../i18n/i18n';
 import type { MessageKey } from '../../i18n/en';
-import type { User } from '../../lib/api';
+import type { User } from '../../api/api';
 import { Link, type AdminTab } from '../../lib/router';
 import { AuditTab } from './AuditTab';
 import { InstancesTab } from './InstancesTab';
+import { JobsTab } from './JobsTab';
+import { StorageStatus } from './StorageStatus';
 import { UsersTab } from './UsersTab';
 import { MailAdminTab } from '../mail/MailAdminTab';
 import '../../styles/admin.css';
@@ -15,7 +17,8 @@ const TABS: ReadonlyArray<{ tab: AdminTab; label: MessageKey; icon: IconName }> 
   { tab: 'users', label: 'admin.tab.users', icon: 'users' },
   { tab: 'audit', label: 'admin.tab.audit', icon: 'activity' },
   { tab: 'instances', label: 'admin.tab.instances', icon: 'server' },
-  { tab: 'mail', label: 'mail.admin.tab', icon: 'activity' },
+  { tab: 'jobs', label: 'admin.tab.jobs', icon: 'clock' },
+  { tab: 'mail', label: 'mail.admin.tab', icon: 'inbox' },
 ];
 
 /** Administration, one address per section so that each can be bookmarked. */
@@ -48,9 +51,11 @@ export function AdminPage({ user, tab }: { user: User; tab: AdminTab }) {
           </Link>
         ))}
       </nav>
+      <StorageStatus />
       {tab === 'users' && <UsersTab me={user} />}
       {tab === 'audit' && <AuditTab />}
       {tab === 'instances' && <InstancesTab />}
+      {tab === 'jobs' && <JobsTab />}
       {tab === 'mail' && <MailAdminTab />}
     </PageLayout>
   );

@@ -1,67 +1,28 @@
-import { useCallback, useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
+import { useAudit } from '../../api/queries';
 import { Icon } from '../../components/Icon';
 import { Spinner } from '../../components/Spinner';
 import { useI18n } from '../../i18n/i18n';
 import type { MessageKey } from '../../i18n/en';
-import { api, type AuditEvent, type AuditFilters } from '../../lib/api';
-import { dateInputToIso, formatDateTimeShort } from '../../lib/format';
-import { usePagedList } from '../../lib/usePagedList';
+import type { AuditFilters } from '../../api/api';
+import { dateInputToIso } from '../../lib/format';
+import { useSearchParam } from '../../lib/router';
 import { useDebouncedValue } from '../../lib/useDebouncedValue';
+import { ACTIONS, actionLabel, AuditRow } from './AuditRow';
 import { PagedTable } from './PagedTable';
-
-const PAGE_SIZE = 50;
 
 /** Families first ("auth." matches every auth.* action), then the single actions. */
 const FAMILIES = ['account.', 'auth.', 'token.', 'file.', 'share.', 'link.', 'admin.', 'cli.'] as const;
-const ACTIONS = [
-  'account.register',
-  'auth.login',
-  'auth.logout',
-  'auth.logout_everywhere',
-  'auth.password_change',
-  'token.create',
-  'token.first_use',
-  'token.revoke',
-  'file.upload',
-  'file.download',
-  'file.delete',
-  'share.create',
-  'share.revoke',
-  'link.create',
-  'link.revoke',
-  'link.download',
-  'admin.user_update',
-  'admin.sign_out',
-  'cli.user_create',
-  'cli.user_import',
-] as const;
-
-/** `{with: "bob", scopes: ["files:read"]}` → "with: bob · scopes: files:read". */
-function compactDetails(details: unknown): string {
-  if (details === null || details === undefined) return '';
-  if (typeof details !== 'object') return String(details);
-  if (Array.isArray(details)) return details.map((item) => compactDetails(item)).join(', ');
-  return Object.entries(details as Record<string, unknown>)
-    .map(([key, value]) => {
-      const shown = Array.isArray(value) ? value.join(', ') : value !== null && typeof value === 'object' ? JSON.stringify(value) : String(value);
-      return `${key}: ${shown}`;
-    })
-    .join(' · ');
-}
-
-/** "user:5f0c…" → kind "user", value "5f0c…". */
-function splitTarget(target: string): { kind: string | null; value: string } {
-  const colon = target.indexOf(':');
-  return colon > 0 ? { kind: target.slice(0, colon), value: target.slice(colon + 1) } : { kind: null, value: target };
-}
-
 export function AuditTab() {
-  const { t, locale } = useI18n();
-  const [user, setUser] = useState('');
-  const [action, setAction] = useState('');
-  const [since, setSince] = useState('');
-  const [until, setUntil] = useState('');
-  const debouncedUser = useDebouncedValue(user.trim(), 300);
+  const i18n = useI18n();
+  const { t, locale } = i18n;
+  // Every filter is in the address (?user=…&action=…&since=…&until=…): a reload keeps them.
+  const [urlUser, setUser] = useSearchParam('user');
+  const [action, setAction] = useSearchParam('action');
+  const [since, setSince] = useSearchParam('since');
+  const [until, setUntil] = useSearchParam('until');
+  const [user, setTypedUser] = useDebouncedParam(urlUser, setUser);
+  const debouncedUser = urlUser.trim();
 
   const filters = useMemo<AuditFilters>(
     () => ({
@@ -72,13 +33,11 @@ export function AuditTab() {
     }),
     [debouncedUser, action, since, until],
   );
-  const key = JSON.stringify(filters);
-  const fetchPage = useCallback((cursor: string | null, signal?: AbortSignal) => api.audit({ ...filters, cursor, limit: PAGE_SIZE }, signal), [filters]);
-  const list = usePagedList(fetchPage, key);
+  const list = useAudit(filters);
   const filtered = user !== '' || action !== '' || since !== '' || until !== '';
 
   function reset(): void {
-    setUser('');
+    setTypedUser('');
     setAction('');
     setSince('');
     setUntil('');
@@ -99,7 +58,7 @@ export function AuditTab() {
               autoCapitalize="none"
               spellCheck={false}
               value={user}
-              onChange={(event) => setUser(event.target.value)}
+              onChange={(event) => setTypedUser(event.target.value)}
             />
           </div>
         </div>
@@ -118,7 +77,7 @@ export function AuditTab() {
               <optgroup label={t('audit.singleActions')}>
                 {ACTIONS.map((name) => (
                   <option key={name} value={name}>
-                    {name}
+                    {actionLabel(name, i18n)}
                   </option>
                 ))}
               </optgroup>
@@ -157,7 +116,7 @@ export function AuditTab() {
           </thead>
           <tbody>
             {list.items.map((event) => (
-              <AuditRow key={event.id} event={event} locale={locale} onPickUser={setUser} onPickAction={setAction} />
+              <AuditRow key={event.id} event={event} locale={locale} onPickUser={setTypedUser} onPickAction={setAction} />
             ))}
           </tbody>
         </table>
@@ -166,64 +125,12 @@ export function AuditTab() {
   );
 }
 
-function AuditRow({ event, locale, onPickUser, onPickAction }: { event: AuditEvent; locale: string; onPickUser(user: string): void; onPickAction(action: string): void }) {
-  const { t } = useI18n();
-  const details = compactDetails(event.details);
-  const target = event.target ? splitTarget(event.target) : null;
-  return (
-    <tr data-testid="audit-row" data-action={event.action} data-outcome={event.outcome}>
-      <td data-label={t('audit.col.time')} className="cell-nowrap">
-        <time dateTime={event.at} title={event.at}>
-          {formatDateTimeShort(event.at, locale)}
-        </time>
-      </td>
-      <td data-label={t('audit.col.actor')}>
-        <span className="two-line">
-          {event.actor ? (
-            <button type="button" className="actor-button" onClick={() => onPickUser(event.actor ?? '')} title={t('audit.filterBy', { value: event.actor })}>
-              {event.actor}
-            </button>
-          ) : (
-            <span className="muted">{t('audit.anonymous')}</span>
-          )}
-          {event.ip && (
-            <span className="mono muted" title={event.userAgent ?? undefined}>
-              <span className="visually-hidden">{t('audit.col.ip')} </span>
-              {event.ip}
-            </span>
-          )}
-        </span>
-      </td>
-      <td data-label={t('audit.col.action')}>
-        <button type="button" className="action-chip" data-family={event.action.split('.')[0]} onClick={() => onPickAction(event.action)} title={t('audit.filterBy', { value: event.action })}>
-          {event.action}
-        </button>
-      </td>
-      <td data-label={t('audit.col.target')}>
-        {target ? (
-          <span className="target" title={event.target ?? undefined}>
-            {target.kind && <span className="target-kind">{target.kind}</span>}
-            <span className="mono">{target.value}</span>
-          </span>
-        ) : (
-          <span className="muted">—</span>
-        )}
-      </td>
-      <td data-label={t('audit.col.outcome')}>
-        <span className={`outcome outcome--${event.outcome}`}>
-          <Icon name={event.outcome === 'success' ? 'check' : 'alert'} size={13} />
-          {event.outcome === 'success' ? t('audit.outcome.success') : t('audit.outcome.failure')}
-        </span>
-      </td>
-      <td data-label={t('audit.col.details')} className="cell-details">
-        {details ? (
-          <span className="details" title={JSON.stringify(event.details, null, 2)}>
-            {details}
-          </span>
-        ) : (
-          <span className="muted">—</span>
-        )}
-      </td>
-    </tr>
-  );
+/** A text field over a search parameter: typed at once, written to the address when typing pauses. */
+function useDebouncedParam(value: string, setValue: (value: string) => void): [string, (value: string) => void] {
+  const [typed, setTyped] = useState(value);
+  const debounced = useDebouncedValue(typed, 300);
+  useEffect(() => {
+    if (debounced !== value) setValue(debounced);
+  }, [debounced]);
+  return [typed, setTyped];
 }

@@ -1,66 +1,35 @@
-import { useEffect, useState } from 'react';
+import { useInstances } from '../../api/queries';
 import { CardEmpty, CardLoading } from '../../components/CardStates';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { useI18n } from '../../i18n/i18n';
-import { ApiError, api, isAbort, type Instance } from '../../lib/api';
+import { ApiError } from '../../api/api';
 import { formatAgo, formatDateTimeShort, formatRelative } from '../../lib/format';
 import { useNow } from '../../lib/useNow';
 import { useSession } from '../../session/session';
 
-const REFRESH_MS = 10_000;
-
-type State = { status: 'loading' } | { status: 'unsupported' } | { status: 'error'; error: unknown } | { status: 'ready'; items: Instance[] };
 
 export function InstancesTab() {
   const { t, locale } = useI18n();
   const { instance: servingId } = useSession();
-  const [state, setState] = useState<State>({ status: 'loading' });
-  const [reloads, setReloads] = useState(0);
+  const instances = useInstances();
   const now = useNow(1000);
 
-  // Heartbeats move on their own: look again every few seconds while the tab is open.
-  useEffect(() => {
-    const controller = new AbortController();
-    let timer: number | undefined;
-    const load = () => {
-      api
-        .instances(controller.signal)
-        .then(({ data }) => {
-          setState({ status: 'ready', items: data.items });
-          timer = window.setTimeout(load, REFRESH_MS);
-        })
-        .catch((error: unknown) => {
-          if (isAbort(error)) return;
-          // An older server has no registry at all: that is not an error.
-          if (error instanceof ApiError && error.status === 404) setState({ status: 'unsupported' });
-          else setState({ status: 'error', error });
-        });
-    };
-    load();
-    return () => {
-      controller.abort();
-      window.clearTimeout(timer);
-    };
-  }, [reloads]);
-
-  if (state.status === 'loading') {
-    return (
-      <CardLoading className="card card-loading" />
-    );
+  if (instances.isPending) {
+    return <CardLoading className="card card-loading" />;
   }
-  if (state.status === 'unsupported') {
+  if (instances.isError && instances.error instanceof ApiError && instances.error.status === 404) {
+    // An older server has no registry at all: that is not an error.
     return (
       <CardEmpty icon="server" title={t('instances.none.title')} className="card card-empty" testId="instances-unsupported">
         {t('instances.none.body')}
       </CardEmpty>
     );
   }
-  if (state.status === 'error') {
-    return (
-      <ErrorNotice lead={t('instances.loadError')} error={state.error} onRetry={() => setReloads((count) => count + 1)} />
-    );
+  if (instances.isError) {
+    return <ErrorNotice lead={t('instances.loadError')} error={instances.error} onRetry={() => void instances.refetch()} />;
   }
-  if (state.items.length === 0) {
+  const items = instances.data;
+  if (items.length === 0) {
     return (
       <CardEmpty icon="server" className="card card-empty">
         {t('instances.empty')}
@@ -71,7 +40,7 @@ export function InstancesTab() {
   return (
     <section className="admin-section" aria-label={t('admin.tab.instances')}>
       <ul className="instance-list">
-        {state.items.map((instance) => (
+        {items.map((instance) => (
           <li key={instance.id} className={`instance${instance.healthy ? '' : ' instance--down'}`} data-testid="instance-row">
             <span className={`dot dot--large ${instance.healthy ? 'dot--ok dot--pulse' : 'dot--down'}`} aria-hidden="true" />
             <div className="instance-main">

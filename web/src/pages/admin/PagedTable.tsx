@@ -4,10 +4,10 @@ import { ErrorNotice } from '../../components/ErrorNotice';
 import { Icon, type IconName } from '../../components/Icon';
 import { errorMessage } from '../../i18n/errors';
 import { useI18n } from '../../i18n/i18n';
-import type { PagedListState } from '../../lib/usePagedList';
+import type { PagedList } from '../../api/queries';
 
 interface PagedTableProps {
-  list: PagedListState<unknown> & { loadMore(): void; reload(): void };
+  list: PagedList<unknown>;
   /** What failed when the first page did not load. */
   loadError: string;
   emptyIcon: IconName;

@@ -1,4 +1,6 @@
-import { useCallback, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import { keys, useAdminUsers } from '../../api/queries';
 import { Avatar } from '../../components/Avatar';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { Icon } from '../../components/Icon';
@@ -7,13 +9,11 @@ import { Spinner } from '../../components/Spinner';
 import { errorMessage } from '../../i18n/errors';
 import { useI18n } from '../../i18n/i18n';
 import type { MessageKey } from '../../i18n/en';
-import { ApiError, api, type AdminUser, type User } from '../../lib/api';
+import { ApiError, api, type AdminUser, type User } from '../../api/api';
 import { formatDate, formatDateTimeShort, formatSize } from '../../lib/format';
-import { usePagedList } from '../../lib/usePagedList';
+import { useSearchParam } from '../../lib/router';
 import { useDebouncedValue } from '../../lib/useDebouncedValue';
 import { PagedTable } from './PagedTable';
-
-const PAGE_SIZE = 50;
 
 type Action = 'disable' | 'enable' | 'grant' | 'demote' | 'signOut';
 
@@ -33,10 +33,15 @@ interface Pending {
 export function UsersTab({ me }: { me: User }) {
   const i18n = useI18n();
   const { t, locale } = i18n;
-  const [search, setSearch] = useState('');
+  // The search is in the address (?q=…), so a reload keeps it.
+  const [urlQuery, setUrlQuery] = useSearchParam('q');
+  const [search, setSearch] = useState(urlQuery);
   const q = useDebouncedValue(search.trim(), 300);
-  const fetchPage = useCallback((cursor: string | null, signal?: AbortSignal) => api.adminUsers({ q: q || undefined, cursor, limit: PAGE_SIZE }, signal), [q]);
-  const list = usePagedList(fetchPage, q);
+  useEffect(() => {
+    if (q !== urlQuery) setUrlQuery(q);
+  }, [q]);
+  const list = useAdminUsers(q);
+  const queries = useQueryClient();
 
   const [pending, setPending] = useState<Pending | null>(null);
   const [busy, setBusy] = useState(false);
@@ -58,10 +63,9 @@ export function UsersTab({ me }: { me: User }) {
         await api.adminSignOutUser(user.id);
       } else {
         const changes = action === 'disable' || action === 'enable' ? { disabled: action === 'disable' } : { isAdmin: action === 'grant' };
-        const { data } = await api.adminUpdateUser(user.id, changes);
-        // The answer is the plain user; keep the columns only this list has.
-        list.update((items) => items.map((item) => (item.id === user.id ? { ...item, ...changes, ...data.user, storageBytes: item.storageBytes } : item)));
+        await api.adminUpdateUser(user.id, changes);
       }
+      await queries.invalidateQueries({ queryKey: keys.adminUsers(q).slice(0, 2) });
       setNotice(t(ACTION_TEXT[action].done, { username: user.username }));
       setPending(null);
     } catch (error) {

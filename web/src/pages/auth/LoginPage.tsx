@@ -3,7 +3,7 @@ import { Field } from '../../components/Field';
 import { SubmitButton } from '../../components/SubmitButton';
 import { errorMessage } from '../../i18n/errors';
 import { useDocumentTitle, useI18n } from '../../i18n/i18n';
-import { ApiError } from '../../lib/api';
+import { ApiError } from '../../api/api';
 import { Link } from '../../lib/router';
 import { useFormFields } from '../../lib/useFormFields';
 import { validateLogin, type LoginField } from '../../lib/validation';

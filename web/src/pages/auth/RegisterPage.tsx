@@ -4,7 +4,7 @@ import { SubmitButton } from '../../components/SubmitButton';
 import { errorMessage } from '../../i18n/errors';
 import { useDocumentTitle, useI18n } from '../../i18n/i18n';
 import type { MessageKey } from '../../i18n/en';
-import { ApiError, api } from '../../lib/api';
+import { ApiError, api } from '../../api/api';
 import { Link } from '../../lib/router';
 import { useFormFields } from '../../lib/useFormFields';
 import { validateRegister, type RegisterField } from '../../lib/validation';

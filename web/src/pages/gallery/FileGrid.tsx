@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { useI18n } from '../../i18n/i18n';
-import type { VaultFile } from '../../lib/api';
+import type { VaultFile } from '../../api/api';
 import { dayKey, formatDayHeading } from '../../lib/format';
 import { Tile } from './Tile';
 

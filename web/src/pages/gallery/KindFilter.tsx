@@ -1,6 +1,6 @@
 import { useI18n } from '../../i18n/i18n';
 import type { MessageKey } from '../../i18n/en';
-import type { FileKind } from '../../lib/api';
+import type { FileKind } from '../../api/api';
 import { Icon } from '../../components/Icon';
 
 const OPTIONS: ReadonlyArray<{ kind: FileKind | null; label: MessageKey }> = [

@@ -1,9 +1,12 @@
+import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type ChangeEvent } from 'react';
+import { filesChanged, useFileList } from '../../api/queries';
 import { Footer } from '../../components/Footer';
 import { TopBar } from '../../components/TopBar';
 import { Icon } from '../../components/Icon';
 import { useDocumentTitle, useI18n } from '../../i18n/i18n';
-import type { FileKind, User, VaultFile } from '../../lib/api';
+import type { FileKind, User } from '../../api/api';
+import { useSearchParam } from '../../lib/router';
 import { useBodyScrollLock } from '../../lib/useBodyScrollLock';
 import { useDebouncedValue } from '../../lib/useDebouncedValue';
 import { ViewerPage } from '../viewer/ViewerPage';
@@ -13,14 +16,13 @@ import { KindFilter } from './KindFilter';
 import { PagedFileGrid } from './PagedFileGrid';
 import { UploadPanel } from './UploadPanel';
 import { useFileDrop } from './useFileDrop';
-import { useFileList } from './useFileList';
 import { useUploads } from './useUploads';
+import { useSession } from '../../session/session';
 import '../../styles/gallery.css';
 
 const ACCEPT = 'image/*,audio/*,video/*';
-/** Thumbnails are made in the background; look again after these delays (ms). */
-const THUMBNAIL_RECHECKS = [1500, 4000, 10000];
 const SKELETON_TILES = 12;
+const KINDS: readonly string[] = ['image', 'audio', 'video'];
 
 /**
  * The signed-in library. The viewer opens on top of it (rather than replacing it) so that
@@ -31,42 +33,23 @@ export function LibraryPage({ user, viewerId }: { user: User; viewerId: string |
   const { t } = useI18n();
   useDocumentTitle(viewerId ? null : t('title.gallery'));
 
-  const [search, setSearch] = useState('');
+  // The filters are in the address (?q=…&kind=…): a reload or Back keeps them.
+  const [urlQuery, setUrlQuery] = useSearchParam('q');
+  const [kindParam, setKindParam] = useSearchParam('kind');
+  const kind = KINDS.includes(kindParam) ? (kindParam as FileKind) : null;
+  const setKind = (value: FileKind | null) => setKindParam(value ?? '');
+  const [search, setSearch] = useState(urlQuery);
   const q = useDebouncedValue(search.trim(), 300);
-  const [kind, setKind] = useState<FileKind | null>(null);
-  const list = useFileList({ kind, q });
-
-  const refreshRef = useRef(list.refresh);
   useEffect(() => {
-    refreshRef.current = list.refresh;
-  });
-  const recheckTimers = useRef<number[]>([]);
-  useEffect(() => () => recheckTimers.current.forEach((timer) => window.clearTimeout(timer)), []);
+    if (q !== urlQuery) setUrlQuery(q);
+    // Only the debounced text goes to the address, never the other way round while typing.
+  }, [q]);
+  const list = useFileList({ kind, q });
+  const queries = useQueryClient();
 
-  function recheckThumbnails(uploaded: VaultFile[]): void {
-    const waitingForThumbnail = new Set(uploaded.filter((file) => file.kind === 'image').map((file) => file.id));
-    const recheck = (attempt: number) => {
-      const delay = THUMBNAIL_RECHECKS[attempt];
-      if (delay === undefined) return;
-      const timer = window.setTimeout(async () => {
-        try {
-          const fresh = await refreshRef.current();
-          if (fresh.some((file) => waitingForThumbnail.has(file.id) && !file.urls.thumbnail)) recheck(attempt + 1);
-        } catch {
-          // A failed refresh only delays thumbnails until the next visit.
-        }
-      }, delay);
-      recheckTimers.current.push(timer);
-    };
-    recheck(0);
-  }
-
-  const uploads = useUploads({
-    onUploaded: list.addUploaded,
-    onSettled: (uploaded) => {
-      if (uploaded.length > 0) recheckThumbnails(uploaded);
-    },
-  });
+  // Thumbnails not made yet are picked up by the list query itself (it polls while any is missing).
+  const { maxUploadBytes } = useSession();
+  const uploads = useUploads({ maxUploadBytes, onStored: () => filesChanged(queries) });
 
   const inputRef = useRef<HTMLInputElement>(null);
   function handlePicked(event: ChangeEvent<HTMLInputElement>): void {
@@ -140,12 +123,12 @@ export function LibraryPage({ user, viewerId }: { user: User; viewerId: string |
             <h1>{t('gallery.heading')}</h1>
             <KindFilter value={kind} onChange={setKind} />
           </div>
-          <PagedFileGrid list={list} skeletonTiles={SKELETON_TILES} loadError={t('gallery.loadError')} onReload={list.retry} empty={empty} />
+          <PagedFileGrid list={list} skeletonTiles={SKELETON_TILES} loadError={t('gallery.loadError')} onReload={list.reload} empty={empty} />
         </main>
         <Footer />
       </div>
       {viewerId !== null && (
-        <ViewerPage id={viewerId} files={list.items} onChanged={list.replace} onDeleted={list.remove} />
+        <ViewerPage id={viewerId} files={list.items} />
       )}
       {/* Over the viewer the panel would hide the media; show it there only while uploading. */}
       {(viewerId === null || uploadsRunning) && (

@@ -1,7 +1,8 @@
 import { useState } from 'react';
+import { useLocation } from 'react-router';
 import { Icon, KindIcon } from '../../components/Icon';
 import { useI18n } from '../../i18n/i18n';
-import type { VaultFile } from '../../lib/api';
+import type { VaultFile } from '../../api/api';
 import { formatDuration } from '../../lib/format';
 import { Link } from '../../lib/router';
 
@@ -13,29 +14,43 @@ interface TileProps {
   owner?: string;
 }
 
-/** One square in the grid: a thumbnail for images, an icon card for audio and video. */
+/**
+ * One square in the grid: the server's thumbnail whatever the kind (a photo, a video's poster,
+ * an album cover), else an icon card that says whether a preview is still coming or its
+ * processing failed for good. Videos and audio carry a badge with their duration.
+ */
 export function Tile({ file, to, owner }: TileProps) {
   const { t } = useI18n();
+  // The library's filters stay in the address under the viewer, so the grid behind it is the same.
+  const { search } = useLocation();
   const [thumbnailFailed, setThumbnailFailed] = useState(false);
-  const thumbnail = file.kind === 'image' && !thumbnailFailed ? file.urls.thumbnail : undefined;
+  const thumbnail = thumbnailFailed ? undefined : file.urls.thumbnail;
+  const processing = file.processing?.status;
   const duration = file.durationSeconds !== undefined ? formatDuration(file.durationSeconds) : null;
 
   return (
     <Link
-      to={to ?? `/files/${encodeURIComponent(file.id)}`}
+      to={to ?? `/files/${encodeURIComponent(file.id)}${search}`}
       state={{ fromGallery: true }}
       className={`tile tile--${file.kind}${thumbnail ? ' tile--photo' : ''}${owner !== undefined ? ' tile--shared' : ''}`}
       data-testid="gallery-tile"
       data-kind={file.kind}
       data-name={file.name}
+      data-processing={processing}
       title={file.name}
     >
       {thumbnail ? (
-        <img src={thumbnail} alt="" loading="lazy" decoding="async" onError={() => setThumbnailFailed(true)} />
+        <img src={thumbnail} alt="" loading="lazy" decoding="async" data-testid="tile-thumbnail" onError={() => setThumbnailFailed(true)} />
       ) : (
-        <span className="tile-art" aria-hidden="true">
+        <span className="tile-art" aria-hidden={processing === 'failed' ? undefined : true}>
           <KindIcon kind={file.kind} size={40} />
-          {file.kind === 'image' && <span className="tile-pending">{t('gallery.previewPending')}</span>}
+          {processing === 'failed' ? (
+            <span className="tile-failed" data-testid="tile-failed">
+              {t('gallery.processingFailed')}
+            </span>
+          ) : (
+            processing === 'pending' && <span className="tile-pending">{t('gallery.previewPending')}</span>
+          )}
         </span>
       )}
       {/* Photos show whose they are in a pill; other tiles under their name. */}
@@ -48,7 +63,7 @@ export function Tile({ file, to, owner }: TileProps) {
         <span className="tile-badge">
           <Icon name={file.kind === 'video' ? 'play' : 'audio'} size={12} />
           <span className="visually-hidden">{t(`kind.${file.kind}`)}</span>
-          {duration && <span>{duration}</span>}
+          {duration && <span data-testid="tile-duration">{duration}</span>}
         </span>
       )}
       <span className="tile-caption">

@@ -21,13 +21,14 @@ export function UploadPanel({ items, onCancel, onRemove, onClose }: UploadPanelP
 
   const uploading = items.filter((item) => item.status === 'uploading').length;
   const failed = items.filter((item) => item.status === 'failed').length;
-  const done = items.length - uploading - failed;
+  const cancelled = items.filter((item) => item.status === 'cancelled').length;
+  const done = items.length - uploading - failed - cancelled;
   const title =
     uploading > 0
       ? tn('upload.uploading', uploading)
       : failed === items.length
         ? tn('upload.failed', failed)
-        : failed > 0
+        : failed > 0 || cancelled > 0
           ? t('upload.partial', { done, total: items.length })
           : tn('upload.done', done);
   const overall = items.reduce((sum, item) => sum + (item.status === 'uploading' ? item.progress : 1), 0) / items.length;
@@ -36,6 +37,7 @@ export function UploadPanel({ items, onCancel, onRemove, onClose }: UploadPanelP
   function statusLine(item: UploadItem): string {
     if (item.status === 'done') return `${t('upload.done')} · ${formatSize(item.size, locale)}`;
     if (item.status === 'failed') return uploadErrorMessage(item.error, i18n);
+    if (item.status === 'cancelled') return t('upload.cancelled');
     if (item.phase === 'waiting') return t('upload.waiting');
     if (item.phase === 'processing') return t('upload.processing');
     return `${percent.format(item.progress)} · ${formatSize(item.size, locale)}`;
@@ -96,6 +98,7 @@ export function UploadPanel({ items, onCancel, onRemove, onClose }: UploadPanelP
               <span className="upload-item-end">
                 {item.status === 'done' && <Icon name="check" size={18} className="upload-ok" />}
                 {item.status === 'failed' && <Icon name="alert" size={18} className="upload-failed" />}
+                {item.status === 'cancelled' && <Icon name="ban" size={18} className="upload-cancelled" />}
                 {item.status === 'uploading' ? (
                   <button type="button" className="icon-btn icon-btn--small" aria-label={t('upload.cancel', { name: item.name })} onClick={() => onCancel(item.key)}>
                     <Icon name="close" size={16} />

@@ -1,11 +1,12 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { ApiError, kindFromMime, type FileKind, type VaultFile } from '../../lib/api';
-import { uploadFile, type UploadHandle } from '../../lib/upload';
+import { ApiError, kindFromMime, type FileKind } from '../../api/api';
+import { UPLOAD_ABORTED, uploadFile, type UploadHandle } from '../../lib/upload';
 
 /** At most this many uploads run at once; the rest wait their turn. */
 const PARALLEL_UPLOADS = 3;
 
-export type UploadStatus = 'uploading' | 'done' | 'failed';
+/** 'cancelled' is the person's own choice, not a failure; 'failed' includes files refused before sending. */
+export type UploadStatus = 'uploading' | 'done' | 'failed' | 'cancelled';
 
 export interface UploadItem {
   key: string;
@@ -21,10 +22,11 @@ export interface UploadItem {
   error?: unknown;
 }
 
-interface Callbacks {
-  onUploaded(file: VaultFile): void;
-  /** Every queued upload has finished (some may have failed). */
-  onSettled(uploaded: VaultFile[]): void;
+interface Options {
+  /** The server's upload limit, when known: larger files are refused before sending. */
+  maxUploadBytes: number | null;
+  /** One file was stored: the lists are read again, so it shows at once. */
+  onStored(): void;
 }
 
 let nextKey = 0;
@@ -35,11 +37,17 @@ function obviouslyUnsupported(file: File): boolean {
   return file.type !== '' && !/^(image|audio|video)\//.test(file.type);
 }
 
-export function useUploads(callbacks: Callbacks) {
+/** Why a file is refused before any byte is sent, if it is. */
+function refusal(file: File, maxUploadBytes: number | null): ApiError | null {
+  if (obviouslyUnsupported(file)) return new ApiError(415, 'unsupported_type', file.type);
+  if (maxUploadBytes !== null && file.size > maxUploadBytes) return new ApiError(413, 'too_large', `over ${maxUploadBytes} bytes`);
+  return null;
+}
+
+export function useUploads(callbacks: Options) {
   const [items, setItems] = useState<UploadItem[]>([]);
   const queue = useRef<Array<{ key: string; file: File }>>([]);
   const running = useRef(new Map<string, UploadHandle>());
-  const settledBatch = useRef<VaultFile[]>([]);
   const callbacksRef = useRef(callbacks);
   useEffect(() => {
     callbacksRef.current = callbacks;
@@ -58,20 +66,17 @@ export function useUploads(callbacks: Callbacks) {
       });
       running.current.set(key, handle);
       handle.promise
-        .then((stored) => {
+        .then(() => {
           patch(key, { status: 'done', progress: 1 });
-          settledBatch.current.push(stored);
-          callbacksRef.current.onUploaded(stored);
+          callbacksRef.current.onStored();
         })
-        .catch((error: unknown) => patch(key, { status: 'failed', error }))
+        .catch((error: unknown) => {
+          const cancelled = error instanceof ApiError && error.code === UPLOAD_ABORTED;
+          patch(key, cancelled ? { status: 'cancelled' } : { status: 'failed', error });
+        })
         .finally(() => {
           running.current.delete(key);
           pump();
-          if (running.current.size === 0 && queue.current.length === 0) {
-            const uploaded = settledBatch.current;
-            settledBatch.current = [];
-            callbacksRef.current.onSettled(uploaded);
-          }
         });
     }
   }, [patch]);
@@ -90,15 +95,19 @@ export function useUploads(callbacks: Callbacks) {
           phase: 'waiting',
           progress: 0,
         };
-        if (obviouslyUnsupported(file)) {
-          added.push({ ...item, status: 'failed', error: new ApiError(415, 'unsupported_type', file.type) });
+        const refused = refusal(file, callbacksRef.current.maxUploadBytes);
+        if (refused) {
+          added.push({ ...item, status: 'failed', error: refused });
         } else {
           added.push(item);
           queue.current.push({ key, file });
         }
       }
       if (added.length === 0) return;
-      setItems((previous) => [...previous, ...added]);
+      // Refused files go first: a long batch would otherwise hide them below the panel's fold.
+      const rejected = added.filter((item) => item.status === 'failed');
+      const accepted = added.filter((item) => item.status !== 'failed');
+      setItems((previous) => [...rejected, ...previous, ...accepted]);
       pump();
     },
     [pump],

@@ -1,13 +1,12 @@
-import { useState } from 'react';
+import { useMutation } from '@tanstack/react-query';
+import { api, type User } from '../../api/api';
 import { useI18n } from '../../i18n/i18n';
-import type { User } from '../../lib/api';
 import { Link } from '../../lib/router';
-import { mailApi } from './mailApi';
 
 /** The user's address cannot receive mail (it bounced or complained), or is not verified yet. */
-export function MailBanner({ user }: { user: User & { emailVerified?: boolean; emailSuppressed?: boolean } }) {
+export function MailBanner({ user }: { user: User }) {
   const { t } = useI18n();
-  const [resent, setResent] = useState<'idle' | 'sent' | 'failed'>('idle');
+  const resend = useMutation({ mutationFn: () => api.resendVerification() });
   if (user.emailSuppressed) {
     return (
       <div className="form-alert form-alert--error mail-banner" role="status">
@@ -15,16 +14,16 @@ export function MailBanner({ user }: { user: User & { emailVerified?: boolean; e
       </div>
     );
   }
-  if (user.emailVerified !== false) return null;
+  if (user.emailVerified) return null;
   return (
     <div className="form-alert form-alert--info mail-banner" role="status">
       {t('mail.banner.unverified', { email: user.email })}{' '}
-      {resent === 'idle' ? (
-        <button type="button" className="link-button" onClick={() => mailApi.resendVerification().then(() => setResent('sent'), () => setResent('failed'))}>
+      {resend.isIdle || resend.isPending ? (
+        <button type="button" className="link-button" disabled={resend.isPending} onClick={() => resend.mutate()}>
           {t('mail.banner.resend')}
         </button>
       ) : (
-        t(resent === 'sent' ? 'mail.banner.resent' : 'mail.banner.resendFailed')
+        t(resend.isSuccess ? 'mail.banner.resent' : 'mail.banner.resendFailed')
       )}
     </div>
   );

@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useCallback, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { usePublicLink } from '../../api/queries';
 import { Field } from '../../components/Field';
 import { Icon, KindIcon, type IconName } from '../../components/Icon';
 import { LangSwitch } from '../../components/LangSwitch';
@@ -7,7 +8,7 @@ import { Spinner } from '../../components/Spinner';
 import { SubmitButton } from '../../components/SubmitButton';
 import { errorMessage } from '../../i18n/errors';
 import { useDocumentTitle, useI18n } from '../../i18n/i18n';
-import { ApiError, api, isAbort, type PublicFile } from '../../lib/api';
+import { ApiError, api, type PublicFile } from '../../api/api';
 import { formatDuration, formatSize } from '../../lib/format';
 import { FormAlert } from '../auth/AuthLayout';
 import '../../styles/auth.css';
@@ -34,22 +35,12 @@ function stateFor(error: unknown): PageState {
  */
 export function PublicLinkPage({ token }: { token: string }) {
   const { t } = useI18n();
-  const [state, setState] = useState<PageState>({ status: 'loading' });
-  const [reloads, setReloads] = useState(0);
+  const link = usePublicLink(token);
+  const [gone, setGone] = useState(false);
+  const state: PageState = gone ? { status: 'gone' } : link.isPending ? { status: 'loading' } : link.isError ? stateFor(link.error) : { status: 'ready', file: link.data };
   useDocumentTitle(state.status === 'ready' ? state.file.name : t('title.publicLink'));
-
-  useEffect(() => {
-    const controller = new AbortController();
-    api
-      .openLink(token, controller.signal)
-      .then(({ data }) => setState({ status: 'ready', file: data.file }))
-      .catch((error: unknown) => {
-        if (!isAbort(error)) setState(stateFor(error));
-      });
-    return () => controller.abort();
-  }, [token, reloads]);
-
-  const reload = useCallback(() => setReloads((count) => count + 1), []);
+  const { refetch } = link;
+  const reload = useCallback(() => void refetch(), [refetch]);
 
   let content;
   switch (state.status) {
@@ -64,7 +55,7 @@ export function PublicLinkPage({ token }: { token: string }) {
       content = <PublicFileView file={state.file} />;
       break;
     case 'locked':
-      content = <PasswordForm token={token} onUnlocked={reload} onGone={() => setState({ status: 'gone' })} />;
+      content = <PasswordForm token={token} onUnlocked={reload} onGone={() => setGone(true)} />;
       break;
     case 'gone':
       content = <Message icon="link" title={t('public.gone.title')} body={t('public.gone.body')} testId="public-gone" />;

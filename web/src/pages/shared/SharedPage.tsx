@@ -1,17 +1,16 @@
-import { useCallback, useEffect, useRef } from 'react';
+import { useEffect, useRef } from 'react';
+import { useSharedWithMe } from '../../api/queries';
 import { Footer } from '../../components/Footer';
 import { TopBar } from '../../components/TopBar';
 import { useDocumentTitle, useI18n } from '../../i18n/i18n';
-import { api, type SharedFile, type User } from '../../lib/api';
+import type { SharedFile, User } from '../../api/api';
 import { useBodyScrollLock } from '../../lib/useBodyScrollLock';
-import { usePagedList } from '../../lib/usePagedList';
 import { EmptyState } from '../gallery/EmptyState';
 import { PagedFileGrid } from '../gallery/PagedFileGrid';
 import { ViewerPage } from '../viewer/ViewerPage';
 import '../../styles/gallery.css';
 import '../../styles/shell.css';
 
-const PAGE_SIZE = 60;
 const SKELETON_TILES = 8;
 
 const sharedDate = (file: SharedFile) => file.sharedAt;
@@ -23,8 +22,7 @@ export function SharedPage({ user, viewerId }: { user: User; viewerId: string | 
   const { t } = useI18n();
   useDocumentTitle(viewerId ? null : t('title.shared'));
 
-  const fetchPage = useCallback((cursor: string | null, signal?: AbortSignal) => api.sharedWithMe({ limit: PAGE_SIZE, cursor }, signal), []);
-  const list = usePagedList(fetchPage, 'shared');
+  const list = useSharedWithMe();
   const headingRef = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => {

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { errorMessage } from '../../i18n/errors';
 import { useI18n } from '../../i18n/i18n';
-import { ApiError, api, type VaultFile } from '../../lib/api';
+import { ApiError, api, type VaultFile } from '../../api/api';
 
 interface RenameFormProps {
   file: VaultFile;

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { extractFrame, probeAv } from '../../src/adapters/media/ffmpeg.js';
@@ -6,8 +7,24 @@ import { describeImage } from '../../src/adapters/media/images.js';
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 const limits = { maxPixels: 40_000_000 };
 
+/** Niceness of this process's children whose command line mentions `name` (Linux /proc). */
+function childNiceness(name: string): number[] {
+  const found: number[] = [];
+  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // Fields after the command name: state ppid ... (ppid is the 2nd, nice the 17th).
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(name)) found.push(Number(fields[16]));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return found;
+}
+
 // A job's time limit or a shutdown fires its AbortSignal: the media tool working for it must stop.
-describe('media tools under a job signal', () => {
+describe('media tools run for background jobs', () => {
   it('ffprobe and ffmpeg are stopped when the signal fires', async () => {
     await expect(probeAv(fixture('sample.mp4'), 'video/mp4', AbortSignal.abort('time limit'))).rejects.toThrow(/ffprobe was stopped: time limit/);
     const controller = new AbortController();
@@ -27,5 +44,10 @@ describe('media tools under a job signal', () => {
     const facts = await describeImage(fixture('sample.jpg'), 'image/jpeg', limits);
     expect(facts.width).toBeGreaterThan(0);
     expect(facts.thumbnail.length).toBeGreaterThan(0);
+  });
+
+  it('the image worker runs at a lower priority than the server', async () => {
+    await describeImage(fixture('sample.jpg'), 'image/jpeg', limits);
+    expect(childNiceness('image-worker')).toEqual([10]);
   });
 });

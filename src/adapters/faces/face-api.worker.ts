@@ -1,0 +1,128 @@
+/**
+ * The worker thread that holds the face model (face-api on TensorFlow.js' WebAssembly
+ * backend). It answers one photo at a time; the parent stops it when idle, which is the only
+ * way to give back the WebAssembly heap (it grows to ~0.5 GB and never shrinks).
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { parentPort } from 'node:worker_threads';
+import type { DetectedFace, RgbImage } from './face-engine.js';
+
+export interface DetectRequest {
+  id: number;
+  image: RgbImage;
+}
+export type DetectResponse = { id: number; faces: DetectedFace[] } | { id: number; error: string };
+/** Sent once the model is loaded, with how long that took. */
+export interface ReadyMessage {
+  ready: true;
+  loadMs: number;
+}
+
+// Minimal types for the parts of face-api and tfjs used here (their own typings drag in DOM types).
+interface Tensor {
+  dispose(): void;
+}
+interface Point {
+  x: number;
+  y: number;
+}
+interface FaceResult {
+  detection: { score: number; box: { x: number; y: number; width: number; height: number } };
+  landmarks: { positions: Point[] };
+  descriptor: Float32Array;
+}
+interface FaceApi {
+  nets: Record<'ssdMobilenetv1' | 'faceLandmark68Net' | 'faceRecognitionNet', { loadFromDisk(dir: string): Promise<void> }>;
+  SsdMobilenetv1Options: new (options: { minConfidence: number; maxResults: number }) => unknown;
+  detectAllFaces(input: Tensor, options: unknown): { withFaceLandmarks(): { withFaceDescriptors(): Promise<FaceResult[]> } };
+  tf: {
+    setBackend(name: string): Promise<boolean>;
+    ready(): Promise<void>;
+    tensor3d(data: Uint8Array, shape: [number, number, number], dtype: 'int32'): Tensor;
+    pad(t: Tensor, paddings: [number, number][], value: number): Tensor;
+    engine(): { startScope(): void; endScope(): void };
+  };
+}
+
+const require = createRequire(import.meta.url);
+/** Detections below this confidence are dropped (SSD's own default is 0.5). */
+const MIN_CONFIDENCE = 0.5;
+const MAX_FACES = 100;
+/** A tight crop (a face filling the frame) is found only with a margin around it. */
+const CROP_PADDING = 0.5;
+
+async function loadModel(): Promise<FaceApi> {
+  const wasm = require('@tensorflow/tfjs-backend-wasm') as { setWasmPaths(prefix: string): void };
+  // The .wasm files ship in the package; without the platform-fetch flag they are read from
+  // disk (Node's fetch cannot read file: URLs, and the demos' CDN is never contacted).
+  wasm.setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm')) + path.sep);
+  const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
+  await faceapi.tf.setBackend('wasm');
+  await faceapi.tf.ready();
+  const models = path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
+  await faceapi.nets.ssdMobilenetv1.loadFromDisk(models);
+  await faceapi.nets.faceLandmark68Net.loadFromDisk(models);
+  await faceapi.nets.faceRecognitionNet.loadFromDisk(models);
+  return faceapi;
+}
+
+async function run(faceapi: FaceApi, input: Tensor): Promise<FaceResult[]> {
+  const options = new faceapi.SsdMobilenetv1Options({ minConfidence: MIN_CONFIDENCE, maxResults: MAX_FACES });
+  return faceapi.detectAllFaces(input, options).withFaceLandmarks().withFaceDescriptors();
+}
+
+async function detect(faceapi: FaceApi, { data, width, height }: RgbImage): Promise<DetectedFace[]> {
+  const image = faceapi.tf.tensor3d(data, [height, width, 3], 'int32');
+  try {
+    let results = await run(faceapi, image);
+    let pad = 0;
+    if (results.length === 0) {
+      // Nothing found: maybe a close-up. Try again with a grey margin on every side.
+      pad = Math.round(Math.max(width, height) * CROP_PADDING);
+      const padded = faceapi.tf.pad(image, [[pad, pad], [pad, pad], [0, 0]], 128);
+      try {
+        results = await run(faceapi, padded);
+      } finally {
+        padded.dispose();
+      }
+    }
+    return results.map((result) => toFace(result, pad, width, height));
+  } finally {
+    image.dispose();
+  }
+}
+
+function toFace({ detection, landmarks, descriptor }: FaceResult, pad: number, width: number, height: number): DetectedFace {
+  const fx = (x: number) => clamp((x - pad) / width);
+  const fy = (y: number) => clamp((y - pad) / height);
+  const { x, y, width: w, height: h } = detection.box;
+  const left = fx(x);
+  const top = fy(y);
+  return {
+    box: { x: left, y: top, width: fx(x + w) - left, height: fy(y + h) - top },
+    score: detection.score,
+    landmarks: landmarks.positions.map((p) => ({ x: fx(p.x), y: fy(p.y) })),
+    descriptor,
+  };
+}
+
+const clamp = (value: number) => Math.min(1, Math.max(0, value));
+
+const port = parentPort;
+if (!port) throw new Error('face-api.worker must run as a worker thread');
+const started = performance.now();
+const model = await loadModel();
+port.postMessage({ ready: true, loadMs: Math.round(performance.now() - started) } satisfies ReadyMessage);
+// One photo at a time: the model is not reentrant, and each call uses both cores anyway.
+let queue = Promise.resolve();
+port.on('message', (request: DetectRequest) => {
+  queue = queue.then(async () => {
+    try {
+      const faces = await detect(model, request.image);
+      port.postMessage({ id: request.id, faces } satisfies DetectResponse);
+    } catch (error) {
+      port.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) } satisfies DetectResponse);
+    }
+  });
+});

@@ -1,0 +1,87 @@
+import { faceDistance, MATCH_DISTANCE } from '../../adapters/faces/face-engine.js';
+
+/**
+ * Thresholds for a user's own library, on euclidean distance (see bench/results/faces.md).
+ * Up to ATTACH_DISTANCE a face is given the person outright (the accuracy table's chosen
+ * point, as for `/who`); up to SUGGEST_DISTANCE it is only suggested, for the user to
+ * confirm or reject (the table's knee: above it strangers are named in a third of cases).
+ */
+export const ATTACH_DISTANCE = MATCH_DISTANCE;
+export const SUGGEST_DISTANCE = 0.5;
+/** Unnamed faces this close are grouped, so that one name covers the group. */
+export const CLUSTER_DISTANCE = MATCH_DISTANCE;
+
+/** One face of a user's library, as the index holds it. */
+export interface IndexedFace {
+  id: string;
+  fileId: string;
+  personId: string | null;
+  assignedBy: 'user' | 'match' | null;
+  clusterId: string | null;
+  descriptor: Float32Array;
+}
+
+export interface Candidate {
+  face: IndexedFace;
+  distance: number;
+}
+
+/**
+ * Every face within `maxDistance` of `descriptor` that `accept` keeps, nearest first. The
+ * scan of a whole library is the hot loop: squared distances on the float32 arrays, each
+ * given up as soon as it passes the limit (most faces are strangers and pass it early).
+ */
+export function nearest(faces: Iterable<IndexedFace>, descriptor: Float32Array, maxDistance: number, accept: (face: IndexedFace) => boolean = () => true): Candidate[] {
+  const found: Candidate[] = [];
+  const limit = maxDistance * maxDistance;
+  for (const face of faces) {
+    if (!accept(face)) continue;
+    const squared = squaredDistanceWithin(descriptor, face.descriptor, limit);
+    if (squared <= limit) found.push({ face, distance: Math.sqrt(squared) });
+  }
+  return found.sort((a, b) => a.distance - b.distance);
+}
+
+/** The squared euclidean distance, or any value above `limit` once it is certain to pass it. */
+function squaredDistanceWithin(a: Float32Array, b: Float32Array, limit: number): number {
+  if (a.length !== b.length) return faceDistance(a, b) ** 2; // throws: descriptors of different models
+  let sum = 0;
+  for (let i = 0; i < a.length; i += 8) {
+    for (let j = i; j < i + 8 && j < a.length; j++) {
+      const d = a[j]! - b[j]!;
+      sum += d * d;
+    }
+    if (sum > limit) return sum;
+  }
+  return sum;
+}
+
+/** The person each new face of one photo is closest to, no person given twice in it. */
+export interface PersonMatch {
+  personId: string;
+  distance: number;
+}
+
+/**
+ * For the faces of one photo, the nearest person among the user's named faces (within
+ * SUGGEST_DISTANCE), a person going to one face at most, closest pair first.
+ */
+export function matchPeople(newFaces: readonly Float32Array[], named: readonly IndexedFace[]): (PersonMatch | null)[] {
+  const pairs: { face: number; personId: string; distance: number }[] = [];
+  newFaces.forEach((descriptor, index) => {
+    const best = new Map<string, number>();
+    for (const { face, distance } of nearest(named, descriptor, SUGGEST_DISTANCE)) {
+      if (face.personId && !best.has(face.personId)) best.set(face.personId, distance);
+    }
+    for (const [personId, distance] of best) pairs.push({ face: index, personId, distance });
+  });
+  pairs.sort((a, b) => a.distance - b.distance);
+  const result: (PersonMatch | null)[] = newFaces.map(() => null);
+  const taken = new Set<string>();
+  for (const { face, personId, distance } of pairs) {
+    if (result[face] || taken.has(personId)) continue;
+    result[face] = { personId, distance };
+    taken.add(personId);
+  }
+  return result;
+}

@@ -1,0 +1,75 @@
+import type { Executor } from '../../db/connect.js';
+import type { PersonRow } from '../../db/schema.js';
+
+export async function findOwnedPerson(db: Executor, ownerId: string, id: string): Promise<PersonRow | undefined> {
+  return db.selectFrom('people').selectAll().where('id', '=', id).where('owner_id', '=', ownerId).executeTakeFirst();
+}
+
+export async function findPersonByName(db: Executor, ownerId: string, name: string): Promise<PersonRow | undefined> {
+  return db.selectFrom('people').selectAll().where('owner_id', '=', ownerId).where('name', '=', name).orderBy('created_at').executeTakeFirst();
+}
+
+export async function listPeople(db: Executor, ownerId: string, includeHidden: boolean): Promise<PersonRow[]> {
+  let select = db.selectFrom('people').selectAll().where('owner_id', '=', ownerId);
+  if (!includeHidden) select = select.where('hidden', '=', 0);
+  return select.orderBy('name').orderBy('id').execute();
+}
+
+export interface PersonCounts {
+  faceCount: number;
+  fileCount: number;
+}
+
+export async function countFacesByPerson(db: Executor, ownerId: string, personIds: readonly string[]): Promise<Map<string, PersonCounts>> {
+  if (personIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('faces')
+    .select((eb) => ['person_id', eb.fn.countAll().as('faces'), eb.fn.count('file_id').distinct().as('files')])
+    .where('owner_id', '=', ownerId)
+    .where('person_id', 'in', personIds)
+    .groupBy('person_id')
+    .execute();
+  return new Map(rows.map((row) => [row.person_id!, { faceCount: Number(row.faces), fileCount: Number(row.files) }]));
+}
+
+/** Each person's newest face, the cover when none was chosen (or the chosen one is gone). */
+export async function newestFaces(db: Executor, ownerId: string, personIds: readonly string[]) {
+  if (personIds.length === 0) return new Map<string, CoverFace>();
+  const rows = await db
+    .selectFrom('faces')
+    .select(['id', 'file_id', 'person_id', 'x', 'y', 'width', 'height', 'created_at'])
+    .where('owner_id', '=', ownerId)
+    .where('person_id', 'in', personIds)
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .execute();
+  const covers = new Map<string, CoverFace>();
+  for (const row of rows) if (!covers.has(row.person_id!)) covers.set(row.person_id!, row as CoverFace);
+  return covers;
+}
+
+export interface CoverFace {
+  id: string;
+  file_id: string;
+  person_id: string;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export async function findCoverFaces(db: Executor, ownerId: string, faceIds: readonly string[]): Promise<Map<string, CoverFace>> {
+  if (faceIds.length === 0) return new Map();
+  const rows = await db.selectFrom('faces').select(['id', 'file_id', 'person_id', 'x', 'y', 'width', 'height']).where('owner_id', '=', ownerId).where('id', 'in', faceIds).execute();
+  return new Map(rows.filter((row) => row.person_id).map((row) => [row.id, row as CoverFace]));
+}
+
+export async function rejectedFaceIds(db: Executor, personId: string): Promise<Set<string>> {
+  const rows = await db.selectFrom('face_rejections').select('face_id').where('person_id', '=', personId).execute();
+  return new Set(rows.map((row) => row.face_id));
+}
+
+export async function recordRejection(db: Executor, faceId: string, personId: string): Promise<void> {
+  const exists = await db.selectFrom('face_rejections').select('face_id').where('face_id', '=', faceId).where('person_id', '=', personId).executeTakeFirst();
+  if (!exists) await db.insertInto('face_rejections').values({ face_id: faceId, person_id: personId }).execute();
+}

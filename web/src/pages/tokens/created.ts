@@ -1,0 +1,7 @@
+import type { AccessToken } from '../../api/api';
+
+/** A token just made, with its secret (shown once). */
+export interface Created {
+  token: AccessToken;
+  secret: string;
+}
