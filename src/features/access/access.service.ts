@@ -1,8 +1,7 @@
 import type { FastifyRequest } from 'fastify';
-import { verdictFor, type FileRight, type ObjectMode } from '../../access/rules.js';
+import { verdictFor, type FileRight, type ObjectMode, type ObjectRule } from '../../access/rules.js';
 import type { Db } from '../../db/connect.js';
 import { Forbidden, NotFound } from '../../errors.js';
-import type { ObjectRule } from '../../plugins/access.js';
 import type { StoredFile } from '../files/files.repository.js';
 import * as access from './access.repository.js';
 

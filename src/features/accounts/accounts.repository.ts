@@ -2,22 +2,9 @@ import type { ExpressionBuilder } from 'kysely';
 import type { Executor } from '../../db/connect.js';
 import type { Database, NewUserRow, UserRow } from '../../db/schema.js';
 
-export interface User {
-  id: string;
-  username: string;
-  name: string;
-  email: string;
-  isAdmin: boolean;
-  disabled: boolean;
-  sessionsValidAfter: number;
-  createdAt: string;
-  emailVerified: boolean;
-  /** The address is on the mail suppression list (it bounced or complained). */
-  emailSuppressed: boolean;
-  noticesEnabled: boolean;
-  language: string;
-  faceRecognition: boolean;
-}
+import type { User } from '../../domain/user.js';
+
+export type { User };
 
 export interface UserWithHash extends User {
   passwordHash: string;
@@ -103,7 +90,15 @@ export async function findUserByEmail(db: Executor, email: string): Promise<User
   return row && toUser(row);
 }
 
-export async function updateProfile(db: Executor, id: string, changes: { name?: string; email?: string; emailVerified?: boolean; noticesEnabled?: boolean; language?: string }): Promise<void> {
+export interface ProfileChanges {
+  name?: string;
+  email?: string;
+  emailVerified?: boolean;
+  noticesEnabled?: boolean;
+  language?: string;
+}
+
+export async function updateProfile(db: Executor, id: string, changes: ProfileChanges): Promise<void> {
   const set = {
     ...(changes.name !== undefined ? { name: changes.name } : {}),
     ...(changes.email !== undefined ? { email: changes.email } : {}),
