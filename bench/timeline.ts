@@ -17,11 +17,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { CompiledQuery, type Compilable } from 'kysely';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../src/app.js';
+import { buildComposedApp, type Composition } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import type { NewFileRow } from '../src/db/schema.js';
 import { encodeCursor } from '../src/features/cursor.js';
 import { countByMonthQuery, listFilesQuery } from '../src/features/files/files.repository.js';
+
+/** The composition behind each app built here (its database, for seeding and query plans). */
+const compositions = new WeakMap<FastifyInstance, Composition>();
+const dbOf = (app: FastifyInstance) => compositions.get(app)!.backends.db;
 import { createDatabase } from '../test/helpers/backends.js';
 
 const SIZES = [10_000, 100_000];
@@ -94,7 +98,7 @@ function rows(ownerId: string, count: number, start: number): NewFileRow[] {
 
 async function seed(app: FastifyInstance, ownerId: string, count: number, start: number): Promise<void> {
   const all = rows(ownerId, count, start);
-  for (let i = 0; i < all.length; i += 500) await app.backends.db.insertInto('files').values(all.slice(i, i + 500)).execute();
+  for (let i = 0; i < all.length; i += 500) await dbOf(app).insertInto('files').values(all.slice(i, i + 500)).execute();
 }
 
 async function signIn(app: FastifyInstance, username: string): Promise<{ id: string; cookie: string }> {
@@ -123,7 +127,7 @@ async function time(app: FastifyInstance, url: string, cookie: string): Promise<
 async function explain(app: FastifyInstance, engine: Engine, query: Compilable): Promise<string> {
   const compiled = query.compile();
   const prefix = engine === 'sqlite' ? 'explain query plan ' : engine === 'postgres' ? 'explain (analyze, costs off, timing off, summary off) ' : 'explain ';
-  const result = await app.backends.db.executeQuery(CompiledQuery.raw(prefix + compiled.sql, [...compiled.parameters]));
+  const result = await dbOf(app).executeQuery(CompiledQuery.raw(prefix + compiled.sql, [...compiled.parameters]));
   const lines = result.rows.map((row) => {
     const r = row as Record<string, unknown>;
     if (engine === 'sqlite') return String(r.detail);
@@ -141,7 +145,8 @@ async function databaseUrl(engine: Engine, dataDir: string): Promise<{ url: stri
 async function benchEngine(engine: Engine, report: string[], plans: string[]): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'coffer-timeline-'));
   const database = await databaseUrl(engine, dataDir);
-  const app = await buildApp(loadConfig({ DATA_DIR: dataDir, DATABASE_URL: database.url, LOG_LEVEL: 'silent', NODE_ENV: 'development' }));
+  const { fastify: app, composition } = await buildComposedApp(loadConfig({ DATA_DIR: dataDir, DATABASE_URL: database.url, LOG_LEVEL: 'silent', NODE_ENV: 'development' }));
+  compositions.set(app, composition);
   try {
     const me = await signIn(app, 'timelineowner');
     const other = await signIn(app, 'timelineother');
@@ -151,9 +156,9 @@ async function benchEngine(engine: Engine, report: string[], plans: string[]): P
       await seed(app, me.id, size - seeded, seeded + OTHER_USER_FILES);
       seeded = size;
       // What autovacuum/ANALYZE leave on a live server: statistics and a visibility map.
-      if (engine === 'postgres') await app.backends.db.executeQuery(CompiledQuery.raw('vacuum analyze files'));
-      if (engine === 'mariadb') await app.backends.db.executeQuery(CompiledQuery.raw('analyze table files'));
-      const middle = await app.backends.db.selectFrom('files').select(['taken_at', 'id']).where('owner_id', '=', me.id).orderBy('taken_at', 'desc').orderBy('id', 'desc').offset(Math.floor(size / 2)).limit(1).executeTakeFirstOrThrow();
+      if (engine === 'postgres') await dbOf(app).executeQuery(CompiledQuery.raw('vacuum analyze files'));
+      if (engine === 'mariadb') await dbOf(app).executeQuery(CompiledQuery.raw('analyze table files'));
+      const middle = await dbOf(app).selectFrom('files').select(['taken_at', 'id']).where('owner_id', '=', me.id).orderBy('taken_at', 'desc').orderBy('id', 'desc').offset(Math.floor(size / 2)).limit(1).executeTakeFirstOrThrow();
       const cursor = encodeCursor(['takenAt', 'desc', middle.taken_at, middle.id]);
       const floor = await time(app, '/api/v1/auth/me', me.cookie);
       report.push(`| ${engine} | ${size.toLocaleString('en')} | GET /auth/me (floor) | ${floor.median.toFixed(1)} | ${floor.p95.toFixed(1)} | — | — |`);
@@ -164,11 +169,11 @@ async function benchEngine(engine: Engine, report: string[], plans: string[]): P
         console.log(engine, size, label, timing);
       }
       if (size === SIZES.at(-1)) {
-        const keyset = await listFilesQuery(app.backends.db, { ownerId: me.id, limit: 51, sort: 'takenAt', order: 'desc', after: { value: middle.taken_at, id: middle.id } });
-        const byKind = await listFilesQuery(app.backends.db, { ownerId: me.id, limit: 51, sort: 'takenAt', order: 'desc', kind: 'video', after: { value: middle.taken_at, id: middle.id } });
+        const keyset = await listFilesQuery(dbOf(app), { ownerId: me.id, limit: 51, sort: 'takenAt', order: 'desc', after: { value: middle.taken_at, id: middle.id } });
+        const byKind = await listFilesQuery(dbOf(app), { ownerId: me.id, limit: 51, sort: 'takenAt', order: 'desc', kind: 'video', after: { value: middle.taken_at, id: middle.id } });
         plans.push(`### ${engine}\n\nKeyset page (sort=takenAt, cursor in the middle):\n\n\`\`\`\n${keyset.compile().sql}\n\n${await explain(app, engine, keyset)}\n\`\`\`\n`);
         plans.push(`Keyset page of videos:\n\n\`\`\`\n${await explain(app, engine, byKind)}\n\`\`\`\n`);
-        plans.push(`Month buckets:\n\n\`\`\`\n${countByMonthQuery(app.backends.db, me.id).compile().sql}\n\n${await explain(app, engine, countByMonthQuery(app.backends.db, me.id))}\n\`\`\`\n`);
+        plans.push(`Month buckets:\n\n\`\`\`\n${countByMonthQuery(dbOf(app), me.id).compile().sql}\n\n${await explain(app, engine, countByMonthQuery(dbOf(app), me.id))}\n\`\`\`\n`);
       }
     }
   } finally {

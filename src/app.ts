@@ -2,230 +2,72 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyMultipart from '@fastify/multipart';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
-import type { LogEvent } from 'kysely';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
-import type { JobQueue } from './adapters/jobs/job-queue.js';
-import { openJobEngine } from './adapters/jobs/open.js';
-import { FaceApiEngine } from './adapters/faces/face-api.js';
-import type { FaceEngine } from './adapters/faces/face-engine.js';
-import type { EventBus } from './adapters/events/event-bus.js';
-import { openEventBus } from './adapters/events/open.js';
-import { describeOwnedFiles, eventsRoutes } from './features/events/events.routes.js';
-import { LiveEvents } from './features/events/live-events.js';
-import { DuplicatesService } from './features/files/duplicates.js';
-import { duplicatesRoutes } from './features/files/duplicates.routes.js';
-import { openSessionBackend, type SessionBackend } from './adapters/sessions/open.js';
-import type { BlobStore } from './adapters/storage/blob-store.js';
-import { LocalBlobStore } from './adapters/storage/local.js';
-import { openBlobStore } from './adapters/storage/open.js';
-import type { AuthScheme, Config } from './config.js';
-import { connectDatabase, maskUrl, type Db } from './db/connect.js';
-import { migrateToLatest } from './db/migrate.js';
+import { compose, type Composition } from './compose.js';
+import type { Config } from './config.js';
+import type { Clock } from './shared/clock.js';
 import { accountsRoutes } from './features/accounts/accounts.routes.js';
 import { UserSchema } from './features/accounts/accounts.schemas.js';
-import { AccountsService } from './features/accounts/accounts.service.js';
-import { LoginThrottle } from './features/accounts/login-throttle.js';
-import { PasswordHasher } from './features/accounts/passwords.js';
-import { csrfTokenMatches, SessionsService } from './features/accounts/sessions.service.js';
+import { emailRoutes } from './features/accounts/email.routes.js';
 import { instancesRoutes } from './features/admin/instances.routes.js';
-import { InstancesService } from './features/admin/instances.service.js';
 import { statusRoutes } from './features/admin/status.routes.js';
-import { storageStatus } from './features/admin/status.service.js';
+import { adminUsersRoutes } from './features/admin/users.routes.js';
+import { auditRoutes } from './features/audit/audit.routes.js';
 import { filesRoutes } from './features/files/files.routes.js';
 import { FileSchema } from './features/files/files.schemas.js';
-import { FilesService } from './features/files/files.service.js';
-import { locateNow } from './features/files/media-facts.js';
-import { mediaPipeline } from './features/files/pipeline.js';
-import { jobsRoutes } from './features/jobs/jobs.routes.js';
-import { jobOptions, JobsService } from './features/jobs/jobs.service.js';
-import { startJanitor } from './features/maintenance/janitor.js';
-import { healthRoutes } from './features/health/health.routes.js';
-import { FaceIndex } from './features/faces/face-index.js';
+import { duplicatesRoutes } from './features/files/duplicates.routes.js';
+import { eventsRoutes } from './features/events/events.routes.js';
 import { facesRoutes } from './features/faces/faces.routes.js';
-import { PeopleService } from './features/faces/people.service.js';
-import { NotablePeopleService } from './features/people/notable-people.service.js';
 import { peopleRoutes } from './features/people/people.routes.js';
-import { WhoService } from './features/people/who.service.js';
+import { healthRoutes } from './features/health/health.routes.js';
+import { jobsRoutes } from './features/jobs/jobs.routes.js';
+import { mailRoutes } from './features/mail/mail.routes.js';
+import verifiedEmailGate from './features/mail/verified-email.js';
 import { ErrorSchema } from './features/shared.schemas.js';
-import accessPlugin, { type Authenticator } from './plugins/access.js';
-import { AccessService } from './features/access/access.service.js';
-import { basicAuthenticator, sessionAuthenticator } from './features/accounts/authenticators.js';
-import { AuditLog } from './features/audit/audit.log.js';
-import { jwtAuthenticator, tokenAuthenticator } from './features/tokens/authenticators.js';
-import { JwtIssuer } from './features/tokens/jwt.js';
-import { tokensRoutes } from './features/tokens/tokens.routes.js';
-import { adminUsersRoutes } from './features/admin/users.routes.js';
-import { AdminUsersService } from './features/admin/users.service.js';
-import { auditRoutes } from './features/audit/audit.routes.js';
-import { LinkSecrets } from './features/sharing/link-secrets.js';
 import { sharingRoutes } from './features/sharing/sharing.routes.js';
-import { SharingService } from './features/sharing/sharing.service.js';
 import { TokenSchema } from './features/tokens/tokens.schemas.js';
-import { TokensService } from './features/tokens/tokens.service.js';
+import { tokensRoutes } from './features/tokens/tokens.routes.js';
+import access from './plugins/access.js';
 import bodies from './plugins/bodies.js';
 import errors from './plugins/errors.js';
-import requestLog, { levelEnabled } from './plugins/request-log.js';
+import requestLog from './plugins/request-log.js';
 import metrics from './plugins/metrics.js';
-import type { Mailer } from './adapters/mail/mailer.js';
-import { OutboxMailer } from './adapters/mail/outbox.js';
-import { SmtpMailer } from './adapters/mail/smtp.js';
-import { emailRoutes } from './features/accounts/email.routes.js';
-import { AccountMailService } from './features/mail/account-mail.service.js';
-import { BackgroundWork } from './features/mail/background.js';
-import { MailFeedbackService } from './features/mail/feedback.service.js';
-import { mailRoutes } from './features/mail/mail.routes.js';
-import { MailService } from './features/mail/mail.service.js';
-import { sendNoticesFor } from './features/mail/notices.js';
-import { MailSender } from './features/mail/sender.js';
-import { DEFAULT_CERT_URL_PATTERN, SnsVerifier } from './features/mail/sns-signature.js';
-import verifiedEmailGate from './features/mail/verified-email.js';
 import openapi from './plugins/openapi.js';
 import { pageFallback, webPlugin } from './plugins/web.js';
 
-/** What the app is made of; tests may inspect it (for example, wait for background jobs). */
-export interface Backends {
-  db: Db;
-  blobs: BlobStore;
-  sessions: SessionBackend;
-  jobs: JobQueue;
-  events: EventBus;
+export type { Backends, Composition } from './compose.js';
+
+export interface AppOptions {
+  config: Config;
+  /** The time the app's expiry rules go by (compose.ts); the system clock unless a test gives one. */
+  clock?: Clock;
+  /** Hands the composition to whoever builds the app (buildComposedApp, for tests and tools). */
+  onComposed?: (composition: Composition) => void;
 }
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    backends: Backends;
-    audit: AuditLog;
-  }
-}
-
-const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-
 /**
- * Wrong passwords allowed per public link before a 429: per client address, and per link
- * across all addresses (a lockout of the link, so many addresses cannot share the guessing).
+ * The app behind HTTP: the composition (compose.ts) and, over it, the cross-cutting plugins
+ * and every feature's routes. Registered as a plugin by buildApp and by the tests.
  */
-const LINK_PASSWORD_LIMITS = {
-  perAddress: { name: 'link-password:', points: 10, durationSeconds: 15 * 60 },
-  perLink: { name: 'link-password-all:', points: 30, durationSeconds: 60 * 60 },
-};
-
-/** Password guesses (sign-in, Basic, password change) allowed before a 429, per client IP and per username. */
-const LOGIN_LIMITS = {
-  perIp: { name: 'login-ip:', points: 30, durationSeconds: 15 * 60 },
-  perUsername: { name: 'login-user:', points: 10, durationSeconds: 15 * 60 },
-};
-
-/** Sign-ups allowed per client address. */
-const SIGN_UP_LIMIT = { name: 'sign-up:', points: 20, durationSeconds: 60 * 60 };
-/** Mail-driven account flows: verification resends, and forgotten passwords per client and per address. */
-const MAIL_LIMITS = {
-  resend: { name: 'mail-resend:', points: 3, durationSeconds: 3600 },
-  forgotPerIp: { name: 'forgot-ip:', points: 10, durationSeconds: 15 * 60 },
-  forgotPerAddress: { name: 'forgot-address:', points: 3, durationSeconds: 3600 },
-};
-/** `/who` questions allowed per client address, and the largest photo it takes. */
-const WHO_LIMIT = { name: 'who:', points: 10, durationSeconds: 60 };
-const MAX_FACE_PHOTO_BYTES = 20 * 1024 * 1024;
-
-/**
- * The composition root: the only place that turns configuration URLs into adapters and
- * wires services to routes. Registered as a plugin by server.ts and by the tests.
- */
-async function coffer(fastify: FastifyInstance, { config }: { config: Config }): Promise<void> {
-  // The face model starts in a worker thread at the first photo and stops when idle.
-  const faces = new FaceApiEngine({ log: fastify.log, photoTimeoutMs: config.faceTimeoutMs });
-  const backends = await openBackends(config, fastify, faces);
-  const faceIndex = backends.faceIndex;
-  const audit = new AuditLog(backends.db, fastify.log);
-  fastify.decorate('backends', backends);
-  fastify.decorate('audit', audit);
-  const instances = new InstancesService(backends.db, { id: config.instanceId, host: os.hostname(), pid: process.pid, version: VERSION }, fastify.log);
+async function coffer(fastify: FastifyInstance, { config, clock, onComposed }: AppOptions): Promise<void> {
+  const composition = await compose(config, fastify.log, { listeningPort: () => listeningPort(fastify), ...(clock ? { clock } : {}) });
+  onComposed?.(composition);
+  const { backends, audit, instances, accounts, sessions, files, tokens, sharing, jwt, mail, accountMail, feedback, people, checks } = composition;
   // Registered once the port is known (and only by a listening server, not by inject()).
   fastify.addHook('onListen', async () => {
-    const address = fastify.server.address();
-    await instances.start(typeof address === 'object' && address ? address.port : config.port);
+    await instances.start(listeningPort(fastify) ?? config.port);
   });
-  fastify.addHook('onClose', async () => {
-    stopJanitor();
-    await mailWork.settle();
-    await mailSender.stop();
-    await instances.stop();
-    // Jobs first: a face job running now still has its engine.
-    await backends.jobs.close();
-    await faces.close();
-    await backends.events.close();
-    await audit.flush();
-    await backends.sessions.store.close();
-    await backends.blobs.close();
-    await backends.db.destroy();
-  });
-
-  if (!config.publicUrl && (config.trustProxy || config.host === '0.0.0.0' || config.host === '::')) {
-    fastify.log.warn(`PUBLIC_URL is not set: public links are built on ${publicUrl(config, fastify)}; set PUBLIC_URL to the address people use`);
-  }
-  const hasher = new PasswordHasher();
-  const accounts = new AccountsService(
-    backends.db,
-    hasher,
-    new LoginThrottle(backends.sessions.limiter(LOGIN_LIMITS.perIp), backends.sessions.limiter(LOGIN_LIMITS.perUsername)),
-    backends.sessions.limiter(SIGN_UP_LIMIT),
-  );
-  const sessions = new SessionsService(backends.sessions.store);
-  const access = new AccessService(backends.db);
-  const files = new FilesService(
-    backends.db,
-    access,
-    backends.blobs,
-    backends.jobs,
-    config.maxUploadBytes,
-    fastify.log,
-    config.s3PresignedDownloads,
-    accelRedirectPrefix(config, backends.blobs, fastify.log),
-    locateNow(backends.db, backends.blobs, { maxPixels: config.maxImagePixels }),
-    config.duplicates,
-  );
-  const tokens = new TokensService(backends.db, accounts);
-  const sharing = new SharingService(backends.db, new LinkSecrets(config.secretKey), hasher, {
-    perAddress: backends.sessions.limiter(LINK_PASSWORD_LIMITS.perAddress),
-    perLink: backends.sessions.limiter(LINK_PASSWORD_LIMITS.perLink),
-  });
-  const jwt = await JwtIssuer.create(config.jwt, config.secretKey, config.publicUrl ?? 'coffer');
-  const authenticators: Record<AuthScheme, Authenticator> = {
-    basic: basicAuthenticator(accounts),
-    token: tokenAuthenticator(tokens, audit),
-    jwt: jwtAuthenticator(jwt, tokens),
-    session: sessionAuthenticator(accounts, sessions),
-  };
-  const mailer: Mailer = config.mail.smtpUrl ? new SmtpMailer(config.mail.smtpUrl) : new OutboxMailer(fastify.log);
-  const mailSender = new MailSender(backends.db, mailer, fastify.log, { instanceId: config.instanceId, from: config.mail.from, retryBaseMs: config.mail.retryBaseSeconds * 1000 });
-  const mail = new MailService(backends.db, mailSender, () => publicUrl(config, fastify));
-  const mailWork = new BackgroundWork(fastify.log);
-  const accountMail = new AccountMailService(backends.db, accounts, mail, {
-    resend: backends.sessions.limiter(MAIL_LIMITS.resend),
-    forgotPerIp: backends.sessions.limiter(MAIL_LIMITS.forgotPerIp),
-    forgotPerAddress: backends.sessions.limiter(MAIL_LIMITS.forgotPerAddress),
-  }, mailWork);
-  const feedback = new MailFeedbackService(backends.db, new SnsVerifier(config.mail.snsCertUrlPattern ?? DEFAULT_CERT_URL_PATTERN), { topics: config.mail.snsTopicArns, softBounceLimit: config.mail.softBounceLimit }, audit, fastify.log);
-  sendNoticesFor(audit, backends.db, mail, accountMail, mailWork);
-  mailSender.start();
-  backends.jobs.start();
-  const stopJanitor = startJanitor(backends.db, backends.blobs, fastify.log, config.auditRetentionDays);
+  fastify.addHook('onClose', () => composition.close());
+  composition.start();
 
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id).header('X-Coffer-Instance', config.instanceId);
   });
   await fastify.register(requestLog);
   await fastify.register(errors, { pageFallback: pageFallback(config.webDir) });
-  const checks = [
-    { name: 'database', check: () => backends.db.selectFrom('users').select('id').limit(1).execute().then(() => undefined) },
-    { name: 'storage', check: () => backends.blobs.check() },
-    { name: 'sessions', check: () => backends.sessions.store.check() },
-  ];
-  const currentStorageStatus = () => storageStatus(backends.blobs, config.storageLowBytes);
+  const currentStorageStatus = composition.storageStatus;
   if (config.metrics) {
     await fastify.register(metrics, { ...config.metrics, jobs: backends.jobs, checks, storageFreeBytes: async () => (await currentStorageStatus()).freeBytes });
   }
@@ -234,11 +76,9 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
   await fastify.register(fastifyHelmet, { contentSecurityPolicy: false, strictTransportSecurity: config.secureCookies });
   await fastify.register(fastifyCookie);
   await fastify.register(fastifyMultipart, { limits: { fileSize: config.maxUploadBytes } });
-  await fastify.register(accessPlugin, {
-    authenticators: config.authSchemes.map((scheme) => authenticators[scheme]),
-    objects: { file: access.fileRule, link: access.linkRule },
-    findAccount: (userId) => accounts.findAccount(userId),
-    csrfMatches: csrfTokenMatches,
+  await fastify.register(access, {
+    authenticators: composition.authenticators,
+    ...composition.accessRules,
     publicOrigin: config.publicUrl,
   });
   await fastify.register(verifiedEmailGate, { enabled: config.mail.requireEmailVerification });
@@ -247,87 +87,32 @@ async function coffer(fastify: FastifyInstance, { config }: { config: Config }):
 
   await fastify.register(healthRoutes, { checks, storageStatus: currentStorageStatus });
   await fastify.register(accountsRoutes, { prefix: '/api/v1', accounts, sessions, audit, secureCookies: config.secureCookies, maxUploadBytes: config.maxUploadBytes });
-  await fastify.register(duplicatesRoutes, { prefix: '/api/v1', duplicates: new DuplicatesService(backends.db) });
+  await fastify.register(duplicatesRoutes, { prefix: '/api/v1', duplicates: composition.duplicates });
   await fastify.register(filesRoutes, { prefix: '/api/v1', files, audit, maxUploadBytes: config.maxUploadBytes, uploadIdleTimeoutMs: config.uploadIdleTimeoutMs });
   await fastify.register(tokensRoutes, { prefix: '/api/v1', tokens, jwt, audit });
-  await fastify.register(adminUsersRoutes, { prefix: '/api/v1', users: new AdminUsersService(backends.db, accounts, sharing), audit });
+  await fastify.register(adminUsersRoutes, { prefix: '/api/v1', users: composition.adminUsers, audit });
   await fastify.register(instancesRoutes, { prefix: '/api/v1', instances });
   await fastify.register(statusRoutes, { prefix: '/api/v1', storageStatus: currentStorageStatus });
   await fastify.register(jobsRoutes, { prefix: '/api/v1', jobs: backends.jobs, audit });
-  await fastify.register(auditRoutes, { prefix: '/api/v1', db: backends.db });
-  await fastify.register(sharingRoutes, { prefix: '/api/v1', sharing, files, audit, publicUrl: () => publicUrl(config, fastify) });
-  const people = new PeopleService(backends.db, faceIndex);
+  await fastify.register(auditRoutes, { prefix: '/api/v1', auditEvents: composition.auditEvents });
+  await fastify.register(sharingRoutes, { prefix: '/api/v1', sharing, files, audit, publicUrl: composition.publicUrl });
   await fastify.register(emailRoutes, { prefix: '/api/v1', accountMail, audit, setFaceRecognition: (userId, on) => people.setRecognition(userId, on) });
   await fastify.register(facesRoutes, { prefix: '/api/v1', people, audit });
   await fastify.register(mailRoutes, { prefix: '/api/v1', mail, feedback, tokens, audit });
   await fastify.register(peopleRoutes, {
     prefix: '/api/v1',
-    notablePeople: new NotablePeopleService(backends.db, faces),
-    who: new WhoService(backends.db, faces, { enabled: config.whoEnabled, limiter: backends.sessions.limiter(WHO_LIMIT) }),
+    notablePeople: composition.notablePeople,
+    who: composition.who,
     audit,
-    maxPhotoBytes: Math.min(config.maxUploadBytes, MAX_FACE_PHOTO_BYTES),
+    maxPhotoBytes: composition.maxFacePhotoBytes,
   });
-  const liveEvents = new LiveEvents(backends.db, backends.events, describeOwnedFiles(backends.db), { maxStreamsPerUser: config.events.maxStreamsPerUser, heartbeatMs: config.events.heartbeatSeconds * 1000, maxAgeMs: LIVE_EVENTS_MAX_AGE_MS }, fastify.log);
-  await fastify.register(eventsRoutes, { prefix: '/api/v1', events: liveEvents });
+  await fastify.register(eventsRoutes, { prefix: '/api/v1', events: composition.liveEvents });
   await fastify.register(webPlugin, { webDir: config.webDir });
 }
 
-/** Streams are ended after this long, so a signed-out or expired caller's stream does not outlive them by more. */
-const LIVE_EVENTS_MAX_AGE_MS = 5 * 60 * 1000;
-
-async function openBackends(config: Config, fastify: FastifyInstance, faces: FaceEngine): Promise<Backends & { jobs: JobsService; faceIndex: FaceIndex }> {
-  const db = await connectDatabase(config.databaseUrl, {
-    poolSize: config.databasePoolSize,
-    // LOG_LEVEL=trace: every query, with its time (what a request costs in round trips).
-    ...(levelEnabled(fastify.log, 'trace') ? { onQuery: (event: LogEvent) => fastify.log.trace({ sql: event.query.sql, ms: event.queryDurationMillis, ...(event.level === 'error' ? { failed: true } : {}) }, 'database query') } : {}),
-    // Only the reason: pg attaches the whole client to the error.
-    onConnectionLost: (error) => fastify.log.warn({ reason: error.message, code: (error as { code?: unknown }).code }, 'a database connection was lost; the pool opens a new one when needed'),
-  });
-  try {
-    const applied = await migrate(db, config.databaseUrl);
-    if (applied.length > 0) fastify.log.info({ migrations: applied }, 'database migrated');
-    const blobs = await openBlobStore(config.storageUrl, config.instanceId, config.s3Timeouts);
-    const sessions = await openSessionBackend(config.sessionUrl);
-    const faceIndex = new FaceIndex(db);
-    const pipeline = mediaPipeline(db, blobs, fastify.log, { maxPixels: config.maxImagePixels }, config.facesEnabled ? { engine: faces, index: faceIndex } : undefined);
-    const events = await openEventBus(config.events.url, fastify.log);
-    if (!config.jobs.worker && config.events.url.startsWith('inprocess:')) {
-      fastify.log.warn('JOBS_WORKER=0 with in-process live events: steps worked by `coffer worker` reach browsers only when they reconnect; set EVENTS_URL (or JOBS_URL) to a Redis');
-    }
-    const jobs = new JobsService(db, await openJobEngine(config.jobs.url), pipeline, jobOptions(config), fastify.log, events);
-    return { db, blobs, sessions, jobs, faceIndex, events };
-  } catch (error) {
-    await db.destroy().catch(() => {});
-    throw error;
-  }
-}
-
-/**
- * The address public links are built on: PUBLIC_URL, or else the address this server listens
- * on — never the request's Host header, which any client can forge into someone's link.
- */
-function publicUrl(config: Config, fastify: FastifyInstance): string {
-  if (config.publicUrl) return config.publicUrl;
+function listeningPort(fastify: FastifyInstance): number | undefined {
   const address = fastify.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  // A wildcard address is not one a visitor can use; the machine's name is the best guess.
-  const host = config.host === '0.0.0.0' || config.host === '::' ? os.hostname() : config.host;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-}
-
-/** nginx can send only what it can read from disk: the offload applies to the local blob folder. */
-function accelRedirectPrefix(config: Config, blobs: BlobStore, log: FastifyBaseLogger): string | undefined {
-  if (config.accelRedirectPrefix === undefined || blobs instanceof LocalBlobStore) return config.accelRedirectPrefix;
-  log.warn('ACCEL_REDIRECT_PREFIX is ignored: the blob store is not a local folder');
-  return undefined;
-}
-
-async function migrate(db: Db, url: string): Promise<string[]> {
-  try {
-    return await migrateToLatest(db);
-  } catch (error) {
-    throw new Error(`DATABASE_URL: cannot prepare the database at ${maskUrl(url)} (${error instanceof Error ? error.message : String(error)})`);
-  }
+  return typeof address === 'object' && address ? address.port : undefined;
 }
 
 export const app = fp(coffer, { name: 'coffer' });
@@ -402,8 +187,15 @@ export function serverOptions(config: Config, logger: FastifyServerOptions['logg
 
 /** The whole app, ready to listen or to take `inject()` calls. */
 export async function buildApp(config: Config, logger?: FastifyServerOptions['logger']): Promise<FastifyInstance> {
+  return (await buildComposedApp(config, logger)).fastify;
+}
+
+/** The app and what it is made of (tests reach the database, the job queue or the audit log here). */
+export async function buildComposedApp(config: Config, logger?: FastifyServerOptions['logger'], clock?: Clock): Promise<{ fastify: FastifyInstance; composition: Composition }> {
   const fastify = Fastify(serverOptions(config, logger));
-  await fastify.register(app, { config });
+  let composition: Composition | undefined;
+  await fastify.register(app, { config, ...(clock ? { clock } : {}), onComposed: (composed) => (composition = composed) });
   await fastify.ready();
-  return fastify;
+  if (!composition) throw new Error('the app was built without its composition');
+  return { fastify, composition };
 }

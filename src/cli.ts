@@ -2,24 +2,17 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { runCluster } from './cluster/cluster.js';
 import { BALANCE_METHODS, type BalanceMethod } from './cluster/nginx-config.js';
-import { AccountsService } from './features/accounts/accounts.service.js';
+import { commandAccounts, commandAudit, commandJobs, commandNotablePeople, openConfiguredBlobStore, openDatabase } from './compose.js';
+import type { AccountsService } from './features/accounts/accounts.service.js';
 import { parseUserCsv } from './features/accounts/csv-import.js';
-import { LoginThrottle } from './features/accounts/login-throttle.js';
-import { PasswordHasher } from './features/accounts/passwords.js';
-import { AuditLog } from './features/audit/audit.log.js';
+import type { AuditLog } from './features/audit/audit.log.js';
 import { AppError } from './errors.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { connectDatabase } from './db/connect.js';
-import { migrateToLatest } from './db/migrate.js';
-import { openBlobStore } from './adapters/storage/open.js';
 import { checkConsistency } from './features/maintenance/fsck.service.js';
 import { serve, work } from './server.js';
-import { openJobEngine } from './adapters/jobs/open.js';
-import { JobsService, jobOptions } from './features/jobs/jobs.service.js';
-import { NotablePeopleService } from './features/people/notable-people.service.js';
+import type { JobsService } from './features/jobs/jobs.service.js';
 import { parsePeopleCsv, peopleFromFolder, readPhotos, type PersonToImport } from './features/people/people-import.js';
 
 // Everything Coffer creates (database and its -wal/-shm, blobs, secrets, the cluster's
@@ -61,26 +54,22 @@ program
   .command('migrate')
   .description('apply pending database migrations and exit')
   .action(async () => {
-    const config = configOrExit();
-    const db = await connectDatabase(config.databaseUrl, { poolSize: 2 });
+    const { db, applied } = await openDatabase(configOrExit(), { migrate: true });
     try {
-      const applied = await migrateToLatest(db);
       console.log(applied.length > 0 ? `applied: ${applied.join(', ')}` : 'the database is up to date');
     } finally {
       await db.destroy();
     }
   });
 
+const say = (message: string) => console.error(`coffer: ${message}`);
+
 /** The accounts service over the configured database, for the `user` commands. */
 async function withAccounts(work: (accounts: AccountsService, audit: AuditLog) => Promise<void>): Promise<void> {
-  const config = configOrExit();
-  const db = await connectDatabase(config.databaseUrl, { poolSize: 2 });
-  const audit = new AuditLog(db, { error: (_details: object, message: string) => console.error(`coffer: ${message}`) });
+  const { db } = await openDatabase(configOrExit(), { migrate: true });
+  const audit = commandAudit(db, say);
   try {
-    await migrateToLatest(db);
-    // The command line is not rate-limited: these limiters are never consulted.
-    const throttle = new LoginThrottle(new RateLimiterMemory({ points: 1, duration: 1 }), new RateLimiterMemory({ points: 1, duration: 1 }));
-    await work(new AccountsService(db, new PasswordHasher(), throttle, new RateLimiterMemory({ points: 1, duration: 1 })), audit);
+    await work(commandAccounts(db), audit);
     await audit.flush();
   } finally {
     await db.destroy();
@@ -90,13 +79,11 @@ async function withAccounts(work: (accounts: AccountsService, audit: AuditLog) =
 /** The job queue over the configured database and engine, only sending (working is for servers and workers). */
 async function withJobs(work: (jobs: JobsService, audit: AuditLog) => Promise<void>): Promise<void> {
   const config = configOrExit();
-  const db = await connectDatabase(config.databaseUrl, { poolSize: 2 });
-  const audit = new AuditLog(db, { error: (_details: object, message: string) => console.error(`coffer: ${message}`) });
-  const say = (_details: object, message: string) => console.error(`coffer: ${message}`);
-  const log = { info: () => {}, warn: say, error: say };
+  const { db } = await openDatabase(config, { migrate: true });
+  const audit = commandAudit(db, say);
+  const tell = (_details: object, message: string) => say(message);
   try {
-    await migrateToLatest(db);
-    const service = new JobsService(db, await openJobEngine(config.jobs.url), [], { ...jobOptions(config), worker: false }, log);
+    const service = await commandJobs(config, db, { info: () => {}, warn: tell, error: tell });
     try {
       await work(service, audit);
     } finally {
@@ -178,12 +165,9 @@ program
       people = parsed.people;
     }
     const config = configOrExit();
-    const db = await connectDatabase(config.databaseUrl, { poolSize: 2 });
-    const { FaceApiEngine } = await import('./adapters/faces/face-api.js');
-    const engine = new FaceApiEngine();
+    const { db } = await openDatabase(config, { migrate: true });
+    const { service, close } = await commandNotablePeople(db);
     try {
-      await migrateToLatest(db);
-      const service = new NotablePeopleService(db, engine);
       let faces = 0;
       for (const person of people) {
         const result = await service.importPerson({ name: person.name, ...(person.url ? { url: person.url } : {}) }, await readPhotos(person));
@@ -193,7 +177,7 @@ program
       }
       console.log(`imported ${faces} reference face(s) for ${people.length} person(s)`);
     } finally {
-      await engine.close();
+      await close();
       await db.destroy();
     }
   });
@@ -223,8 +207,8 @@ program
     const minutes = Number(options.minAge);
     if (!Number.isFinite(minutes) || minutes < 0) program.error('--min-age must be a number of minutes, for example --min-age 60');
     const config = configOrExit();
-    const db = await connectDatabase(config.databaseUrl, { poolSize: 2 });
-    const blobs = await openBlobStore(config.storageUrl, config.instanceId, config.s3Timeouts);
+    const { db } = await openDatabase(config, { migrate: false });
+    const blobs = await openConfiguredBlobStore(config);
     try {
       const report = await checkConsistency(db, blobs, { repair: Boolean(options.repair), minAgeMs: minutes * 60_000 });
       for (const key of report.orphans) console.log(`orphan blob: ${key}${options.repair ? ' (removed)' : ''}`);
@@ -277,7 +261,7 @@ program
   .option('--no-accel-redirect', 'stream downloads through Coffer instead of handing local blobs to nginx')
   .option('--nginx <path>', 'the nginx program', '/usr/sbin/nginx')
   .action(async (options: { instances: number; workers: number; balance: BalanceMethod; port: number; accelRedirect: boolean; nginx: string }) => {
-    process.exitCode = await runCluster(configOrExit(), options);
+    process.exitCode = await runCluster(configOrExit(), options, process.env);
   });
 
 /** An error for a terminal: a refused field is named by its option (`--email: …`), not just "some fields". */

@@ -3,6 +3,40 @@
  * them into `{ error, code, details? }` with the status below. Anything else is a 500 whose
  * text never reaches the client.
  */
+
+/**
+ * Every `code` an error body may carry: API.md's table, and the few a feature adds (mail
+ * tokens, SNS signatures, unverified addresses). Stable: clients branch on them.
+ */
+export const ERROR_CODES = [
+  'invalid_request',
+  'unauthenticated',
+  'forbidden',
+  'not_found',
+  'method_not_allowed',
+  'request_timeout',
+  'conflict',
+  'duplicate',
+  'too_large',
+  'unsupported_type',
+  'range_not_satisfiable',
+  'rate_limited',
+  'internal_error',
+  'unavailable',
+  'insufficient_storage',
+  'invalid_token',
+  'invalid_signature',
+  'email_unverified',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** The body of every error response (API.md "Errors"). */
+export interface ErrorBody {
+  error: string;
+  code: ErrorCode;
+  details?: ErrorDetail[];
+}
+
 export interface ErrorDetail {
   field: string;
   message: string;
@@ -12,7 +46,7 @@ export interface ErrorDetail {
 export class AppError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly details?: ErrorDetail[],
     readonly headers?: Record<string, string>,

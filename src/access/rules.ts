@@ -1,47 +1,24 @@
 import type { FastifyRequest } from 'fastify';
-import type { User } from '../features/accounts/accounts.repository.js';
-import type { Session } from '../features/accounts/sessions.service.js';
+import { scopesOf, type Access, type Caller, type ObjectMode, type Scope } from '../domain/access.js';
+import type { Session, User } from '../domain/user.js';
 
 /**
  * Who may do what: the domain words of access control (scopes, groups, the rule a route
- * declares, the caller). Below the features, which use it, and beside the plugins:
- * plugins/access.ts is only its HTTP edge. Only types are taken from the accounts feature.
+ * declares, the caller) come from src/domain/access.ts; here is what the access plugin and
+ * the access feature share on top of them: claims, authenticators, object rules, verdicts.
+ * Below the features, which use it, and beside the plugins: plugins/access.ts is only its
+ * HTTP edge.
  */
 
-/** What a program's token may do. Browsers and Basic credentials get every scope the user has. */
-export const SCOPES = ['files:read', 'files:write', 'shares:write', 'admin', 'webhooks:ses'] as const;
-export type Scope = (typeof SCOPES)[number];
-
-/** The groups a route may require. `admin` is the users flagged as administrators. */
-export const GROUPS = ['admin'] as const;
-
-export type ObjectMode = 'read' | 'write';
-
-/**
- * Who may call a route. Every route declares one in `config.access`; the app refuses to
- * boot if a route declares none, names an unknown group, or an object domain nobody checks.
- */
-export type Access =
-  | { kind: 'open' }
-  | { kind: 'auth'; scope?: Scope }
-  | { kind: 'group'; group: string; scope?: Scope }
-  | { kind: 'object'; domain: string; param: string; mode: ObjectMode; scope?: Scope };
+export { GROUPS, SCOPES, scopesOf } from '../domain/access.js';
+export type { Access, Caller, ObjectMode, Scope } from '../domain/access.js';
 
 export const OPEN: Access = { kind: 'open' };
 export const AUTH = (scope?: Scope): Access => ({ kind: 'auth', ...(scope ? { scope } : {}) });
 export const GROUP = (group: string, scope?: Scope): Access => ({ kind: 'group', group, ...(scope ? { scope } : {}) });
 export const OBJECT = (domain: string, param: string, mode: ObjectMode, scope?: Scope): Access => ({ kind: 'object', domain, param, mode, ...(scope ? { scope } : {}) });
 
-export type Via = 'session' | 'basic' | 'token' | 'jwt';
-
-export interface Caller {
-  user: User;
-  via: Via;
-  scopes: ReadonlySet<Scope>;
-  session?: Session;
-  /** The personal access token behind a token or JWT call. */
-  tokenId?: string;
-}
+export type Via = Caller['via'];
 
 /**
  * A credential that checked out whose account is not read yet: the account must still
@@ -73,8 +50,15 @@ export interface Authenticator {
 
 export type Verdict = 'allowed' | 'hidden' | 'denied';
 
-export function scopesOf(user: Pick<User, 'isAdmin'>, granted: Iterable<Scope> = SCOPES): Set<Scope> {
-  return new Set([...granted].filter((scope) => scope !== 'admin' || user.isAdmin));
+/**
+ * The object rule of a domain: the caller's verdict on one object, and the object itself so
+ * the handler does not read it again. With `loadsAccount`, `check` also returns the caller's
+ * account from the same query: a read of such an object then costs one query in all,
+ * however the caller signed in (see Claim).
+ */
+export interface ObjectRule {
+  loadsAccount: boolean;
+  check(userId: string, id: string, mode: ObjectMode): Promise<{ verdict: Verdict; object?: unknown; account?: User & { passwordHash: string } }>;
 }
 
 export function isClaim(result: Caller | Claim): result is Claim {

@@ -6,8 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { LocalBlobStore } from '../adapters/storage/local.js';
 import type { Config } from '../config.js';
-import { connectDatabase } from '../db/connect.js';
-import { migrateToLatest } from '../db/migrate.js';
+import { openDatabase } from '../compose.js';
 import { renderNginxConfig, type BalanceMethod } from './nginx-config.js';
 
 export interface ClusterOptions {
@@ -99,6 +98,8 @@ export class Cluster {
   constructor(
     private readonly config: Config,
     private readonly options: ClusterOptions,
+    /** The environment the instances inherit (the command's own): read once, by the entry point. */
+    private readonly environment: Readonly<Record<string, string | undefined>> = {},
   ) {
     this.dir = path.join(config.dataDir, 'cluster');
     // nginx can send only what it can read: the offload needs the local blob folder.
@@ -111,7 +112,7 @@ export class Cluster {
     checkCluster(this.config, this.options);
     for (const sub of ['logs', 'tmp']) mkdirSync(path.join(this.dir, sub), { recursive: true, mode: 0o700 });
     // Once, before the instances: several processes migrating one SQLite file at once could collide.
-    await migrate(this.config.databaseUrl);
+    await migrate(this.config);
     try {
       for (let i = 1; i <= this.options.instances; i++) this.instances.push({ id: `coffer-${i}`, role: 'web', port: await freePort(), startedAt: 0, restartDelayMs: FIRST_RESTART_DELAY_MS });
       for (let i = 1; i <= this.options.workers; i++) this.instances.push({ id: `coffer-worker-${i}`, role: 'worker', port: 0, startedAt: 0, restartDelayMs: FIRST_RESTART_DELAY_MS });
@@ -179,7 +180,7 @@ export class Cluster {
 
   private spawnInstance(instance: Instance): ChildProcess {
     const env = {
-      ...process.env,
+      ...this.environment,
       INSTANCE_ID: instance.id,
       HOST: '127.0.0.1',
       PORT: String(instance.port),
@@ -243,8 +244,8 @@ export class Cluster {
 }
 
 /** `coffer cluster`: starts, waits for SIGINT/SIGTERM, stops; resolves with the exit code. */
-export async function runCluster(config: Config, options: ClusterOptions): Promise<number> {
-  const cluster = new Cluster(config, options);
+export async function runCluster(config: Config, options: ClusterOptions, environment: Readonly<Record<string, string | undefined>>): Promise<number> {
+  const cluster = new Cluster(config, options, environment);
   const stop = () => void cluster.stop();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
@@ -252,10 +253,9 @@ export async function runCluster(config: Config, options: ClusterOptions): Promi
   return cluster.done();
 }
 
-async function migrate(databaseUrl: string): Promise<void> {
-  const db = await connectDatabase(databaseUrl);
+async function migrate(config: Config): Promise<void> {
+  const { db, applied } = await openDatabase(config, { migrate: true });
   try {
-    const applied = await migrateToLatest(db);
     if (applied.length > 0) say(`database migrated: ${applied.join(', ')}`);
   } finally {
     await db.destroy();

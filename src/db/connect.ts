@@ -93,7 +93,4 @@ export function isUniqueViolation(error: unknown): boolean {
   return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505' || code === 'ER_DUP_ENTRY';
 }
 
-/** "The URL without its password", for messages and logs. */
-export function maskUrl(url: string): string {
-  return url.replace(/^([a-z0-9+.-]+:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
-}
+export { maskUrl } from '../shared/mask-url.js';

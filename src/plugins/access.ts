@@ -1,24 +1,12 @@
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
-import { callerFromClaim, GROUPS, isClaim, OPEN, SCOPES, type Access, type Authenticator, type Caller, type Claim, type ObjectMode, type Verdict } from '../access/rules.js';
-import type { User } from '../features/accounts/accounts.repository.js';
-import type { Session } from '../features/accounts/sessions.service.js';
+import { callerFromClaim, GROUPS, isClaim, OPEN, SCOPES, type Access, type Authenticator, type Caller, type Claim, type ObjectMode, type ObjectRule, type Verdict } from '../access/rules.js';
+import type { Session, User } from '../domain/user.js';
 import { Forbidden, NotFound, Unauthenticated } from '../errors.js';
 
 // The rules live in src/access/; routes and authenticators have imported them from here.
 export { AUTH, GROUP, GROUPS, OBJECT, OPEN, SCOPES, scopesOf } from '../access/rules.js';
-export type { Access, Authenticator, Caller, Claim, ObjectMode, Scope } from '../access/rules.js';
-
-/**
- * The object rule of a domain: the caller's verdict on one object, and the object itself so
- * the handler does not read it again. With `loadsAccount`, `check` also returns the caller's
- * account from the same query: a read of such an object then costs one query in all,
- * however the caller signed in (see Claim).
- */
-export interface ObjectRule {
-  loadsAccount: boolean;
-  check(userId: string, id: string, mode: ObjectMode): Promise<{ verdict: Verdict; object?: unknown; account?: User & { passwordHash: string } }>;
-}
+export type { Access, Authenticator, Caller, Claim, ObjectMode, ObjectRule, Scope } from '../access/rules.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

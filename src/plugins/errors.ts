@@ -1,13 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import FindMyWay, { type HTTPMethod } from 'find-my-way';
-import { AppError, type ErrorDetail } from '../errors.js';
+import { AppError, type ErrorBody, type ErrorCode, type ErrorDetail } from '../errors.js';
 
-export interface ErrorBody {
-  error: string;
-  code: string;
-  details?: ErrorDetail[];
-}
+export type { ErrorBody };
 
 interface ValidationIssue {
   instancePath: string;
@@ -16,7 +12,7 @@ interface ValidationIssue {
   params: Record<string, unknown>;
 }
 
-const STATUS_CODES: Record<number, string> = {
+const STATUS_CODES: Record<number, ErrorCode> = {
   400: 'invalid_request',
   401: 'unauthenticated',
   403: 'forbidden',

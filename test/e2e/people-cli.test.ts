@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
+import { buildComposedApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { multipart } from '../helpers/app.js';
 import { GROUP_PHOTOS } from '../helpers/faces.js';
@@ -45,9 +45,9 @@ describe('coffer people import', () => {
     expect(result.stdout).toContain('imported 2 reference face(s) for 2 person(s)');
     expect(result.status).toBe(0);
 
-    const app = await buildApp(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' }));
+    const { fastify: app, composition } = await buildComposedApp(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' }));
     try {
-      const people = await app.backends.db.selectFrom('notable_people').select('name').execute();
+      const people = await composition.backends.db.selectFrom('notable_people').select('name').execute();
       expect(people.map((p) => p.name)).toEqual(['Lead, Sample']);
       const body = multipart([{ name: 'photo', filename: 'group.jpg', content: await sharp(GROUP_PHOTOS[4]!.bytes()).resize({ width: 1200 }).jpeg({ quality: 60 }).toBuffer() }]);
       const answer = (await app.inject({ method: 'POST', url: '/api/v1/who', payload: body.payload, headers: body.headers })).json();

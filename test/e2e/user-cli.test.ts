@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
+import { buildApp, buildComposedApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { requireOrSkip } from '../helpers/services.js';
 
@@ -32,7 +32,7 @@ describe('coffer user', () => {
     expect(badEmail.stderr).toMatch(/^coffer: --email: /);
     expect(badEmail.stderr).not.toContain('attention');
 
-    const app = await buildApp(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' }));
+    const { fastify: app, composition } = await buildComposedApp(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' }));
     try {
       const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'boss', password: 'boss-password-1' } });
       expect(login.json().user).toMatchObject({ username: 'boss', isAdmin: true });
@@ -63,10 +63,10 @@ describe('coffer user', () => {
     expect(refused.stderr).toContain('line 2: "Bad Name" is not a valid username');
     expect(refused.stderr).toContain('nothing was imported');
 
-    const app = await buildApp(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' }));
+    const { fastify: app, composition } = await buildComposedApp(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' }));
     try {
       const login = (username: string, password: string) => app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password } });
-      const storedHash = async (username: string) => (await app.backends.db.selectFrom('users').select('password_hash').where('username', '=', username).executeTakeFirstOrThrow()).password_hash;
+      const storedHash = async (username: string) => (await composition.backends.db.selectFrom('users').select('password_hash').where('username', '=', username).executeTakeFirstOrThrow()).password_hash;
       expect(await storedHash('ada')).toMatch(/^\$2y\$/);
       expect((await login('ada', 'wrong-password-1')).statusCode).toBe(401);
       expect(await storedHash('ada')).toMatch(/^\$2y\$/);

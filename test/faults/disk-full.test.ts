@@ -34,7 +34,7 @@ describe('the blob folder filling up', () => {
     mounted = true;
     t = await createTestApp({ STORAGE_URL: `file:${mountPoint}/blobs`, STORAGE_LOW_BYTES: '20M' });
     admin = await signUp(t.app, 'fulladmin');
-    await t.app.backends.db.updateTable('users').set({ is_admin: 1 }).where('username', '=', 'fulladmin').execute();
+    await t.services.backends.db.updateTable('users').set({ is_admin: 1 }).where('username', '=', 'fulladmin').execute();
     user = await signUp(t.app, 'filler');
     // A JPEG by its first bytes, 8 MiB long: six of them nearly fill the filesystem.
     photo = Buffer.concat([await fixture('sample.jpg'), Buffer.alloc(8 * MiB)]);
@@ -75,7 +75,7 @@ describe('the blob folder filling up', () => {
     expect(refused?.statusCode).toBe(507);
     expect(refused?.json()).toEqual({ error: expect.stringContaining('no room'), code: 'insufficient_storage' });
 
-    await t.app.backends.jobs.idle();
+    await t.services.backends.jobs.idle();
     const full = await status();
     expect(full.storage.low).toBe(true);
     expect(full.storage.freeBytes).toBeLessThan(20 * MiB);
@@ -84,7 +84,7 @@ describe('the blob folder filling up', () => {
     expect(readyFull.json().warnings).toEqual([expect.stringContaining('Storage is low')]);
 
     // Nothing half-stored: no orphan blob, no file without bytes, no temporary file left.
-    expect(await checkConsistency(t.app.backends.db, t.app.backends.blobs, { repair: false, minAgeMs: 0 })).toMatchObject({ orphans: [], recentOrphans: [], missing: [] });
+    expect(await checkConsistency(t.services.backends.db, t.services.backends.blobs, { repair: false, minAgeMs: 0 })).toMatchObject({ orphans: [], recentOrphans: [], missing: [] });
     expect(readdirSync(path.join(mountPoint, 'blobs', 'tmp'))).toEqual([]);
     const listed = (await t.app.inject({ url: '/api/v1/files?limit=50', headers: { authorization: user.basic } })).json().items;
     expect(listed.map((f: { id: string }) => f.id).sort()).toEqual([...stored].sort());

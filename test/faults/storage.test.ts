@@ -104,7 +104,7 @@ describe('the S3 gateway going away while Coffer runs', () => {
 
   it('answers 503 quickly, stores nothing half-way, and recovers by itself', async () => {
     if (!bucket) return;
-    await t.app.backends.jobs.idle();
+    await t.services.backends.jobs.idle();
     await gateway.stop();
 
     const started = Date.now();
@@ -136,7 +136,7 @@ describe('the S3 gateway going away while Coffer runs', () => {
 
   it('bounds every request during a stall, and a failed upload leaves nothing in the bucket once the gateway resumes', async () => {
     if (!bucket) return;
-    await t.app.backends.jobs.idle();
+    await t.services.backends.jobs.idle();
     const stored = await bucketContents(bucket.url);
     gateway.pause();
     let resumed = false;

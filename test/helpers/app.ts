@@ -3,14 +3,17 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance, FastifyServerOptions, LightMyRequestResponse } from 'fastify';
-import { buildApp } from '../../src/app.js';
+import { buildComposedApp, type Composition } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
+import type { Clock } from '../../src/shared/clock.js';
 import { provisionBackends } from './backends.js';
 
 export const FIXTURES = path.resolve(import.meta.dirname, '../fixtures');
 
 export interface TestApp {
   app: FastifyInstance;
+  /** What the app is made of (compose.ts): its backends, services and audit log. */
+  services: Composition;
   config: Config;
   dataDir: string;
   close(): Promise<void>;
@@ -20,14 +23,15 @@ export interface TestApp {
  * The real app on the backends of the test profile (embedded by default), each part fresh:
  * a temporary DATA_DIR and, per profile, a new database, bucket and session key prefix.
  */
-export async function createTestApp(env: Record<string, string> = {}, logger?: FastifyServerOptions['logger']): Promise<TestApp> {
+export async function createTestApp(env: Record<string, string> = {}, options: { clock?: Clock; logger?: FastifyServerOptions['logger'] } = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'coffer-test-'));
   const backends = await provisionBackends();
   // The face step loads a ~0.5 GB model per app: only the tests about faces turn it on.
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: process.env.DEBUG_LOG ? 'debug' : 'silent', FACES_ENABLED: '0', ...backends.env, ...env });
-  const app = await buildApp(config, logger);
+  const { fastify: app, composition } = await buildComposedApp(config, options.logger, options.clock);
   return {
     app,
+    services: composition,
     config,
     dataDir,
     async close() {

@@ -22,7 +22,7 @@ describe('content handed to nginx (X-Accel-Redirect)', () => {
   const get = (who: Account, url: string, headers: Record<string, string> = {}) => t.app.inject({ url, headers: { authorization: who.basic, ...headers } });
 
   it('authorizes, then names the blob for nginx with every header but no body', async () => {
-    const { blobKey } = await t.app.backends.db.selectFrom('files').select('blob_key as blobKey').where('id', '=', file.id).executeTakeFirstOrThrow();
+    const { blobKey } = await t.services.backends.db.selectFrom('files').select('blob_key as blobKey').where('id', '=', file.id).executeTakeFirstOrThrow();
     const response = await get(alice, file.urls.download, { range: 'bytes=0-99' });
     expect(response.statusCode).toBe(200);
     expect(response.body).toBe('');

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, fixture, multipart, type TestApp } from '../helpers/app.js';
+import { TestClock } from '../helpers/clock.js';
 import { ApiTester, injectTransport, type AuthKind } from '../helpers/api-tester.js';
 
 /**
@@ -10,21 +11,22 @@ import { ApiTester, injectTransport, type AuthKind } from '../helpers/api-tester
  */
 describe('access control matrix', () => {
   let t: TestApp;
+  const clock = new TestClock();
   let api: ApiTester;
   let fileId: string;
   let linkId: string;
 
   beforeAll(async () => {
-    t = await createTestApp();
+    t = await createTestApp({}, { clock });
     api = new ApiTester(injectTransport(t.app));
     for (const name of ['alice', 'bob', 'carol', 'root', 'erin']) await api.addUser(name);
     // Fixture: the first administrator (in production: coffer user create --admin).
-    await t.app.backends.db.updateTable('users').set({ is_admin: 1 }).where('username', '=', 'root').execute();
+    await t.services.backends.db.updateTable('users').set({ is_admin: 1 }).where('username', '=', 'root').execute();
     const body = multipart([{ filename: 'alice.png', content: await fixture('sample.png') }]);
     const upload = await t.app.inject({ method: 'POST', url: '/api/v1/files', payload: body.payload, headers: { ...body.headers, authorization: `Basic ${Buffer.from('alice:alice-password-1').toString('base64')}` } });
     fileId = upload.json().items[0].id;
     // The thumbnail rows expect 200 for those who may see it: let the background job finish.
-    await t.app.backends.jobs.idle();
+    await t.services.backends.jobs.idle();
     await api.post(`/api/v1/files/${fileId}/shares`, 201, { as: 'alice', body: { username: 'carol' } });
     linkId = (await api.post(`/api/v1/files/${fileId}/links`, 201, { as: 'alice', body: {} })).json().link.id;
   });
@@ -125,10 +127,13 @@ describe('access control matrix', () => {
   });
 
   it('refuses expired tokens', async () => {
-    const soon = new Date(Date.now() + 1500).toISOString();
-    const { secret } = (await api.post('/api/v1/tokens', 201, { as: 'bob', body: { name: 'brief', scopes: ['files:read'], expiresAt: soon } })).json();
+    // A minute: the matrix's cached JWTs (15 minutes) outlive the advance.
+    const inAMinute = new Date(clock.now().getTime() + 60_000).toISOString();
+    const { secret } = (await api.post('/api/v1/tokens', 201, { as: 'bob', body: { name: 'brief', scopes: ['files:read'], expiresAt: inAMinute } })).json();
     expect((await t.app.inject({ url: '/api/v1/files', headers: { authorization: `Bearer ${secret}` } })).statusCode).toBe(200);
-    await new Promise((r) => setTimeout(r, 1700));
+    clock.advance(59_000);
+    expect((await t.app.inject({ url: '/api/v1/files', headers: { authorization: `Bearer ${secret}` } })).statusCode).toBe(200);
+    clock.advance(2000);
     expect((await t.app.inject({ url: '/api/v1/files', headers: { authorization: `Bearer ${secret}` } })).statusCode).toBe(401);
   });
 
@@ -184,12 +189,15 @@ describe('access control matrix', () => {
 
 describe('short-lived JWTs', () => {
   it('expire', async () => {
-    const t = await createTestApp({ JWT_TTL_SECONDS: '1' });
+    const clock = new TestClock();
+    const t = await createTestApp({ JWT_TTL_SECONDS: '60' }, { clock });
     try {
       const api = new ApiTester(injectTransport(t.app));
       await api.addUser('dave');
       await api.get('/api/v1/files', 200, { as: 'dave', auth: 'jwt' });
-      await new Promise((r) => setTimeout(r, 2100));
+      clock.advance(58_000);
+      await api.get('/api/v1/files', 200, { as: 'dave', auth: 'jwt' });
+      clock.advance(3_000);
       await api.get('/api/v1/files', 401, { as: 'dave', auth: 'jwt' });
     } finally {
       await t.close();

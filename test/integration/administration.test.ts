@@ -17,7 +17,7 @@ describe('passwords, administration and audit', () => {
       await api.addUser(name);
       ids[name] = (await api.get('/api/v1/auth/me', 200, { as: name })).json().user.id;
     }
-    await t.app.backends.db.updateTable('users').set({ is_admin: 1 }).where('username', '=', 'admin').execute();
+    await t.services.backends.db.updateTable('users').set({ is_admin: 1 }).where('username', '=', 'admin').execute();
   });
   afterAll(() => t.close());
 
@@ -83,7 +83,7 @@ describe('passwords, administration and audit', () => {
   it('keeps an audit trail of security events, filtered and paged', async () => {
     await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'other', password: 'not-it-at-all' }, headers: { 'user-agent': 'audit-test/1.0' }, remoteAddress: '10.7.7.7' });
     await api.post('/api/v1/tokens', 201, { as: 'other', body: { name: 'ci', scopes: ['files:read'] } });
-    await t.app.audit.flush();
+    await t.services.audit.flush();
 
     const failures = (await api.get('/api/v1/admin/audit?user=other&action=auth.login', 200, { as: 'admin' })).json().items.filter((e: { outcome: string }) => e.outcome === 'failure');
     expect(failures[0]).toMatchObject({ actor: 'other', action: 'auth.login', ip: '10.7.7.7', userAgent: 'audit-test/1.0', details: { reason: 'unauthenticated' } });
@@ -103,13 +103,13 @@ describe('passwords, administration and audit', () => {
   });
 
   it('never fails a request because the audit log cannot be written', async () => {
-    const { db } = t.app.backends;
+    const { db } = t.services.backends;
     await db.schema.alterTable('audit_events').renameTo('audit_events_away').execute();
     try {
       await api.get('/api/v1/auth/me', 200, { as: 'member', auth: 'basic' });
       const login = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'member', password: 'member-password-2' } });
       expect(login.statusCode).toBe(200);
-      await t.app.audit.flush();
+      await t.services.audit.flush();
     } finally {
       await db.schema.alterTable('audit_events_away').renameTo('audit_events').execute();
     }

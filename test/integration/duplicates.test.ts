@@ -127,10 +127,10 @@ describe('duplicates refused (DUPLICATES=reject)', () => {
 
   /** Rows, jobs and blobs (thumbnails included, once the jobs are done) as the backends hold them. */
   const stored = async () => {
-    await t.app.backends.jobs.idle();
+    await t.services.backends.jobs.idle();
     let blobs = 0;
-    for await (const _ of t.app.backends.blobs.list()) blobs += 1;
-    const count = async (table: 'files' | 'jobs') => Number((await t.app.backends.db.selectFrom(table).select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()).n);
+    for await (const _ of t.services.backends.blobs.list()) blobs += 1;
+    const count = async (table: 'files' | 'jobs') => Number((await t.services.backends.db.selectFrom(table).select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()).n);
     return { files: await count('files'), jobs: await count('jobs'), blobs };
   };
 

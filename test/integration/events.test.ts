@@ -121,7 +121,7 @@ describe('live events', () => {
     first.close();
 
     const missed = [await upload(alice, await image(6)), await upload(alice, await image(7))];
-    await t.app.backends.jobs.idle();
+    await t.services.backends.jobs.idle();
     const again = await stream(alice, { 'last-event-id': lastEventId });
     await again.ready();
     const replayed = again.events.filter((e) => e.event === 'file.step').map((e) => stepOf(e).fileId);

@@ -17,7 +17,7 @@ describe('per-user face index', () => {
   const descriptor = (seed: number) => Float32Array.from({ length: 128 }, (_, i) => Math.sin(seed * 1000 + i) * 0.1);
   const addFace = async (ownerId: string, file: string, seed: number) => {
     const id = randomUUID();
-    await t.app.backends.db
+    await t.services.backends.db
       .insertInto('faces')
       .values({ id, file_id: file, owner_id: ownerId, x: 0.1, y: 0.1, width: 0.2, height: 0.2, score: 0.9, descriptor: encodeDescriptor(descriptor(seed)), person_id: null, assigned_by: null, suggested_person_id: null, distance: null, cluster_id: null, created_at: new Date().toISOString() })
       .execute();
@@ -37,27 +37,27 @@ describe('per-user face index', () => {
     stranger = (await t.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { authorization: b.basic } })).json().user.id;
     fileId = await uploadAs(a.basic);
     strangersFile = await uploadAs(b.basic);
-    await t.app.backends.jobs.idle();
+    await t.services.backends.jobs.idle();
   });
   afterAll(() => t.close());
 
   it('holds only the user’s own faces, and sees what another process changed', async () => {
-    const web = new FaceIndex(t.app.backends.db);
-    const worker = new FaceIndex(t.app.backends.db);
+    const web = new FaceIndex(t.services.backends.db);
+    const worker = new FaceIndex(t.services.backends.db);
     const first = await addFace(owner, fileId, 1);
     await addFace(stranger, strangersFile, 1); // the same descriptor, another user
     expect([...(await web.forUser(owner)).keys()]).toEqual([first]);
 
     // Named through the "worker" process: the web copy is stale and must be read again.
-    const people = new PeopleService(t.app.backends.db, worker);
+    const people = new PeopleService(t.services.backends.db, worker);
     const person = await people.create(owner, { name: 'Ana', faceIds: [first] });
     expect((await web.forUser(owner)).get(first)!.personId).toBe(person.id);
 
     // Another face added with a version bump, then the file deleted (cascade, no bump).
     const second = await addFace(owner, fileId, 2);
-    await t.app.backends.db.updateTable('users').set({ faces_version: 99 }).where('id', '=', owner).execute();
+    await t.services.backends.db.updateTable('users').set({ faces_version: 99 }).where('id', '=', owner).execute();
     expect((await web.forUser(owner)).has(second)).toBe(true);
-    await t.app.backends.db.deleteFrom('files').where('id', '=', fileId).execute();
+    await t.services.backends.db.deleteFrom('files').where('id', '=', fileId).execute();
     expect((await web.forUser(owner)).size).toBe(0);
     // The stranger's face was never in the owner's index, and is still there.
     expect([...(await web.forUser(stranger)).values()].map((face) => face.fileId)).toEqual([strangersFile]);

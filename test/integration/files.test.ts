@@ -28,9 +28,9 @@ describe('files', () => {
   // Waits for background jobs first: thumbnails are blobs too. Asks the store itself, so
   // the count is right on every storage backend of the test matrix.
   const storedBlobs = async () => {
-    await t.app.backends.jobs.idle();
+    await t.services.backends.jobs.idle();
     let count = 0;
-    for await (const _ of t.app.backends.blobs.list()) count += 1;
+    for await (const _ of t.services.backends.blobs.list()) count += 1;
     return count;
   };
   const fileCount = async (who: Account) => (await get(who, '/api/v1/files?limit=200')).json().items.length as number;
@@ -290,7 +290,7 @@ describe('files', () => {
     it('records image size and makes a WebP thumbnail off the request path', async () => {
       const uploaded = await upload(alice, [{ filename: 'photo.jpg', content: media.jpg }]);
       const { id } = uploaded.json().items[0];
-      await t.app.backends.jobs.idle();
+      await t.services.backends.jobs.idle();
       const file = (await get(alice, `/api/v1/files/${id}`)).json();
       expect(file).toMatchObject({ width: 800, height: 600, urls: { thumbnail: `/api/v1/files/${id}/thumbnail` } });
       const thumbnail = await get(alice, file.urls.thumbnail);
@@ -306,7 +306,7 @@ describe('files', () => {
         { filename: 'clip.mp4', content: media.mp4 },
       ]);
       const [audio, video] = uploaded.json().items;
-      await t.app.backends.jobs.idle();
+      await t.services.backends.jobs.idle();
       const audioFile = (await get(alice, `/api/v1/files/${audio.id}`)).json();
       expect(audioFile.durationSeconds).toBeCloseTo(2, 0);
       expect(audioFile.urls.thumbnail).toBeUndefined();
@@ -320,7 +320,7 @@ describe('files', () => {
 
   it('deletes the row and the blobs', async () => {
     const { id } = (await upload(alice, [{ filename: 'gone.jpg', content: media.jpg }])).json().items[0];
-    await t.app.backends.jobs.idle();
+    await t.services.backends.jobs.idle();
     const blobsBefore = await storedBlobs();
     const deleted = await t.app.inject({ method: 'DELETE', url: `/api/v1/files/${id}`, headers: asBrowser(alice) });
     expect(deleted.statusCode).toBe(204);

@@ -11,7 +11,7 @@ describe('consistency check (coffer fsck)', () => {
   afterAll(() => t.close());
 
   it('finds orphan and missing blobs, and repairs only orphans old enough', async () => {
-    const { db, blobs, jobs } = t.app.backends;
+    const { db, blobs, jobs } = t.services.backends;
     const owner = await signUp(t.app);
     const body = multipart([{ filename: 'a.png', content: await fixture('sample.png') }, { filename: 'b.png', content: await fixture('sample.png') }]);
     const uploaded = await t.app.inject({ method: 'POST', url: '/api/v1/files', payload: body.payload, headers: { ...body.headers, authorization: owner.basic } });

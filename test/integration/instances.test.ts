@@ -10,7 +10,7 @@ describe('the instance registry', () => {
     t = await createTestApp({ INSTANCE_ID: 'coffer-registry-test' });
     admin = await signUp(t.app);
     member = await signUp(t.app);
-    await t.app.backends.db.updateTable('users').set({ is_admin: 1 }).where('username', '=', admin.username).execute();
+    await t.services.backends.db.updateTable('users').set({ is_admin: 1 }).where('username', '=', admin.username).execute();
   });
   afterAll(() => t.close());
 
@@ -28,7 +28,7 @@ describe('the instance registry', () => {
     const port = typeof address === 'object' && address ? address.port : 0;
     // One that went silent a minute ago, as a crashed instance would.
     const minuteAgo = new Date(Date.now() - 60_000).toISOString();
-    await t.app.backends.db
+    await t.services.backends.db
       .insertInto('instances')
       .values({ id: 'coffer-crashed', host: 'elsewhere', pid: 4242, port: 8081, version: '0.0.1', started_at: minuteAgo, last_heartbeat_at: minuteAgo })
       .execute();

@@ -70,16 +70,16 @@ describe('durable jobs: the queue', () => {
 
   const options = (overrides: Partial<JobsOptions> = {}): JobsOptions => ({ worker: true, concurrency: 1, timeoutMs: 10_000, maxAttempts: 3, retryMs: 200, sweepMs: 500, instanceId: 'test', ...overrides });
   const startService = async (open: () => Promise<JobEngine>, steps: PipelineStep[], overrides?: Partial<JobsOptions>) => {
-    const service = new JobsService(t.app.backends.db, await open(), steps, options(overrides), quiet);
+    const service = new JobsService(t.services.backends.db, await open(), steps, options(overrides), quiet);
     services.push(service);
     service.start();
     return service;
   };
   const enqueue = async (service: JobsService, ids: string[], owner: string) => {
-    const deliveries = await t.app.backends.db.transaction().execute((trx) => service.record(trx, ids.map((id) => ({ id, ownerId: owner, kind: 'image' as const }))));
+    const deliveries = await t.services.backends.db.transaction().execute((trx) => service.record(trx, ids.map((id) => ({ id, ownerId: owner, kind: 'image' as const }))));
     service.submit(deliveries);
   };
-  const rowsOf = (step: string) => t.app.backends.db.selectFrom('jobs').selectAll().where('step', '=', step).execute();
+  const rowsOf = (step: string) => t.services.backends.db.selectFrom('jobs').selectAll().where('step', '=', step).execute();
 
   for (const engine of engines) {
     describe(engine.name, () => {
@@ -193,7 +193,7 @@ describe('durable jobs: a poison file and the administrators', () => {
     t = await createTestApp({ JOB_MAX_ATTEMPTS: '2', JOB_RETRY_SECONDS: '1', JOBS_SWEEP_SECONDS: '1' });
     api = new ApiTester(injectTransport(t.app));
     for (const name of ['root', 'member']) await api.addUser(name);
-    await t.app.backends.db.updateTable('users').set({ is_admin: 1 }).where('username', '=', 'root').execute();
+    await t.services.backends.db.updateTable('users').set({ is_admin: 1 }).where('username', '=', 'root').execute();
   });
   afterAll(() => t.close());
 
@@ -241,7 +241,7 @@ describe('durable jobs: a poison file and the administrators', () => {
     expect(again.attempts).toBe(2);
     expect((await api.post('/api/v1/admin/jobs/retry', 200, { as: 'root', body: {} })).json()).toEqual({ retried: 1 });
 
-    await t.app.audit.flush();
+    await t.services.audit.flush();
     const audit = (await api.get('/api/v1/admin/audit?action=admin.', 200, { as: 'root' })).json();
     expect(audit.items.map((event: { action: string }) => event.action)).toEqual(expect.arrayContaining(['admin.jobs_retry', 'admin.jobs_view']));
   });
@@ -249,7 +249,7 @@ describe('durable jobs: a poison file and the administrators', () => {
   it('deletes the job rows with their file', async () => {
     const body = multipart([{ filename: 'short-lived.jpg', content: await fixture('sample.jpg') }]);
     const { id } = (await t.app.inject({ method: 'POST', url: '/api/v1/files', payload: body.payload, headers: { ...body.headers, authorization: basicOf('member') } })).json().items[0];
-    const count = async () => (await t.app.backends.db.selectFrom('jobs').select('id').where('file_id', '=', id).execute()).length;
+    const count = async () => (await t.services.backends.db.selectFrom('jobs').select('id').where('file_id', '=', id).execute()).length;
     expect(await count()).toBe(1);
     await api.delete(`/api/v1/files/${id}`, 204, { as: 'member' });
     expect(await count()).toBe(0);

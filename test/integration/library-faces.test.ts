@@ -40,7 +40,7 @@ describe('faces and people in the library', () => {
     const body = multipart([{ name: 'file', filename, content }]);
     const response = await t.app.inject({ method: 'POST', url: '/api/v1/files', payload: body.payload, headers: { ...body.headers, authorization: as.basic } });
     expect(response.statusCode, response.body).toBe(201);
-    await t.app.backends.jobs.idle();
+    await t.services.backends.jobs.idle();
     return response.json().items[0].id;
   };
   const call = (as: Account, method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
@@ -51,7 +51,7 @@ describe('faces and people in the library', () => {
     return response.json().items;
   };
   const faceRows = async (ownerId?: string) => {
-    let query = t.app.backends.db.selectFrom('faces').select((eb) => eb.fn.countAll().as('n'));
+    let query = t.services.backends.db.selectFrom('faces').select((eb) => eb.fn.countAll().as('n'));
     if (ownerId) query = query.where('owner_id', '=', ownerId);
     return Number((await query.executeTakeFirstOrThrow()).n);
   };
@@ -136,7 +136,7 @@ describe('faces and people in the library', () => {
     const named = await call(bob, 'PUT', `/faces/${bobsFaces[0]!.id}/person`, { name: 'Bob’s friend' });
     expect(named.statusCode).toBe(200);
     const bobsPerson = named.json().face.person.id as string;
-    const rows = await t.app.backends.db.selectFrom('faces').select(['owner_id', 'person_id', 'suggested_person_id']).execute();
+    const rows = await t.services.backends.db.selectFrom('faces').select(['owner_id', 'person_id', 'suggested_person_id']).execute();
     const aliceId = await userId(alice);
     for (const row of rows.filter((row) => row.owner_id === aliceId)) {
       expect(row.person_id).not.toBe(bobsPerson);
@@ -182,7 +182,7 @@ describe('faces and people in the library', () => {
     const truncated = group.subarray(0, Math.floor(group.length / 3));
     const id = await upload(alice, truncated, 'truncated.jpg');
     expect(await facesOf(alice, id)).toEqual([]);
-    const job = await t.app.backends.db.selectFrom('jobs').select(['status']).where('file_id', '=', id).where('step', '=', 'faces').executeTakeFirstOrThrow();
+    const job = await t.services.backends.db.selectFrom('jobs').select(['status']).where('file_id', '=', id).where('step', '=', 'faces').executeTakeFirstOrThrow();
     expect(['done', 'failed']).toContain(job.status);
   });
 
@@ -206,7 +206,7 @@ describe('faces and people in the library', () => {
     for (const [content, name] of [[uniformPng(16383, 16383), 'huge.png'], [uniformGif(64, 64, 20), 'blank.gif']] as const) {
       const id = await upload(alice, content, name);
       expect(await facesOf(alice, id)).toEqual([]);
-      const job = await t.app.backends.db.selectFrom('jobs').select(['status']).where('file_id', '=', id).where('step', '=', 'faces').executeTakeFirstOrThrow();
+      const job = await t.services.backends.db.selectFrom('jobs').select(['status']).where('file_id', '=', id).where('step', '=', 'faces').executeTakeFirstOrThrow();
       expect(job.status).toBe('done');
     }
   });
@@ -216,7 +216,7 @@ describe('faces and people in the library', () => {
     const mirroredFaces = (await facesOf(alice, mirroredId)).length;
     expect((await call(alice, 'DELETE', `/files/${mirroredId}`)).statusCode).toBe(204);
     expect(await faceRows()).toBe(before - mirroredFaces);
-    expect(await t.app.backends.db.selectFrom('faces').select('id').where('file_id', '=', mirroredId).execute()).toEqual([]);
+    expect(await t.services.backends.db.selectFrom('faces').select('id').where('file_id', '=', mirroredId).execute()).toEqual([]);
   });
 
   it('deletes every face of a user who turns recognition off, and finds none afterwards', async () => {
@@ -252,10 +252,10 @@ describe('a face worker that cannot finish', () => {
     expect(response.statusCode).toBe(201);
     const fileId = response.json().items[0].id as string;
     // idle() does not wait for a retry that is not yet due: wait for the final state.
-    const faceJob = () => t.app.backends.db.selectFrom('jobs').selectAll().where('file_id', '=', fileId).where('step', '=', 'faces').executeTakeFirstOrThrow();
+    const faceJob = () => t.services.backends.db.selectFrom('jobs').selectAll().where('file_id', '=', fileId).where('step', '=', 'faces').executeTakeFirstOrThrow();
     const deadline = Date.now() + 90_000;
     while ((await faceJob()).status !== 'failed' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
-    await t.app.backends.jobs.idle();
+    await t.services.backends.jobs.idle();
     const job = await faceJob();
     expect(job.status).toBe('failed');
     expect(Number(job.attempts)).toBe(2);

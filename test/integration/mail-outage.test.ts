@@ -15,7 +15,7 @@ describe('mail when the SMTP server goes away mid-run', () => {
     await smtp.stop();
   });
 
-  const outbox = (to: string) => t.app.backends.db.selectFrom('mail_outbox').select(['status', 'attempts', 'last_error', 'template']).where('to_address', '=', to).execute();
+  const outbox = (to: string) => t.services.backends.db.selectFrom('mail_outbox').select(['status', 'attempts', 'last_error', 'template']).where('to_address', '=', to).execute();
 
   it('requests still succeed at once; the mail is retried and delivered when the server returns', async () => {
     await signUp(t.app, 'before');

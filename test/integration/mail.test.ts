@@ -47,7 +47,7 @@ describe('mail: verification, profile, password reset and notices over a real SM
     expect(await me(t, account.cookie)).toMatchObject({ emailVerified: true });
 
     // The database holds only the hash of the token.
-    const rows = await t.app.backends.db.selectFrom('mail_tokens').select('token_hash').execute();
+    const rows = await t.services.backends.db.selectFrom('mail_tokens').select('token_hash').execute();
     expect(rows.some((r) => r.token_hash === token)).toBe(false);
   });
 
@@ -62,7 +62,7 @@ describe('mail: verification, profile, password reset and notices over a real SM
     expect((await verify(t, older)).json().code).toBe('invalid_token');
 
     // Expiry without sleeping: the token's deadline moves into the past.
-    await t.app.backends.db.updateTable('mail_tokens').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('used_at', 'is', null).execute();
+    await t.services.backends.db.updateTable('mail_tokens').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('used_at', 'is', null).execute();
     expect((await verify(t, newer)).json().code).toBe('invalid_token');
 
     expect((await resend()).statusCode).toBe(204);
@@ -118,8 +118,8 @@ describe('mail: verification, profile, password reset and notices over a real SM
 
     const notice = await smtp.waitFor('forgetful@example.com', 3);
     expect(notice.map((m) => m.subject)).toContain('Your Coffer password was changed');
-    await t.app.audit.flush();
-    const audited = await t.app.backends.db.selectFrom('audit_events').select(['action', 'outcome']).where('action', '=', 'auth.password_reset').execute();
+    await t.services.audit.flush();
+    const audited = await t.services.backends.db.selectFrom('audit_events').select(['action', 'outcome']).where('action', '=', 'auth.password_reset').execute();
     expect(audited.map((a) => a.outcome).sort()).toEqual(['failure', 'failure', 'success']);
     // No account, no mail, no token.
     expect(smtp.to('nobody-here@mail.test')).toHaveLength(0);
@@ -178,7 +178,7 @@ describe('mail: verification, profile, password reset and notices over a real SM
     expect((await t.app.inject({ method: 'PATCH', url: '/api/v1/auth/me', headers: asBrowser(owner), payload: { notices: false, currentPassword: owner.password } })).json().user.notices).toBe(false);
     const before = smtp.to('sharer@example.com').length;
     expect((await t.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: asBrowser(owner), payload: { name: 'second', scopes: ['files:read'] } })).statusCode).toBe(201);
-    await eventually('the token notice to be skipped', async () => (await t.app.backends.db.selectFrom('mail_outbox').select('id').where('status', '=', 'queued').execute()).length === 0);
+    await eventually('the token notice to be skipped', async () => (await t.services.backends.db.selectFrom('mail_outbox').select('id').where('status', '=', 'queued').execute()).length === 0);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(smtp.to('sharer@example.com')).toHaveLength(before);
   });
@@ -186,7 +186,7 @@ describe('mail: verification, profile, password reset and notices over a real SM
   it('admins read the outbox with each message status; others get 403', async () => {
     const user = await signUp(t.app, 'plainuser');
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/admin/mail/outbox', headers: { cookie: user.cookie } })).statusCode).toBe(403);
-    await t.app.backends.db.updateTable('users').set({ is_admin: 1 }).where('username', '=', 'plainuser').execute();
+    await t.services.backends.db.updateTable('users').set({ is_admin: 1 }).where('username', '=', 'plainuser').execute();
     const page = await t.app.inject({ method: 'GET', url: '/api/v1/admin/mail/outbox?limit=3', headers: { cookie: user.cookie } });
     expect(page.statusCode).toBe(200);
     expect(page.json().items).toHaveLength(3);
@@ -194,7 +194,7 @@ describe('mail: verification, profile, password reset and notices over a real SM
     const next = await t.app.inject({ method: 'GET', url: `/api/v1/admin/mail/outbox?limit=3&cursor=${page.json().nextCursor}`, headers: { cookie: user.cookie } });
     expect(next.json().items[0].id).not.toBe(page.json().items[0].id);
     // Bodies with single-use links are blanked once sent.
-    const sent = await t.app.backends.db.selectFrom('mail_outbox').select(['text_body', 'template']).where('status', '=', 'sent').where('template', '=', 'password_reset').execute();
+    const sent = await t.services.backends.db.selectFrom('mail_outbox').select(['text_body', 'template']).where('status', '=', 'sent').where('template', '=', 'password_reset').execute();
     expect(sent.length).toBeGreaterThan(0);
     for (const row of sent) expect(row.text_body).not.toContain('token=');
   });

@@ -40,7 +40,7 @@ describe('media metadata, public links without location, timeline', () => {
   const get = (who: Account | undefined, url: string, headers: Record<string, string> = {}) => t.app.inject({ url, headers: { ...(who ? { authorization: who.basic } : {}), ...headers } });
   /** The file as its owner sees it once the background steps are done. */
   const described = async (who: Account, id: string): Promise<FileJson> => {
-    await t.app.backends.jobs.idle();
+    await t.services.backends.jobs.idle();
     const response = await get(who, `/api/v1/files/${id}`);
     expect(response.statusCode).toBe(200);
     return response.json();
@@ -192,13 +192,13 @@ describe('media metadata, public links without location, timeline', () => {
       const original = await photo({ gps: true });
       const [stored] = await upload(alice, [{ filename: 'older.jpg', content: original }]);
       await described(alice, stored!.id);
-      await t.app.backends.db.updateTable('files').set({ location_patches: null }).where('id', '=', stored!.id).execute();
+      await t.services.backends.db.updateTable('files').set({ location_patches: null }).where('id', '=', stored!.id).execute();
       const link = await createLink(alice, stored!.id);
       const served = await get(undefined, `/api/v1/links/${tokenOf(link.url)}/content`);
       expect(served.statusCode).toBe(200);
       expect(served.rawPayload.length).toBe(original.length);
       expect((await exifr.gps(served.rawPayload))?.latitude).toBeUndefined();
-      const row = await t.app.backends.db.selectFrom('files').select('location_patches').where('id', '=', stored!.id).executeTakeFirstOrThrow();
+      const row = await t.services.backends.db.selectFrom('files').select('location_patches').where('id', '=', stored!.id).executeTakeFirstOrThrow();
       expect(JSON.parse(row.location_patches!)).not.toHaveLength(0);
     });
 
@@ -276,7 +276,7 @@ describe('media metadata, public links without location, timeline', () => {
         { filename: 'd.jpg', content: await photo({ taken: '2020:01:31 23:59:59', variant: 4 }) },
         { filename: 'e.jpg', content: await photo({ taken: '1999:12:31 23:59:59', variant: 5 }) },
       ]);
-      await t.app.backends.jobs.idle();
+      await t.services.backends.jobs.idle();
     });
 
     const list = async (who: Account, query: string) => {

@@ -55,7 +55,7 @@ describe('GET /metrics on its own listener', () => {
     const uploaded = await fetch(`${base}/api/v1/files`, { method: 'POST', headers: { ...body.headers, authorization: user.basic }, body: body.payload });
     expect(uploaded.status).toBe(201);
     const { id } = ((await uploaded.json()) as { items: Array<{ id: string }> }).items[0]!;
-    await t.app.backends.jobs.idle();
+    await t.services.backends.jobs.idle();
 
     const before = await scrape();
     const list = 'coffer_http_requests_total{method="GET",route="/api/v1/files",status="200"}';

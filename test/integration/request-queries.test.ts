@@ -19,11 +19,13 @@ describe('queries per request', () => {
 
   beforeAll(async () => {
     t = await createTestApp({}, {
-      level: 'trace',
-      stream: {
-        write(line: string) {
-          const entry = JSON.parse(line) as { msg?: string; sql?: string };
-          if (entry.msg === 'database query' && entry.sql && !BACKGROUND.test(entry.sql)) queries.push(entry.sql);
+      logger: {
+        level: 'trace',
+        stream: {
+          write(line: string) {
+            const entry = JSON.parse(line) as { msg?: string; sql?: string };
+            if (entry.msg === 'database query' && entry.sql && !BACKGROUND.test(entry.sql)) queries.push(entry.sql);
+          },
         },
       },
     });
@@ -31,7 +33,7 @@ describe('queries per request', () => {
     const body = multipart([{ filename: 'clip.png', content: await fixture('sample.png') }]);
     const upload = await t.app.inject({ method: 'POST', url: '/api/v1/files', payload: body.payload, headers: { ...body.headers, authorization: owner.basic } });
     fileId = upload.json().items[0].id;
-    await t.app.backends.jobs.idle();
+    await t.services.backends.jobs.idle();
     const share = await t.app.inject({ method: 'POST', url: `/api/v1/files/${fileId}/shares`, headers: { authorization: owner.basic }, payload: { username: recipient.username } });
     expect(share.statusCode).toBe(201);
     const link = await t.app.inject({ method: 'POST', url: `/api/v1/files/${fileId}/links`, headers: { authorization: owner.basic }, payload: {} });
@@ -49,7 +51,7 @@ describe('queries per request', () => {
   async function count(url: string, headers: Record<string, string>, expected: number): Promise<string[]> {
     let quietest: string[] | undefined;
     for (let attempt = 0; attempt < 3; attempt++) {
-      await t.app.audit.flush();
+      await t.services.audit.flush();
       queries.length = 0;
       const response = await t.app.inject({ method: 'GET', url, headers });
       expect(response.statusCode, `${url}: ${response.body.slice(0, 200)}`).toBe(expected);
@@ -94,7 +96,7 @@ describe('queries per request', () => {
   it('a disabled account with a cached Basic check: 401 from that same one query', async () => {
     const victim = await signUp(t.app);
     await t.app.inject({ method: 'GET', url: '/api/v1/files?limit=1', headers: basic(victim) });
-    await t.app.backends.db.updateTable('users').set({ disabled: 1 }).where('username', '=', victim.username).execute();
+    await t.services.backends.db.updateTable('users').set({ disabled: 1 }).where('username', '=', victim.username).execute();
     expect(await count(file(), basic(victim), 401)).toHaveLength(1);
   });
 });

@@ -27,7 +27,7 @@ describe('file-name search', () => {
     // Someone else's beach: never in the owner's results, nor theirs in his.
     const body = multipart([{ filename: 'beach of someone else.png', content: png }]);
     await t.app.inject({ method: 'POST', url: '/api/v1/files', payload: body.payload, headers: { ...body.headers, authorization: other.basic } });
-    await t.app.backends.jobs.idle();
+    await t.services.backends.jobs.idle();
   });
   afterAll(() => t.close());
 

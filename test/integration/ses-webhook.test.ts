@@ -28,7 +28,7 @@ describe('SES feedback at /api/v1/webhooks/ses, and the suppression list', () =>
       SNS_CERT_URL_PATTERN: String.raw`http://127\.0\.0\.1:\d+/[A-Za-z0-9/-]*\.pem`,
     });
     admin = await signUp(t.app, 'mailadmin');
-    await t.app.backends.db.updateTable('users').set({ is_admin: 1 }).where('username', '=', 'mailadmin').execute();
+    await t.services.backends.db.updateTable('users').set({ is_admin: 1 }).where('username', '=', 'mailadmin').execute();
   });
   afterAll(async () => {
     await t?.close();
@@ -37,7 +37,7 @@ describe('SES feedback at /api/v1/webhooks/ses, and the suppression list', () =>
 
   const post = (body: string | object, headers: Record<string, string> = {}) =>
     t.app.inject({ method: 'POST', url: '/api/v1/webhooks/ses', headers: { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': 'Notification', ...headers }, payload: typeof body === 'string' ? body : JSON.stringify(body) });
-  const eventCount = async () => (await t.app.backends.db.selectFrom('ses_events').select('id').execute()).length;
+  const eventCount = async () => (await t.services.backends.db.selectFrom('ses_events').select('id').execute()).length;
   const suppressions = async (q: string) => (await t.app.inject({ method: 'GET', url: `/api/v1/admin/mail/suppressions?q=${encodeURIComponent(q)}`, headers: { cookie: admin.cookie } })).json().items as Array<{ email: string; reason: string; events: Array<{ type: string; bounceType: string | null }> }>;
 
   it.each(['1', '2'] as const)('stores a signed permanent bounce (SignatureVersion %s) and suppresses the address at once', async (version) => {
@@ -47,7 +47,7 @@ describe('SES feedback at /api/v1/webhooks/ses, and the suppression list', () =>
     expect(response.json()).toEqual({ status: 'stored' });
     const [entry] = await suppressions(address);
     expect(entry).toMatchObject({ email: address, reason: 'bounce', events: [{ type: 'Bounce', bounceType: 'permanent' }] });
-    const stored = await t.app.backends.db.selectFrom('ses_events').selectAll().where('address', '=', address).execute();
+    const stored = await t.services.backends.db.selectFrom('ses_events').selectAll().where('address', '=', address).execute();
     expect(stored).toHaveLength(1);
     expect(JSON.parse(stored[0]!.raw)).toMatchObject({ notificationType: 'Bounce', bounce: { bounceType: 'Permanent' } });
   });
@@ -57,8 +57,8 @@ describe('SES feedback at /api/v1/webhooks/ses, and the suppression list', () =>
     expect((await suppressions('angry@bounce.test'))[0]).toMatchObject({ reason: 'complaint' });
     expect((await post(snsNotification(key, certUrl, sesDelivery('happy@bounce.test')))).json()).toEqual({ status: 'stored' });
     expect(await suppressions('happy@bounce.test')).toEqual([]);
-    await t.app.audit.flush();
-    const audited = await t.app.backends.db.selectFrom('audit_events').select(['action', 'target']).where('action', 'like', 'mail.%').where('target', '=', 'email:angry@bounce.test').execute();
+    await t.services.audit.flush();
+    const audited = await t.services.backends.db.selectFrom('audit_events').select(['action', 'target']).where('action', 'like', 'mail.%').where('target', '=', 'email:angry@bounce.test').execute();
     expect(audited.map((a) => a.action).sort()).toEqual(['mail.ses_event', 'mail.suppress']);
   });
 
@@ -194,7 +194,7 @@ describe('SES feedback at /api/v1/webhooks/ses, and the suppression list', () =>
     expect(me.json().user.emailSuppressed).toBe(true);
 
     const forgot = () => t.app.inject({ method: 'POST', url: '/api/v1/auth/password/forgot', payload: { email: 'bouncy@example.com' } });
-    const resetStatus = async () => (await t.app.backends.db.selectFrom('mail_outbox').select('status').where('to_address', '=', 'bouncy@example.com').where('template', '=', 'password_reset').orderBy('created_at').execute()).map((r) => r.status);
+    const resetStatus = async () => (await t.services.backends.db.selectFrom('mail_outbox').select('status').where('to_address', '=', 'bouncy@example.com').where('template', '=', 'password_reset').orderBy('created_at').execute()).map((r) => r.status);
     expect((await forgot()).statusCode).toBe(202);
     await eventually('the reset mail to be judged', async () => (await resetStatus()).length === 1 && (await resetStatus())[0] !== 'queued');
     expect(await resetStatus()).toEqual(['suppressed']);
@@ -213,8 +213,8 @@ describe('SES feedback at /api/v1/webhooks/ses, and the suppression list', () =>
     expect(mails[1]!.subject).toBe('Reset your Coffer password');
     await eventually('the second reset mail to be recorded as sent', async () => (await resetStatus())[1] === 'sent');
     expect(await resetStatus()).toEqual(['suppressed', 'sent']);
-    await t.app.audit.flush();
-    const lift = await t.app.backends.db.selectFrom('audit_events').select(['actor']).where('action', '=', 'mail.suppression_lift').execute();
+    await t.services.audit.flush();
+    const lift = await t.services.backends.db.selectFrom('audit_events').select(['actor']).where('action', '=', 'mail.suppression_lift').execute();
     expect(lift).toEqual([{ actor: 'mailadmin' }]);
   });
 });

@@ -1,15 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, fixture, multipart, type TestApp } from '../helpers/app.js';
 import { ApiTester, injectTransport } from '../helpers/api-tester.js';
+import { TestClock } from '../helpers/clock.js';
 
 describe('sharing', () => {
   let t: TestApp;
+  const clock = new TestClock();
   let api: ApiTester;
   let mp4: Buffer;
   let fileId: string;
 
   beforeAll(async () => {
-    t = await createTestApp();
+    t = await createTestApp({}, { clock });
     api = new ApiTester(injectTransport(t.app));
     for (const name of ['owner', 'friend', 'stranger']) await api.addUser(name);
     mp4 = await fixture('sample.mp4');
@@ -92,12 +94,17 @@ describe('sharing', () => {
   });
 
   it('expires links', async () => {
-    const expiresAt = new Date(Date.now() + 1200).toISOString();
+    const expiresAt = new Date(clock.now().getTime() + 3600_000).toISOString();
     const { link } = (await api.post(`/api/v1/files/${fileId}/links`, 201, { as: 'owner', body: { expiresAt } })).json();
     const token = link.url.split('/s/')[1];
     await api.get(`/api/v1/links/${token}`, 200);
-    await new Promise((r) => setTimeout(r, 1400));
+    clock.advance(3590_000);
+    await api.get(`/api/v1/links/${token}`, 200);
+    expect((await api.get(`/api/v1/files/${fileId}/links`, 200, { as: 'owner' })).json().items.map((l: { id: string }) => l.id)).toContain(link.id);
+    clock.advance(20_000);
     await api.get(`/api/v1/links/${token}`, 404);
+    // Expired links leave the owner's list too.
+    expect((await api.get(`/api/v1/files/${fileId}/links`, 200, { as: 'owner' })).json().items.map((l: { id: string }) => l.id)).not.toContain(link.id);
     await api.post(`/api/v1/files/${fileId}/links`, 400, { as: 'owner', body: { expiresAt: '2001-01-01T00:00:00Z' } });
   });
 

@@ -48,8 +48,8 @@ describe.skipIf(profileName !== 'embedded')('SQLite write lock held by another p
     owner = await signUp(t.app);
     const body = multipart([{ filename: 'a.png', content: await fixture('sample.png') }]);
     fileId = (await t.app.inject({ method: 'POST', url: '/api/v1/files', payload: body.payload, headers: { ...body.headers, authorization: owner.basic } })).json().items[0].id;
-    await t.app.backends.jobs.idle();
-    await t.app.audit.flush();
+    await t.services.backends.jobs.idle();
+    await t.services.audit.flush();
   });
   afterAll(() => t.close());
 

@@ -18,7 +18,7 @@ describe('notable people and /who', () => {
     t = await createTestApp({ MAX_UPLOAD_BYTES: '1m' });
     admin = await signUp(t.app, 'curator');
     member = await signUp(t.app, 'member');
-    await t.app.backends.db.updateTable('users').set({ is_admin: 1 }).where('username', '=', 'curator').execute();
+    await t.services.backends.db.updateTable('users').set({ is_admin: 1 }).where('username', '=', 'curator').execute();
     group = GROUP_PHOTOS[0]!.bytes();
   });
   afterAll(() => t.close());
@@ -34,11 +34,11 @@ describe('notable people and /who', () => {
     return t.app.inject({ method: 'POST', url: `/api/v1/admin/notable-people/${id}/photos`, payload: body.payload, headers: { ...body.headers, authorization: admin.basic } });
   };
   const counts = async () => {
-    const db = t.app.backends.db;
+    const db = t.services.backends.db;
     const rows = async (table: 'notable_people' | 'notable_faces' | 'files' | 'audit_events') => Number((await db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
-    await t.app.audit.flush();
+    await t.services.audit.flush();
     let blobs = 0;
-    for await (const _ of t.app.backends.blobs.list()) blobs += 1;
+    for await (const _ of t.services.backends.blobs.list()) blobs += 1;
     return { people: await rows('notable_people'), faces: await rows('notable_faces'), files: await rows('files'), audit: await rows('audit_events'), blobs };
   };
 

@@ -169,7 +169,7 @@ describe('attempt limits under concurrency', () => {
       }
       // A link made under the old 4-character rule: its stored hash is of a PIN.
       const { link } = (await t.app.inject({ method: 'POST', url: `/api/v1/files/${fileId}/links`, headers: { authorization: owner.basic }, payload: { password: 'placeholder password' } })).json();
-      await t.app.backends.db.updateTable('links').set({ password_hash: await new PasswordHasher().hash('4821') }).where('id', '=', link.id).execute();
+      await t.services.backends.db.updateTable('links').set({ password_hash: await new PasswordHasher().hash('4821') }).where('id', '=', link.id).execute();
       const token = link.url.split('/s/')[1] as string;
       expect((await visit(token, '4821', '10.7.0.1')).statusCode).toBe(200);
     });

@@ -23,14 +23,14 @@ describe('mail tokens and mail headers', () => {
       ['first new password', 'second new password', 'third new password'].map((password) => t.app.inject({ method: 'POST', url: '/api/v1/auth/password/reset', payload: { token, password } })),
     );
     expect(attempts.map((r) => r.statusCode).sort()).toEqual([204, 400, 400]);
-    const tokens = await t.app.backends.db.selectFrom('mail_tokens').select(['token_hash']).execute();
+    const tokens = await t.services.backends.db.selectFrom('mail_tokens').select(['token_hash']).execute();
     expect(tokens.some((row) => row.token_hash.includes(token))).toBe(false);
   });
 
   it('a name with line breaks cannot add headers or recipients to a notice', async () => {
     const owner = await signUp(t.app, 'eve');
     await signUp(t.app, 'target');
-    await t.app.backends.db.updateTable('users').set({ name: 'Eve\r\nBcc: victim@evil.test\r\nX-Evil: 1' }).where('username', '=', 'eve').execute();
+    await t.services.backends.db.updateTable('users').set({ name: 'Eve\r\nBcc: victim@evil.test\r\nX-Evil: 1' }).where('username', '=', 'eve').execute();
     const body = multipart([{ filename: 'x.png', content: await fixture('sample.png') }]);
     const upload = await t.app.inject({ method: 'POST', url: '/api/v1/files', headers: { ...asBrowser(owner), ...body.headers }, payload: body.payload });
     const fileId = upload.json().items[0].id as string;

@@ -90,7 +90,7 @@ describe('media probing never reaches the network (issue 8, item 1)', () => {
   it.each(variants)('%s: no connection, no thumbnail, no duration', async (_name, filename, build) => {
     if (!requireOrSkip(hasFfmpeg, FFMPEG_MISSING)) return;
     const response = await upload(filename, build());
-    await t.app.backends.jobs.idle();
+    await t.services.backends.jobs.idle();
     expect(connections).toBe(0);
     // Refused outright where the bytes give it away at upload; otherwise stored without facts.
     expect([201, 415]).toContain(response.statusCode);
@@ -106,9 +106,9 @@ describe('media probing never reaches the network (issue 8, item 1)', () => {
   });
 
   const storedBlobs = async () => {
-    await t.app.backends.jobs.idle();
+    await t.services.backends.jobs.idle();
     let count = 0;
-    for await (const _ of t.app.backends.blobs.list()) count += 1;
+    for await (const _ of t.services.backends.blobs.list()) count += 1;
     return count;
   };
 
@@ -131,7 +131,7 @@ describe('media probing never reaches the network (issue 8, item 1)', () => {
     // A tag as large as embedded cover art, padding included, before the real frames.
     const tagged = await upload('tagged.mp3', Buffer.concat([id3Header(200_000), Buffer.alloc(200_000), await fixture('sample.mp3')]));
     expect(tagged.statusCode).toBe(201);
-    await t.app.backends.jobs.idle();
+    await t.services.backends.jobs.idle();
     expect((await get(`/api/v1/files/${audio.id}`)).json().durationSeconds).toBeCloseTo(2, 0);
     expect((await get(`/api/v1/files/${tagged.json().items[0].id}`)).json().durationSeconds).toBeCloseTo(2, 0);
     for (const { id } of [video, webm]) {

@@ -18,7 +18,7 @@ describe('public links', () => {
       await api.addUser(name);
       ids[name] = (await api.get('/api/v1/auth/me', 200, { as: name })).json().user.id;
     }
-    await t.app.backends.db.updateTable('users').set({ is_admin: 1 }).where('username', '=', 'admin').execute();
+    await t.services.backends.db.updateTable('users').set({ is_admin: 1 }).where('username', '=', 'admin').execute();
   });
   afterAll(() => t.close());
 
@@ -79,7 +79,7 @@ describe('public links', () => {
       // The owner can make new links afterwards; only the existing ones were revoked.
       expect((await visitor((await newLink(fileA)).token)).statusCode).toBe(200);
 
-      await t.app.audit.flush();
+      await t.services.audit.flush();
       const events = (await api.get('/api/v1/admin/audit?action=admin.links_revoke', 200, { as: 'admin' })).json().items;
       expect(events).toEqual([expect.objectContaining({ actor: 'admin', target: `user:${ids.owner}`, outcome: 'success', details: expect.objectContaining({ revoked: expect.any(Number) }) })]);
       expect(events[0].details.revoked).toBeGreaterThanOrEqual(3);

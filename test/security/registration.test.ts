@@ -29,7 +29,7 @@ describe('registration', () => {
     // The rest are refused: 429, or a fail-closed 503 where the machine is too loaded for the stores' timeouts.
     expect(statuses.filter((status) => status !== 201 && status !== 429 && status !== 503)).toEqual([]);
     expect(statuses.filter((status) => status === 429).length).toBeGreaterThan(100);
-    const users = await t.app.backends.db.selectFrom('users').select('username').where('username', 'like', 'flood%').execute();
+    const users = await t.services.backends.db.selectFrom('users').select('username').where('username', 'like', 'flood%').execute();
     expect(users).toHaveLength(created);
     const refused = await register(person('flood-late'), '10.20.0.1');
     expect(refused.statusCode).toBe(429);
@@ -42,7 +42,7 @@ describe('registration', () => {
     const response = await register(person('bidiname', { name: 'Eve\u202Egnp.exe\u2066 \u200fAdmin\u0007' }), '10.21.0.1');
     expect(response.statusCode).toBe(201);
     expect(response.json().user.name).toBe('Evegnp.exe Admin');
-    const row = await t.app.backends.db.selectFrom('users').select('name').where('username', '=', 'bidiname').executeTakeFirstOrThrow();
+    const row = await t.services.backends.db.selectFrom('users').select('name').where('username', '=', 'bidiname').executeTakeFirstOrThrow();
     expect(row.name).toBe('Evegnp.exe Admin');
     const empty = await register(person('onlybidi', { name: '\u202E\u202D' }), '10.21.0.1');
     expect(empty.statusCode).toBe(400);
@@ -55,13 +55,13 @@ describe('registration', () => {
       expect(response.statusCode).toBe(400);
       expect(response.json()).toMatchObject({ code: 'invalid_request', details: [expect.objectContaining({ field: 'email' })] });
     }
-    expect(await t.app.backends.db.selectFrom('users').select('id').where('username', '=', 'squatter').execute()).toHaveLength(0);
+    expect(await t.services.backends.db.selectFrom('users').select('id').where('username', '=', 'squatter').execute()).toHaveLength(0);
   });
 
   describe('coffer user import', () => {
     // The service `coffer user import` runs, on this test's database.
-    const importer = () => new AccountsService(t.app.backends.db, new PasswordHasher(), new LoginThrottle(new RateLimiterMemory({ points: 1, duration: 1 }), new RateLimiterMemory({ points: 1, duration: 1 })), new RateLimiterMemory({ points: 1, duration: 1 }));
-    const usernames = async (prefix: string) => (await t.app.backends.db.selectFrom('users').select('username').where('username', 'like', `${prefix}%`).orderBy('username').execute()).map((r) => r.username);
+    const importer = () => new AccountsService(t.services.backends.db, new PasswordHasher(), new LoginThrottle(new RateLimiterMemory({ points: 1, duration: 1 }), new RateLimiterMemory({ points: 1, duration: 1 })), new RateLimiterMemory({ points: 1, duration: 1 }));
+    const usernames = async (prefix: string) => (await t.services.backends.db.selectFrom('users').select('username').where('username', 'like', `${prefix}%`).orderBy('username').execute()).map((r) => r.username);
 
     it('reports a login that exists as an error naming its line, and imports nothing', async () => {
       expect((await register(person('impexists'), '10.23.0.1')).statusCode).toBe(201);
@@ -75,7 +75,7 @@ describe('registration', () => {
 
     it('gives a clear error, not a UNIQUE violation, when an imported address is already taken', async () => {
       // An account registered with the address an import would give "impgrace" (before the rule above).
-      await t.app.backends.db.updateTable('users').set({ email: 'impgrace@imported.invalid' }).where('username', '=', 'impexists').execute();
+      await t.services.backends.db.updateTable('users').set({ email: 'impgrace@imported.invalid' }).where('username', '=', 'impexists').execute();
       const { users } = parseUserCsv(`impgrace,${BCRYPT_5},false\n`);
       const result = await importer().importUsers(users);
       expect(result.errors).toEqual([expect.stringMatching(/^line 1: .*impgrace@imported\.invalid.*"impexists"/)]);
@@ -90,7 +90,7 @@ describe('registration', () => {
 
     it('never runs bcrypt above the cap at sign-in, for hashes imported before it', async () => {
       expect((await register(person('oldimport'), '10.24.0.1')).statusCode).toBe(201);
-      await t.app.backends.db.updateTable('users').set({ password_hash: withCost(31) }).where('username', '=', 'oldimport').execute();
+      await t.services.backends.db.updateTable('users').set({ password_hash: withCost(31) }).where('username', '=', 'oldimport').execute();
       const started = Date.now();
       const login = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'oldimport', password: 'password' }, remoteAddress: '10.24.0.2' });
       expect(login.statusCode).toBe(401);

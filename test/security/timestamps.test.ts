@@ -17,7 +17,7 @@ describe('timestamps', () => {
     t = await createTestApp();
     api = new ApiTester(injectTransport(t.app));
     for (const name of ['stamper', 'auditor']) await api.addUser(name);
-    await t.app.backends.db.updateTable('users').set({ is_admin: 1 }).where('username', '=', 'auditor').execute();
+    await t.services.backends.db.updateTable('users').set({ is_admin: 1 }).where('username', '=', 'auditor').execute();
     const body = multipart([{ filename: 'a.png', content: await fixture('sample.png') }]);
     fileId = (await t.app.inject({ method: 'POST', url: '/api/v1/files', payload: body.payload, headers: { ...body.headers, authorization: `Basic ${Buffer.from('stamper:stamper-password-1').toString('base64')}` } })).json().items[0].id;
   });

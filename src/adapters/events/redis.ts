@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { maskUrl } from '../../db/connect.js';
+import { maskUrl } from '../../shared/mask-url.js';
 import type { BusEvent, BusListener, EventBus } from './event-bus.js';
 
 interface BusLog {

@@ -1,6 +1,6 @@
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { maskUrl } from '../../db/connect.js';
+import { maskUrl } from '../../shared/mask-url.js';
 import { deliveryKey, type Delivery, type DeliveryHandler, type JobEngine } from './job-queue.js';
 
 const QUEUE = 'jobs';

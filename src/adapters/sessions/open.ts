@@ -1,5 +1,5 @@
 import { RateLimiterMemcache, RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { maskUrl } from '../../db/connect.js';
+import { maskUrl } from '../../shared/mask-url.js';
 import { MemorySessionStore } from './memory.js';
 import type { SessionStore } from './session-store.js';
 

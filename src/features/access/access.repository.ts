@@ -2,8 +2,8 @@ import type { ExpressionBuilder, SelectQueryBuilder } from 'kysely';
 import type { Executor } from '../../db/connect.js';
 import type { Database } from '../../db/schema.js';
 import type { FileRight } from '../../access/rules.js';
-import { isEmailSuppressed, toUser, type UserWithHash } from '../accounts/accounts.repository.js';
-import { toStoredFile, type StoredFile } from '../files/files.repository.js';
+import { isEmailSuppressed, toUser, type UserWithHash } from '../accounts/user-row.js';
+import { toStoredFile, type StoredFile } from '../files/stored-file.js';
 
 /**
  * The one place that says in SQL who may reach a file: its owner, and the users it is

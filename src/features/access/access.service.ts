@@ -1,9 +1,8 @@
 import type { FastifyRequest } from 'fastify';
-import { verdictFor, type FileRight, type ObjectMode } from '../../access/rules.js';
+import { verdictFor, type FileRight, type ObjectMode, type ObjectRule } from '../../access/rules.js';
 import type { Db } from '../../db/connect.js';
 import { Forbidden, NotFound } from '../../errors.js';
-import type { ObjectRule } from '../../plugins/access.js';
-import type { StoredFile } from '../files/files.repository.js';
+import type { StoredFile } from '../files/stored-file.js';
 import * as access from './access.repository.js';
 
 /** A file a route's object rule loaded, with the caller's right to it. */

@@ -2,55 +2,15 @@ import type { ExpressionBuilder } from 'kysely';
 import type { Executor } from '../../db/connect.js';
 import type { Database, NewUserRow, UserRow } from '../../db/schema.js';
 
-export interface User {
-  id: string;
-  username: string;
-  name: string;
-  email: string;
-  isAdmin: boolean;
-  disabled: boolean;
-  sessionsValidAfter: number;
-  createdAt: string;
-  emailVerified: boolean;
-  /** The address is on the mail suppression list (it bounced or complained). */
-  emailSuppressed: boolean;
-  noticesEnabled: boolean;
-  language: string;
-  faceRecognition: boolean;
-}
+import type { User } from '../../domain/user.js';
+import { isEmailSuppressed, toUser, type UserWithHash } from './user-row.js';
 
-export interface UserWithHash extends User {
-  passwordHash: string;
-}
+export type { User };
 
-/** Whether the user's address is suppressed, read with the user in one query. */
-export function isEmailSuppressed(eb: ExpressionBuilder<Database, 'users'>) {
-  return eb.exists(eb.selectFrom('mail_suppressions').select('mail_suppressions.email').whereRef('mail_suppressions.email', '=', 'users.email').where('mail_suppressions.lifted_at', 'is', null));
-}
+export { isEmailSuppressed, toUser, type UserWithHash };
 
 function emailSuppressed(eb: ExpressionBuilder<Database, 'users'>) {
   return isEmailSuppressed(eb).as('email_suppressed');
-}
-
-/** A user row (with whether its address is suppressed) as the domain sees it; also used by the access repository. */
-export function toUser(row: UserRow & { email_suppressed: unknown }): UserWithHash {
-  return {
-    id: row.id,
-    username: row.username,
-    name: row.name,
-    email: row.email,
-    isAdmin: Boolean(row.is_admin),
-    disabled: Boolean(row.disabled),
-    sessionsValidAfter: Number(row.sessions_valid_after),
-    createdAt: row.created_at,
-    emailVerified: Boolean(row.email_verified),
-    // PostgreSQL answers a boolean, SQLite and MariaDB 0 or 1.
-    emailSuppressed: row.email_suppressed === true || Number(row.email_suppressed) === 1,
-    noticesEnabled: Boolean(row.notices_enabled),
-    language: row.language,
-    faceRecognition: Number(row.face_recognition) === 1,
-    passwordHash: row.password_hash,
-  };
 }
 
 export async function insertUser(db: Executor, row: NewUserRow): Promise<void> {
@@ -103,7 +63,15 @@ export async function findUserByEmail(db: Executor, email: string): Promise<User
   return row && toUser(row);
 }
 
-export async function updateProfile(db: Executor, id: string, changes: { name?: string; email?: string; emailVerified?: boolean; noticesEnabled?: boolean; language?: string }): Promise<void> {
+export interface ProfileChanges {
+  name?: string;
+  email?: string;
+  emailVerified?: boolean;
+  noticesEnabled?: boolean;
+  language?: string;
+}
+
+export async function updateProfile(db: Executor, id: string, changes: ProfileChanges): Promise<void> {
   const set = {
     ...(changes.name !== undefined ? { name: changes.name } : {}),
     ...(changes.email !== undefined ? { email: changes.email } : {}),

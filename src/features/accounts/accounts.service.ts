@@ -12,6 +12,7 @@ import { CredentialCache } from './credential-cache.js';
 import type { ImportedUser } from './csv-import.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './passwords.js';
+import { systemClock, type Clock } from '../../shared/clock.js';
 
 export type { User };
 
@@ -95,6 +96,7 @@ export class AccountsService {
     private readonly throttle: LoginThrottle,
     /** Sign-ups per client address; every one past validation counts, successes included. */
     private readonly signUps: RateLimiterAbstract,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** `coffer user create`: like registering (without the per-address limit), optionally as an administrator. */
@@ -256,7 +258,7 @@ export class AccountsService {
 
   /** Ends every session of the user, on every instance, whichever store holds them. */
   async signOutEverywhere(userId: string): Promise<void> {
-    await users.voidSessionsBefore(this.db, userId, Date.now());
+    await users.voidSessionsBefore(this.db, userId, this.clock.now().getTime());
   }
 
   /** The account with its password hash, for checking a credential's claim (plugins/access.ts). */
@@ -266,6 +268,23 @@ export class AccountsService {
 
   async findUser(id: string): Promise<User | undefined> {
     return users.findUserById(this.db, id);
+  }
+
+  async findUserByUsername(username: string): Promise<User | undefined> {
+    return users.findUserByUsername(this.db, username);
+  }
+
+  async findUserByEmail(email: string): Promise<User | undefined> {
+    return users.findUserByEmail(this.db, email);
+  }
+
+  /** Marks the address verified if it is still the account's; false when it changed meanwhile. */
+  async markEmailVerified(id: string, email: string): Promise<boolean> {
+    return users.markEmailVerified(this.db, id, email);
+  }
+
+  async updateProfile(id: string, changes: users.ProfileChanges): Promise<void> {
+    await users.updateProfile(this.db, id, changes);
   }
 
   /** The signed-in user behind a session or token, if the account still exists and is enabled. */

@@ -1,5 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { SessionData, SessionStore } from '../../adapters/sessions/session-store.js';
+import type { SessionStore } from '../../adapters/sessions/session-store.js';
+import type { Session } from '../../domain/user.js';
+import { systemClock, type Clock } from '../../shared/clock.js';
 
 export interface SessionPolicy {
   /** Signed out after this long without a request. */
@@ -15,15 +17,14 @@ export const DEFAULT_SESSION_POLICY: SessionPolicy = { idleSeconds: 7 * 24 * 360
 // Refreshing the idle deadline on every request would write to the store on every request.
 const TOUCH_INTERVAL_MS = 60_000;
 
-export interface Session extends SessionData {
-  id: string;
-}
+export type { Session };
 
 /** Opaque random session ids; the store only ever sees their SHA-256. */
 export class SessionsService {
   constructor(
     private readonly store: SessionStore,
     private readonly policy: SessionPolicy = DEFAULT_SESSION_POLICY,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   get cookieMaxAgeSeconds(): number {
@@ -31,7 +32,7 @@ export class SessionsService {
   }
 
   async create(userId: string): Promise<Session> {
-    const now = Date.now();
+    const now = this.clock.now().getTime();
     const session: Session = { id: randomToken(), userId, csrfToken: randomToken(), createdAt: now, lastSeenAt: now };
     const { id, ...data } = session;
     await this.store.set(storeKey(id), data, this.policy.idleSeconds);
@@ -43,8 +44,9 @@ export class SessionsService {
     const key = storeKey(id);
     const data = await this.store.get(key);
     if (!data) return undefined;
-    const now = Date.now();
-    if (now - data.createdAt > this.policy.absoluteSeconds * 1000) {
+    const now = this.clock.now().getTime();
+    // The store expires an idle session by itself (its TTL); checked here too, on this clock.
+    if (now - data.createdAt > this.policy.absoluteSeconds * 1000 || now - data.lastSeenAt > this.policy.idleSeconds * 1000) {
       await this.store.delete(key);
       return undefined;
     }

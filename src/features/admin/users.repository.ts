@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../db/connect.js';
 import { containsText } from '../../db/contains.js';
-import type { User } from '../accounts/accounts.repository.js';
+import type { User } from '../../domain/user.js';
 
 /** An account as administrators list it: the user, and the bytes their files take. */
 export interface UserSummary extends Omit<User, 'sessionsValidAfter'> {

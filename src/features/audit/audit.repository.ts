@@ -11,7 +11,24 @@ export interface AuditQuery {
   limit: number;
 }
 
-export async function listEvents(db: Executor, query: AuditQuery): Promise<AuditEventRow[]> {
+export interface AuditEvent {
+  id: string;
+  at: string;
+  actor: string | null;
+  actorId: string | null;
+  action: string;
+  target: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  outcome: string;
+  details: unknown;
+}
+
+function toEvent(row: AuditEventRow): AuditEvent {
+  return { id: row.id, at: row.at, actor: row.actor, actorId: row.actor_id, action: row.action, target: row.target, ip: row.ip, userAgent: row.user_agent, outcome: row.outcome, details: row.details ? (JSON.parse(row.details) as unknown) : null };
+}
+
+export async function listEvents(db: Executor, query: AuditQuery): Promise<AuditEvent[]> {
   let select = db.selectFrom('audit_events').selectAll();
   if (query.user) select = select.where('actor', '=', query.user);
   if (query.action) select = query.action.endsWith('.') ? select.where('action', 'like', `${query.action.replace(/[%_]/g, '')}%`) : select.where('action', '=', query.action);
@@ -19,7 +36,7 @@ export async function listEvents(db: Executor, query: AuditQuery): Promise<Audit
   if (query.until) select = select.where('at', '<', query.until);
   const after = query.after;
   if (after) select = select.where((eb) => eb.or([eb('at', '<', after.at), eb.and([eb('at', '=', after.at), eb('id', '<', after.id)])]));
-  return select.orderBy('at', 'desc').orderBy('id', 'desc').limit(query.limit).execute();
+  return (await select.orderBy('at', 'desc').orderBy('id', 'desc').limit(query.limit).execute()).map(toEvent);
 }
 
 export async function deleteEventsBefore(db: Executor, before: string): Promise<number> {

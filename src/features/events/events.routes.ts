@@ -1,26 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { AUTH, callerOf } from '../../plugins/access.js';
-import { findOwnedFiles, type StoredFile } from '../files/files.repository.js';
-import { toFileJson } from '../files/files.routes.js';
 import { errorResponses } from '../shared.schemas.js';
 import type { LiveEvents } from './live-events.js';
 
 export interface EventsRoutesOptions {
   events: LiveEvents;
-}
-
-/**
- * What a stream says about a file: the JSON of GET /files/:id, the owner's files only, less
- * `permissions` — one event serves all of the owner's streams, whatever each credential's
- * scopes, so a client that needs them reads the file.
- */
-export function describeOwnedFiles(db: Parameters<typeof findOwnedFiles>[0]) {
-  const describe = (file: StoredFile) => {
-    const { permissions: _permissions, ...json } = toFileJson(file, null);
-    return json;
-  };
-  return async (ownerId: string, ids: readonly string[]) => new Map((await findOwnedFiles(db, ownerId, [...ids])).map((file) => [file.id, describe(file)] as const));
 }
 
 export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = async (app, { events }) => {

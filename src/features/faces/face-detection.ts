@@ -6,8 +6,7 @@ import { extractFrame, probeAv } from '../../adapters/media/ffmpeg.js';
 import type { BlobStore } from '../../adapters/storage/blob-store.js';
 import type { Db } from '../../db/connect.js';
 import type { NewFaceRow } from '../../db/schema.js';
-import * as files from '../files/files.repository.js';
-import type { StoredFile } from '../files/files.repository.js';
+import type { StoredFile } from '../files/stored-file.js';
 import type { FaceIndex } from './face-index.js';
 import { encodeDescriptor } from './descriptors.js';
 import * as faces from './faces.repository.js';
@@ -29,7 +28,7 @@ const MIN_FACE_SCORE = 0.6;
  */
 export function detectFacesJob(db: Db, blobs: BlobStore, engine: FaceEngine, index: FaceIndex, log: FastifyBaseLogger) {
   return async (fileId: string, signal: AbortSignal): Promise<void> => {
-    const file = await files.findFileById(db, fileId);
+    const file = await faces.findFile(db, fileId);
     if (!file || !(await faces.faceRecognitionOn(db, file.ownerId))) return;
     const detected = await detectIn(file, blobs, engine, log, signal);
     if (signal.aborted) return;
@@ -95,7 +94,7 @@ async function storeFaces(db: Db, index: FaceIndex, file: StoredFile, detected: 
   });
   const stamp = await db.transaction().execute(async (trx) => {
     // Turned off, or the file deleted, while the engine worked: nothing is kept.
-    if (!(await faces.faceRecognitionOn(trx, file.ownerId)) || !(await files.findFileById(trx, file.id))) return undefined;
+    if (!(await faces.faceRecognitionOn(trx, file.ownerId)) || !(await faces.findFile(trx, file.id))) return undefined;
     await faces.replaceFacesOfFile(trx, file.id, rows);
     for (const [clusterId, ids] of clusterUpdates) await faces.setCluster(trx, file.ownerId, ids, clusterId);
     return faces.bumpFacesVersion(trx, file.ownerId);

@@ -3,6 +3,7 @@ import type { Executor } from '../../db/connect.js';
 import type { FaceRow, NewFaceRow } from '../../db/schema.js';
 import { decodeDescriptor } from './descriptors.js';
 import type { IndexedFace } from './matching.js';
+import { toStoredFile, type StoredFile } from '../files/stored-file.js';
 
 /** A face with the names the API shows (the person's and the suggestion's). */
 export interface FaceWithNames extends FaceRow {
@@ -72,6 +73,12 @@ export async function bumpFacesVersion(db: Executor, ownerId: string): Promise<I
     .where('id', '=', ownerId)
     .execute();
   return (await indexStamp(db, ownerId))!;
+}
+
+/** The file a faces step is for, or undefined once it is deleted (the faces feature's own read of the files table). */
+export async function findFile(db: Executor, id: string): Promise<StoredFile | undefined> {
+  const row = await db.selectFrom('files').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toStoredFile(row);
 }
 
 export async function faceRecognitionOn(db: Executor, ownerId: string): Promise<boolean> {

@@ -3,7 +3,7 @@ import { faceSimilarity } from '../../adapters/faces/face-engine.js';
 import type { Db, Executor } from '../../db/connect.js';
 import type { PersonRow } from '../../db/schema.js';
 import { InvalidRequest, NotFound } from '../../errors.js';
-import type { StoredFile } from '../files/files.repository.js';
+import type { StoredFile } from '../files/stored-file.js';
 import type { FaceIndex } from './face-index.js';
 import * as faces from './faces.repository.js';
 import type { FaceWithNames } from './faces.repository.js';

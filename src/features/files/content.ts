@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import parseRange from 'range-parser';
@@ -53,9 +54,9 @@ export async function sendContent(
     'Content-Disposition': contentDispositionValue,
   });
 
-  if (isNotModified(request, etag, lastModified)) return reply.status(304).send();
+  if (isNotModified(request.headers, etag, lastModified)) return reply.status(304).send();
 
-  const range = requestedRange(request, blob.size, etag, lastModified);
+  const range = requestedRange(request.headers, blob.size, etag, lastModified);
   if (source.accelRedirect !== undefined) {
     // nginx states Accept-Ranges itself when it serves the file; ours would be a duplicate.
     return reply.removeHeader('Accept-Ranges').header('X-Accel-Redirect', source.accelRedirect).send();
@@ -83,20 +84,25 @@ export function startsDownload(request: FastifyRequest): boolean {
   return range === undefined || /^\s*bytes\s*=\s*0\s*-/i.test(range);
 }
 
-function isNotModified(request: FastifyRequest, etag: string, lastModified: Date): boolean {
-  const ifNoneMatch = request.headers['if-none-match'];
+/** Whether a conditional GET may be answered 304: If-None-Match decides when present, else If-Modified-Since. */
+export function isNotModified(headers: IncomingHttpHeaders, etag: string, lastModified: Date): boolean {
+  const ifNoneMatch = headers['if-none-match'];
   if (ifNoneMatch !== undefined) {
     return ifNoneMatch.trim() === '*' || ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
   }
-  const since = Date.parse(request.headers['if-modified-since'] ?? '');
+  const since = Date.parse(headers['if-modified-since'] ?? '');
   return Number.isFinite(since) && lastModified.getTime() <= since;
 }
 
-function requestedRange(request: FastifyRequest, size: number, etag: string, lastModified: Date): ByteRange | undefined {
-  const header = request.headers.range;
+/**
+ * The one byte range to send, or undefined for the whole file (no Range, a stale If-Range,
+ * several ranges, another unit, a malformed header); a range wholly outside the file is a 416.
+ */
+export function requestedRange(headers: IncomingHttpHeaders, size: number, etag: string, lastModified: Date): ByteRange | undefined {
+  const header = headers.range;
   if (header === undefined) return undefined;
   // If-Range: only honour the range when the client's copy is still this version.
-  const ifRange = request.headers['if-range']?.toString();
+  const ifRange = headers['if-range']?.toString();
   if (ifRange !== undefined && ifRange !== etag && Date.parse(ifRange) !== lastModified.getTime()) return undefined;
   const ranges = parseRange(size, String(header), { combine: true });
   if (ranges === -1) throw new RangeNotSatisfiable(size);

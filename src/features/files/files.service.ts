@@ -186,6 +186,16 @@ export class FilesService {
     return files.countByMonth(this.db, ownerId, kind);
   }
 
+  /** Those of `ids` the owner has (any others are left out): for other features' views of files (live events). */
+  ownedFiles(ownerId: string, ids: string[]): Promise<StoredFile[]> {
+    return files.findOwnedFiles(this.db, ownerId, ids);
+  }
+
+  /** Any file by id, whoever owns it: for other features' own checks (links, notices). */
+  async findById(id: string): Promise<StoredFile | undefined> {
+    return files.findFileById(this.db, id);
+  }
+
   async rename(ownerId: string, id: string, rawName: string): Promise<StoredFile> {
     const name = sanitizeFileName(rawName, '');
     if (name === '') throw new InvalidRequest('The name must not be empty.', [{ field: 'name', message: 'Enter a name.' }]);

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { formatBytes } from '../../errors.js';
+import { formatBytes, type ErrorCode } from '../../errors.js';
 import { OPEN } from '../../plugins/access.js';
 import { StorageStatusSchema } from '../admin/status.schemas.js';
 import type { StorageStatus } from '../admin/status.service.js';
@@ -59,7 +59,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
         if (!storage) return { status: 'ready' as const };
         return { status: 'ready' as const, storage, ...(storage.low ? { warnings: [`Storage is low: ${formatBytes(storage.freeBytes ?? 0)} free.`] } : {}) };
       }
-      return reply.status(503).send({ error: `Not ready: ${down.join(', ')} unavailable.`, code: 'unavailable', down });
+      return reply.status(503).send({ error: `Not ready: ${down.join(', ')} unavailable.`, code: 'unavailable' satisfies ErrorCode, down });
     },
   );
 };

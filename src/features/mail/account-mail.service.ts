@@ -4,12 +4,12 @@ import type { Db } from '../../db/connect.js';
 import { isUniqueViolation } from '../../db/connect.js';
 import type { MailTokenPurpose } from '../../db/schema.js';
 import { AppError, Conflict, InvalidRequest, RateLimited, Unavailable, type ErrorDetail } from '../../errors.js';
-import * as users from '../accounts/accounts.repository.js';
 import { EMAIL, validatePassword, type AccountsService, type User } from '../accounts/accounts.service.js';
 import type { BackgroundWork } from './background.js';
 import * as mail from './mail.repository.js';
 import type { MailService } from './mail.service.js';
 import { isLanguage, LANGUAGES } from './templates.js';
+import { systemClock, type Clock } from '../../shared/clock.js';
 
 export const VERIFY_TTL_MS = 24 * 3600_000;
 export const RESET_TTL_MS = 3600_000;
@@ -47,6 +47,7 @@ export class AccountMailService {
     private readonly mail: MailService,
     private readonly limits: AccountMailLimits,
     private readonly background: BackgroundWork,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** Sends a fresh verification link to the user's current address; older links stop working. */
@@ -64,8 +65,8 @@ export class AccountMailService {
 
   /** POST /auth/email/verify: the link's token, once; only for the address it was sent to. */
   async verifyEmail(token: string): Promise<User> {
-    const used = await mail.consumeMailToken(this.db, 'verify_email', hashToken(token), new Date().toISOString());
-    if (!used || !(await users.markEmailVerified(this.db, used.userId, used.email))) throw new InvalidToken();
+    const used = await mail.consumeMailToken(this.db, 'verify_email', hashToken(token), this.clock.now().toISOString());
+    if (!used || !(await this.accounts.markEmailVerified(used.userId, used.email))) throw new InvalidToken();
     const user = await this.accounts.findActiveUser(used.userId);
     if (!user) throw new InvalidToken();
     return user;
@@ -86,9 +87,9 @@ export class AccountMailService {
     if (problems.length > 0) throw new InvalidRequest(problems.map((p) => p.message).join(' '), problems);
 
     const emailChanged = email !== undefined && email !== user.email;
-    if (emailChanged && (await users.findUserByEmail(this.db, email))) throw emailTaken();
+    if (emailChanged && (await this.accounts.findUserByEmail(email))) throw emailTaken();
     try {
-      await users.updateProfile(this.db, user.id, {
+      await this.accounts.updateProfile(user.id, {
         ...(name !== undefined ? { name } : {}),
         ...(emailChanged ? { email, emailVerified: false } : {}),
         ...(changes.notices !== undefined ? { noticesEnabled: changes.notices } : {}),
@@ -101,7 +102,7 @@ export class AccountMailService {
     const updated = await this.accounts.findActiveUser(user.id);
     if (!updated) throw new InvalidToken();
     if (emailChanged) {
-      await mail.voidMailTokens(this.db, user.id, 'verify_email', new Date().toISOString());
+      await mail.voidMailTokens(this.db, user.id, 'verify_email', this.clock.now().toISOString());
       await this.sendVerification(updated);
       // Told whatever the notice setting: this is how a hijacked account is noticed.
       await this.mail.queue(user.email, updated.language, { template: 'email_changed', name: updated.name, newAddress: maskAddress(updated.email) });
@@ -119,7 +120,7 @@ export class AccountMailService {
     await spend(this.limits.forgotPerIp, ip);
     await spend(this.limits.forgotPerAddress, email);
     this.background.run('forgot-password', async () => {
-      const user = await users.findUserByEmail(this.db, email);
+      const user = await this.accounts.findUserByEmail(email);
       if (!user || user.disabled) return;
       const token = await this.issueToken(user.id, 'reset_password', user.email, RESET_TTL_MS);
       await this.mail.queue(user.email, user.language, { template: 'password_reset', name: user.name, link: this.mail.link('/reset-password', token) });
@@ -133,7 +134,7 @@ export class AccountMailService {
    */
   async resetPassword(token: string, password: string): Promise<User> {
     const hash = hashToken(token);
-    const now = new Date().toISOString();
+    const now = this.clock.now().toISOString();
     const pending = await mail.findUsableMailToken(this.db, 'reset_password', hash, now);
     const owner = pending && (await this.accounts.findActiveUser(pending.userId));
     if (!pending || !owner) throw new InvalidToken();
@@ -143,13 +144,13 @@ export class AccountMailService {
     if (!used) throw new InvalidToken();
     const user = await this.accounts.resetPassword(used.userId, password);
     await mail.voidMailTokens(this.db, user.id, 'reset_password', now);
-    await users.markEmailVerified(this.db, user.id, used.email);
+    await this.accounts.markEmailVerified(user.id, used.email);
     return user;
   }
 
   private async issueToken(userId: string, purpose: MailTokenPurpose, email: string, ttlMs: number): Promise<string> {
     const token = randomBytes(32).toString('base64url');
-    const now = Date.now();
+    const now = this.clock.now().getTime();
     await mail.voidMailTokens(this.db, userId, purpose, new Date(now).toISOString());
     await mail.insertMailToken(this.db, { id: randomUUID(), userId, purpose, tokenHash: hashToken(token), email, createdAt: new Date(now).toISOString(), expiresAt: new Date(now + ttlMs).toISOString() });
     return token;

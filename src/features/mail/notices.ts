@@ -1,7 +1,6 @@
-import type { Db } from '../../db/connect.js';
-import { findUserById, findUserByUsername } from '../accounts/accounts.repository.js';
+import type { AccountsService } from '../accounts/accounts.service.js';
 import type { AuditEntry, AuditLog } from '../audit/audit.log.js';
-import { findFileById } from '../files/files.repository.js';
+import type { FilesService } from '../files/files.service.js';
 import type { AccountMailService } from './account-mail.service.js';
 import type { BackgroundWork } from './background.js';
 import type { MailService } from './mail.service.js';
@@ -12,21 +11,27 @@ import type { MailService } from './mail.service.js';
  * was created" — for users who keep notices on. They follow the audit log, which already
  * records each of these events once, in the same words, wherever they happen.
  */
-export function sendNoticesFor(audit: AuditLog, db: Db, mail: MailService, accountMail: AccountMailService, background: BackgroundWork): void {
+/** Where notices find the people and files an audit entry names. */
+export interface NoticeLookups {
+  accounts: Pick<AccountsService, 'findUser' | 'findUserByUsername'>;
+  files: Pick<FilesService, 'findById'>;
+}
+
+export function sendNoticesFor(audit: AuditLog, lookups: NoticeLookups, mail: MailService, accountMail: AccountMailService, background: BackgroundWork): void {
   audit.onRecord((entry) => {
     if (entry.outcome !== 'success') return;
-    const work = noticeWork(entry, db, mail, accountMail);
+    const work = noticeWork(entry, lookups, mail, accountMail);
     if (work) background.run(entry.action, work);
   });
 }
 
-function noticeWork(entry: AuditEntry, db: Db, mail: MailService, accountMail: AccountMailService): (() => Promise<void>) | undefined {
+function noticeWork(entry: AuditEntry, { accounts, files }: NoticeLookups, mail: MailService, accountMail: AccountMailService): (() => Promise<void>) | undefined {
   const actorId = entry.actor?.id;
   switch (entry.action) {
     case 'account.register':
       return actorId
         ? async () => {
-            const user = await findUserById(db, actorId);
+            const user = await accounts.findUser(actorId);
             if (user && !user.emailVerified) await accountMail.sendVerification(user);
           }
         : undefined;
@@ -34,14 +39,14 @@ function noticeWork(entry: AuditEntry, db: Db, mail: MailService, accountMail: A
     case 'auth.password_reset':
       return actorId
         ? async () => {
-            const user = await findUserById(db, actorId);
+            const user = await accounts.findUser(actorId);
             if (user?.noticesEnabled) await mail.queue(user.email, user.language, { template: 'password_changed', name: user.name });
           }
         : undefined;
     case 'token.create':
       return actorId
         ? async () => {
-            const user = await findUserById(db, actorId);
+            const user = await accounts.findUser(actorId);
             const tokenName = String(entry.details?.name ?? '');
             if (user?.noticesEnabled) await mail.queue(user.email, user.language, { template: 'token_created', name: user.name, tokenName });
           }
@@ -51,7 +56,7 @@ function noticeWork(entry: AuditEntry, db: Db, mail: MailService, accountMail: A
       const recipientName = typeof entry.details?.with === 'string' ? entry.details.with : undefined;
       if (!fileId || !recipientName || !actorId) return undefined;
       return async () => {
-        const [recipient, owner, file] = await Promise.all([findUserByUsername(db, recipientName), findUserById(db, actorId), findFileById(db, fileId)]);
+        const [recipient, owner, file] = await Promise.all([accounts.findUserByUsername(recipientName), accounts.findUser(actorId), files.findById(fileId)]);
         if (!recipient?.noticesEnabled || recipient.disabled || !owner || !file) return;
         await mail.queue(recipient.email, recipient.language, { template: 'file_shared', name: recipient.name, owner: owner.name, fileName: file.name, link: mail.link(`/shared/${encodeURIComponent(file.id)}`) });
       };

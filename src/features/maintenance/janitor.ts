@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { BlobStore } from '../../adapters/storage/blob-store.js';
 import type { Db } from '../../db/connect.js';
-import { deleteEventsBefore } from '../audit/audit.repository.js';
+import type { AuditService } from '../audit/audit.service.js';
 import { checkConsistency } from './fsck.service.js';
 
 const EVERY_MS = 6 * 3600 * 1000;
@@ -12,13 +12,13 @@ const MIN_AGE_MS = 3600 * 1000;
  * and files without blobs. It only reports those: deleting blobs is `coffer fsck --repair`,
  * a decision for a person.
  */
-export function startJanitor(db: Db, blobs: BlobStore, log: FastifyBaseLogger, auditRetentionDays: number): () => void {
+export function startJanitor(db: Db, blobs: BlobStore, auditEvents: AuditService, log: FastifyBaseLogger, auditRetentionDays: number): () => void {
   let running = false;
   const timer = setInterval(() => {
     if (running) return;
     running = true;
     const cutoff = new Date(Date.now() - auditRetentionDays * 86_400_000).toISOString();
-    deleteEventsBefore(db, cutoff)
+    auditEvents.deleteBefore(cutoff)
       .then((removed) => removed > 0 && log.info({ removed }, 'audit events past retention removed'))
       .then(() => checkConsistency(db, blobs, { repair: false, minAgeMs: MIN_AGE_MS }))
       .then((report) => {

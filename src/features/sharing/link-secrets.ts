@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { systemClock, type Clock } from '../../shared/clock.js';
 
 /**
  * The secrets of public links. A link's token is looked up by its SHA-256 and kept sealed
@@ -10,7 +11,10 @@ export class LinkSecrets {
   private readonly sealKey: Buffer;
   private readonly cookieKey: Buffer;
 
-  constructor(secretKey: string) {
+  constructor(
+    secretKey: string,
+    private readonly clock: Clock = systemClock,
+  ) {
     this.sealKey = Buffer.from(hkdfSync('sha256', secretKey, 'coffer', 'link-token-seal', 32));
     this.cookieKey = Buffer.from(hkdfSync('sha256', secretKey, 'coffer', 'link-unlock-cookie', 32));
   }
@@ -44,7 +48,7 @@ export class LinkSecrets {
 
   isUnlocked(cookie: string | undefined, linkId: string): boolean {
     const [id, expires, signature] = (cookie ?? '').split('.');
-    if (id !== linkId || !expires || !signature || Number(expires) < Date.now()) return false;
+    if (id !== linkId || !expires || !signature || Number(expires) < this.clock.now().getTime()) return false;
     const expected = Buffer.from(this.sign(`${id}.${expires}`));
     const given = Buffer.from(signature);
     return expected.length === given.length && timingSafeEqual(expected, given);

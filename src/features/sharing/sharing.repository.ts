@@ -1,6 +1,6 @@
 import type { Executor } from '../../db/connect.js';
 import type { LinkRow } from '../../db/schema.js';
-import { toStoredFile, type StoredFile } from '../files/files.repository.js';
+import { toStoredFile, type StoredFile } from '../files/stored-file.js';
 
 export interface Share {
   fileId: string;

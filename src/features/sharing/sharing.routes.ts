@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import { AUTH, callerOf, OBJECT, OPEN } from '../../plugins/access.js';
 import { origin, type AuditLog } from '../audit/audit.log.js';
 import { sendContent, startsDownload } from '../files/content.js';
-import { toFileJson } from '../files/files.routes.js';
+import { toFileJson } from '../files/file-json.js';
 import { FileSchema } from '../files/files.schemas.js';
 import type { FilesService, StoredFile } from '../files/files.service.js';
 import { DateTime, errorResponses, IdParams } from '../shared.schemas.js';

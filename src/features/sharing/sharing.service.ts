@@ -6,9 +6,10 @@ import type { LinkRow } from '../../db/schema.js';
 import { Conflict, InvalidRequest, NotFound, Unauthenticated } from '../../errors.js';
 import { takeAttempt } from '../attempt-limits.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
-import { findUserByUsername } from '../accounts/accounts.repository.js';
+import type { AccountsService } from '../accounts/accounts.service.js';
 import type { PasswordHasher } from '../accounts/passwords.js';
-import type { StoredFile } from '../files/files.repository.js';
+import type { StoredFile } from '../files/stored-file.js';
+import { systemClock, type Clock } from '../../shared/clock.js';
 import type { LinkSecrets } from './link-secrets.js';
 import * as sharing from './sharing.repository.js';
 import type { Share } from './sharing.repository.js';
@@ -42,13 +43,15 @@ export class SharingService {
     private readonly secrets: LinkSecrets,
     private readonly hasher: PasswordHasher,
     private readonly passwordAttempts: { perAddress: RateLimiterAbstract; perLink: RateLimiterAbstract },
+    private readonly accounts: Pick<AccountsService, 'findUserByUsername'>,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async share(owner: { id: string; username: string }, fileId: string, username: string): Promise<Share> {
     if (username === owner.username) throw new InvalidRequest('You already own this file.', [{ field: 'username', message: 'Choose another user.' }]);
-    const recipient = await findUserByUsername(this.db, username);
+    const recipient = await this.accounts.findUserByUsername(username);
     if (!recipient || recipient.disabled) throw new NotFound('user');
-    const createdAt = new Date().toISOString();
+    const createdAt = this.clock.now().toISOString();
     try {
       await sharing.insertShare(this.db, fileId, recipient.id, createdAt);
     } catch (error) {
@@ -77,7 +80,7 @@ export class SharingService {
 
   async createLink(fileId: string, options: { expiresAt?: string; password?: string; includeLocation?: boolean }): Promise<Link> {
     const expiresAt = options.expiresAt === undefined ? null : new Date(options.expiresAt);
-    if (expiresAt && expiresAt.getTime() <= Date.now()) throw new InvalidRequest('The expiry must be in the future.', [{ field: 'expiresAt', message: 'Choose a date in the future.' }]);
+    if (expiresAt && expiresAt.getTime() <= this.clock.now().getTime()) throw new InvalidRequest('The expiry must be in the future.', [{ field: 'expiresAt', message: 'Choose a date in the future.' }]);
     // Links made before this rule may have shorter passwords; they keep working, behind the same limits.
     if (options.password !== undefined && [...options.password].length < MIN_LINK_PASSWORD_LENGTH) {
       throw new InvalidRequest(`A link password needs at least ${MIN_LINK_PASSWORD_LENGTH} characters.`, [{ field: 'password', message: `At least ${MIN_LINK_PASSWORD_LENGTH} characters.` }]);
@@ -89,7 +92,7 @@ export class SharingService {
       token_hash: this.secrets.hash(token),
       token_sealed: this.secrets.seal(token),
       password_hash: options.password === undefined ? null : await this.hasher.hash(options.password),
-      created_at: new Date().toISOString(),
+      created_at: this.clock.now().toISOString(),
       expires_at: expiresAt?.toISOString() ?? null,
       revoked_at: null,
       views: 0,
@@ -100,11 +103,11 @@ export class SharingService {
   }
 
   async listLinks(fileId: string): Promise<Link[]> {
-    return (await sharing.listActiveLinks(this.db, fileId, new Date().toISOString())).map((row) => this.toLink(row));
+    return (await sharing.listActiveLinks(this.db, fileId, this.clock.now().toISOString())).map((row) => this.toLink(row));
   }
 
   async revokeLink(id: string): Promise<void> {
-    await sharing.revokeLink(this.db, id, new Date().toISOString());
+    await sharing.revokeLink(this.db, id, this.clock.now().toISOString());
   }
 
   /**
@@ -116,7 +119,7 @@ export class SharingService {
     // every visit, so enabling the owner again brings the links back.
     const found = /^[A-Za-z0-9_-]{32}$/.test(token) ? await sharing.findLinkWithFile(this.db, this.secrets.hash(token)) : undefined;
     const row = found?.link;
-    if (!found || !row || row.revoked_at || (row.expires_at && Date.parse(row.expires_at) <= Date.now()) || !found.ownerEnabled) throw new NotFound('link');
+    if (!found || !row || row.revoked_at || (row.expires_at && Date.parse(row.expires_at) <= this.clock.now().getTime()) || !found.ownerEnabled) throw new NotFound('link');
     const { file } = found;
     if (row.password_hash && !this.secrets.isUnlocked(access.unlockCookie, row.id)) await this.checkPassword(row, access.password, access.ip);
     return { link: this.toLink(row), file };
@@ -127,7 +130,7 @@ export class SharingService {
   }
 
   unlockCookie(linkId: string, ttlSeconds: number): string {
-    return this.secrets.unlockCookie(linkId, Date.now() + ttlSeconds * 1000);
+    return this.secrets.unlockCookie(linkId, this.clock.now().getTime() + ttlSeconds * 1000);
   }
 
   /** A visit without a password only asks for one; each password tried takes its points first (see takeAttempt). */
@@ -143,7 +146,7 @@ export class SharingService {
 
   /** Revokes every live link to the files of a user (an administrator's action); returns how many. */
   async revokeLinksOf(ownerId: string): Promise<number> {
-    return sharing.revokeLinksOfOwner(this.db, ownerId, new Date().toISOString());
+    return sharing.revokeLinksOfOwner(this.db, ownerId, this.clock.now().toISOString());
   }
 
   private toLink(row: LinkRow): Link {

@@ -1,7 +1,8 @@
 import { hkdfSync, randomUUID } from 'node:crypto';
 import { importPKCS8, importSPKI, jwtVerify, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import type { JwtConfig } from '../../config.js';
-import type { Scope } from '../../access/rules.js';
+import type { Scope } from '../../domain/access.js';
+import { systemClock, type Clock } from '../../shared/clock.js';
 
 export const JWT_AUDIENCE = 'coffer-api';
 
@@ -26,15 +27,16 @@ export class JwtIssuer {
     private readonly issuer: string,
     private readonly signingKey: Key,
     private readonly verifyingKey: Key,
+    private readonly clock: Clock,
   ) {}
 
-  static async create(config: JwtConfig, secretKey: string, issuer: string): Promise<JwtIssuer> {
+  static async create(config: JwtConfig, secretKey: string, issuer: string, clock: Clock = systemClock): Promise<JwtIssuer> {
     if (config.algorithm === 'EdDSA') {
-      return new JwtIssuer(config, issuer, await importPKCS8(config.privateKeyPem!, 'EdDSA'), await importSPKI(config.publicKeyPem!, 'EdDSA'));
+      return new JwtIssuer(config, issuer, await importPKCS8(config.privateKeyPem!, 'EdDSA'), await importSPKI(config.publicKeyPem!, 'EdDSA'), clock);
     }
     // A key of its own, derived from SECRET_KEY, so a JWT key never doubles as anything else.
     const key = new Uint8Array(hkdfSync('sha256', secretKey, 'coffer', 'jwt-hs256', 32));
-    return new JwtIssuer(config, issuer, key, key);
+    return new JwtIssuer(config, issuer, key, key, clock);
   }
 
   get ttlSeconds(): number {
@@ -42,13 +44,15 @@ export class JwtIssuer {
   }
 
   async issue(userId: string, scopes: Scope[], family: string | null): Promise<string> {
-    return new SignJWT({ scope: scopes.join(' '), fam: family ?? 'password', iat_ms: Date.now() })
+    const now = this.clock.now().getTime();
+    const issuedAt = Math.floor(now / 1000);
+    return new SignJWT({ scope: scopes.join(' '), fam: family ?? 'password', iat_ms: now })
       .setProtectedHeader({ alg: this.config.algorithm, typ: 'JWT' })
       .setSubject(userId)
       .setAudience(JWT_AUDIENCE)
       .setIssuer(this.issuer)
-      .setIssuedAt()
-      .setExpirationTime(`${this.config.ttlSeconds}s`)
+      .setIssuedAt(issuedAt)
+      .setExpirationTime(issuedAt + this.config.ttlSeconds)
       .setJti(randomUUID())
       .sign(this.signingKey);
   }
@@ -57,7 +61,7 @@ export class JwtIssuer {
   async verify(token: string): Promise<AccessClaims | undefined> {
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, this.verifyingKey, { algorithms: [this.config.algorithm], audience: JWT_AUDIENCE, issuer: this.issuer, requiredClaims: ['sub', 'exp', 'iat', 'jti'] }));
+      ({ payload } = await jwtVerify(token, this.verifyingKey, { algorithms: [this.config.algorithm], audience: JWT_AUDIENCE, issuer: this.issuer, requiredClaims: ['sub', 'exp', 'iat', 'jti'], currentDate: this.clock.now() }));
     } catch {
       return undefined;
     }

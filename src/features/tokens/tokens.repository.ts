@@ -1,6 +1,6 @@
 import type { Executor } from '../../db/connect.js';
 import type { TokenRow } from '../../db/schema.js';
-import type { Scope } from '../../access/rules.js';
+import type { Scope } from '../../domain/access.js';
 
 export interface PersonalToken {
   id: string;

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { SCOPES } from '../../access/rules.js';
+import { SCOPES } from '../../domain/access.js';
 import { DateTime } from '../shared.schemas.js';
 
 const ScopeSchema = Type.Union(SCOPES.map((scope) => Type.Literal(scope)));

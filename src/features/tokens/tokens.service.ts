@@ -1,8 +1,9 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Db } from '../../db/connect.js';
 import { InvalidRequest, NotFound } from '../../errors.js';
-import type { Scope } from '../../access/rules.js';
-import { SCOPES } from '../../access/rules.js';
+import type { Scope } from '../../domain/access.js';
+import { SCOPES } from '../../domain/access.js';
+import { systemClock, type Clock } from '../../shared/clock.js';
 import type { AccountsService, User } from '../accounts/accounts.service.js';
 import * as tokens from './tokens.repository.js';
 import type { PersonalToken } from './tokens.repository.js';
@@ -25,6 +26,7 @@ export class TokensService {
   constructor(
     private readonly db: Db,
     private readonly accounts: AccountsService,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** Creates a token; its secret is returned here once and stored only as a hash. */
@@ -36,7 +38,7 @@ export class TokensService {
     if (input.scopes.length === 0 || unknown.length > 0) problems.push({ field: 'scopes', message: `Choose scopes among ${SCOPES.join(', ')}.` });
     if (input.scopes.includes('admin') && !user.isAdmin) problems.push({ field: 'scopes', message: 'Only administrators can create tokens with the "admin" scope.' });
     const expiresAt = input.expiresAt === undefined ? null : new Date(input.expiresAt);
-    if (expiresAt && (Number.isNaN(expiresAt.getTime()) || expiresAt.getTime() <= Date.now())) problems.push({ field: 'expiresAt', message: 'The expiry must be a date in the future.' });
+    if (expiresAt && (Number.isNaN(expiresAt.getTime()) || expiresAt.getTime() <= this.clock.now().getTime())) problems.push({ field: 'expiresAt', message: 'The expiry must be a date in the future.' });
     if ((await tokens.listActiveTokens(this.db, user.id)).length >= MAX_TOKENS_PER_USER) problems.push({ field: 'name', message: `You already have ${MAX_TOKENS_PER_USER} tokens; revoke some first.` });
     if (problems.length > 0) throw new InvalidRequest(problems.map((p) => p.message).join(' '), problems);
 
@@ -47,7 +49,7 @@ export class TokensService {
       name,
       scopes: [...new Set(input.scopes)] as Scope[],
       prefix: secret.slice(0, TOKEN_PREFIX.length + 6),
-      createdAt: new Date().toISOString(),
+      createdAt: this.clock.now().toISOString(),
       expiresAt: expiresAt?.toISOString() ?? null,
       lastUsedAt: null,
       lastUsedIp: null,
@@ -62,7 +64,7 @@ export class TokensService {
   }
 
   async revoke(userId: string, id: string): Promise<void> {
-    if (!(await tokens.revokeToken(this.db, userId, id, new Date().toISOString()))) throw new NotFound('token');
+    if (!(await tokens.revokeToken(this.db, userId, id, this.clock.now().toISOString()))) throw new NotFound('token');
   }
 
   /**
@@ -71,10 +73,10 @@ export class TokensService {
    */
   async authenticate(secret: string, ip: string): Promise<{ user: User; token: PersonalToken; firstUse: boolean } | undefined> {
     const token = await tokens.findTokenByHash(this.db, hashSecret(secret));
-    if (!token || !isCurrent(token)) return undefined;
+    if (!token || !isCurrent(token, this.clock)) return undefined;
     const user = await this.accounts.findActiveUser(token.userId);
     if (!user) return undefined;
-    const now = Date.now();
+    const now = this.clock.now().getTime();
     const lastUsed = token.lastUsedAt ? Date.parse(token.lastUsedAt) : 0;
     if (now - lastUsed > LAST_USED_RESOLUTION_MS || token.lastUsedIp !== ip) await tokens.recordTokenUse(this.db, token.id, new Date(now).toISOString(), ip);
     return { user, token, firstUse: token.lastUsedAt === null };
@@ -83,12 +85,12 @@ export class TokensService {
   /** Whether a token (the family of the JWTs made from it) is still current. */
   async isCurrent(id: string): Promise<boolean> {
     const token = await tokens.findTokenById(this.db, id);
-    return token !== undefined && isCurrent(token);
+    return token !== undefined && isCurrent(token, this.clock);
   }
 }
 
-function isCurrent(token: PersonalToken): boolean {
-  return token.revokedAt === null && (token.expiresAt === null || Date.parse(token.expiresAt) > Date.now());
+function isCurrent(token: PersonalToken, clock: Clock): boolean {
+  return token.revokedAt === null && (token.expiresAt === null || Date.parse(token.expiresAt) > clock.now().getTime());
 }
 
 function hashSecret(secret: string): string {
