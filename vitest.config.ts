@@ -56,8 +56,9 @@ async function profileProjects(): Promise<TestProjectInlineConfiguration[]> {
         include: ['test/integration/**/*.test.ts', 'test/security/**/*.test.ts', 'test/e2e/http.test.ts', 'test/e2e/instances.test.ts'],
         // The contract suite covers both stores itself; X-Accel offload exists only for a folder;
         // file modes and leftover temporary files are properties of the embedded folder and
-        // SQLite file, and the proxy-secret check does not depend on the backends.
+        // SQLite file, as is its write lock; the proxy-secret check does not depend on the backends.
         exclude: [
+          'test/integration/sqlite-lock.test.ts',
           'test/integration/blob-store.test.ts',
           'test/integration/accel-redirect.test.ts',
           'test/security/private-data.test.ts',
