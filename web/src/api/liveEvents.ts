@@ -1,0 +1,89 @@
+// Live updates: one EventSource per signed-in tab on GET /api/v1/events. A `file.step` event
+// carries the file as GET /files/:id describes it (less `permissions`, which depend on the
+// credential): it is merged into every cached copy, the list pages and the single file, so a
+// thumbnail, poster or tag set shows without polling. `reset` means events were missed.
+import { useQueryClient, type InfiniteData, type QueryClient } from '@tanstack/react-query';
+import { useEffect, useSyncExternalStore } from 'react';
+import { API_BASE, type VaultFile } from './api';
+import { keys } from './queries';
+
+type StreamedFile = Omit<VaultFile, 'permissions'>;
+interface StepEvent {
+  fileId: string;
+  file?: StreamedFile;
+}
+interface Page {
+  items: VaultFile[];
+  nextCursor: string | null;
+}
+
+let open = false;
+const listeners = new Set<() => void>();
+function setOpen(value: boolean): void {
+  if (open === value) return;
+  open = value;
+  for (const listener of listeners) listener();
+}
+
+/** Whether the stream is open now: the queries poll slowly only while it is not. */
+export function liveEventsOpen(): boolean {
+  return open;
+}
+
+export function useLiveEventsOpen(): boolean {
+  return useSyncExternalStore(
+    (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    () => open,
+  );
+}
+
+/** Puts what the stream said over a cached file, keeping what it leaves out (permissions). */
+function merge(cached: VaultFile, streamed: StreamedFile): VaultFile {
+  return { ...cached, ...streamed, permissions: cached.permissions };
+}
+
+export function applyFileEvent(queries: QueryClient, event: StepEvent): void {
+  const streamed = event.file;
+  if (!streamed) {
+    void queries.invalidateQueries({ queryKey: keys.file(event.fileId) });
+    return;
+  }
+  queries.setQueryData<VaultFile>(keys.file(event.fileId), (cached) => (cached ? merge(cached, streamed) : cached));
+  queries.setQueriesData<InfiniteData<Page>>({ queryKey: [...keys.files, 'list'] }, (data) => {
+    if (!data || !data.pages.some((page) => page.items.some((item) => item.id === event.fileId))) return data;
+    return { ...data, pages: data.pages.map((page) => ({ ...page, items: page.items.map((item) => (item.id === event.fileId ? merge(item, streamed) : item)) })) };
+  });
+  // The timeline's counts do not change with a step, but takenAt may (the facts step read it).
+  void queries.invalidateQueries({ queryKey: keys.timeline });
+}
+
+/** Opens the stream for as long as the signed-in part of the app is mounted. */
+export function useLiveEvents(): void {
+  const queries = useQueryClient();
+  useEffect(() => {
+    if (typeof EventSource === 'undefined') return;
+    // EventSource reconnects by itself, sending Last-Event-ID so that the server replays.
+    const source = new EventSource(`${API_BASE}/events`, { withCredentials: true });
+    source.addEventListener('ready', () => setOpen(true));
+    source.addEventListener('open', () => setOpen(true));
+    source.addEventListener('error', () => setOpen(source.readyState === EventSource.OPEN));
+    source.addEventListener('file.step', (message) => {
+      try {
+        applyFileEvent(queries, JSON.parse((message as MessageEvent<string>).data) as StepEvent);
+      } catch {
+        // A malformed event is dropped; the next reset or reload catches up.
+      }
+    });
+    source.addEventListener('reset', () => {
+      void queries.invalidateQueries({ queryKey: keys.files });
+      void queries.invalidateQueries({ queryKey: keys.timeline });
+    });
+    return () => {
+      source.close();
+      setOpen(false);
+    };
+  }, [queries]);
+}
