@@ -4,7 +4,7 @@
 // reload, the viewer shows the camera and the date taken, and a second upload of the same
 // bytes is reported in the upload panel and listed under Duplicates.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
@@ -45,8 +45,9 @@ describe.skipIf(!canRun)('the library timeline in a real browser', () => {
     writeFileSync(file('march20.jpg'), await photo({ taken: '2021:03:20 18:30:00', variant: 2 }));
     writeFileSync(file('july2019.jpg'), await photo({ taken: '2019:07:04 09:15:00', variant: 3 }));
     // Large and noisy, without EXIF: its thumbnail takes a while, so the list sees it pending.
-    const noise = { width: 6000, height: 4000, channels: 3 as const, noise: { type: 'gaussian' as const, mean: 128, sigma: 40 } };
+    const noise = { width: 6000, height: 4000, channels: 3 as const, background: '#808080', noise: { type: 'gaussian' as const, mean: 128, sigma: 40 } };
     writeFileSync(file('big.jpg'), await sharp({ create: noise }).jpeg({ quality: 90 }).toBuffer());
+    mkdirSync(path.join(ROOT, 'test-artifacts'), { recursive: true });
     if (!existsSync(path.join(ROOT, 'dist/web/index.html'))) {
       const { build } = await import('vite');
       await build({ configFile: path.join(ROOT, 'web/vite.config.ts'), logLevel: 'warn' });
@@ -92,18 +93,27 @@ describe.skipIf(!canRun)('the library timeline in a real browser', () => {
     await page.waitForURL(`${server.url}/`);
     await eventually(() => eventStreams).toBe(1);
 
-    await page.getByTestId('upload-input').setInputFiles(['march13.jpg', 'march20.jpg', 'july2019.jpg', 'big.jpg'].map(file));
-    await eventually(() => page.locator('[data-testid="upload-item"][data-status="done"]').count(), 60_000).toBe(4);
-    for (const name of ['march13.jpg', 'march20.jpg', 'july2019.jpg', 'big.jpg']) {
-      await eventually(() => tile(name).getAttribute('data-processing'), 60_000).toBe('done');
-      await tile(name).getByTestId('tile-thumbnail').waitFor();
-    }
-    // The last list the page read still had a file pending: what made it done was an event.
+    // No date in it, so its steps move it nowhere: the list has no reason to be read again.
+    await page.getByTestId('upload-input').setInputFiles([file('big.jpg')]);
+    await eventually(() => page.locator('[data-testid="upload-item"][data-status="done"]').count(), 60_000).toBe(1);
+    await eventually(() => tile('big.jpg').getAttribute('data-processing'), 60_000).toBe('done');
+    await tile('big.jpg').getByTestId('tile-thumbnail').waitFor();
+    // The last list the page read had it pending: what made it done was an event.
     const last = listAnswers.at(-1);
-    expect(last?.items.some((item) => item.processing?.status === 'pending')).toBe(true);
+    expect(last?.items.find((item) => item.name === 'big.jpg')?.processing?.status).toBe('pending');
     expect(listRequests.filter((at) => at > last!.at)).toEqual([]);
     expect(fileRequests).toEqual([]);
     expect(eventStreams).toBe(1);
+  });
+
+  it('moves photos to their month once their EXIF dates are read', async () => {
+    await page.getByTestId('upload-input').setInputFiles(['march13.jpg', 'march20.jpg', 'july2019.jpg'].map(file));
+    await eventually(() => page.locator('[data-testid="upload-item"][data-status="done"]').count(), 60_000).toBe(4);
+    for (const name of ['march13.jpg', 'march20.jpg', 'july2019.jpg']) {
+      await eventually(() => tile(name).getAttribute('data-processing'), 60_000).toBe('done');
+      await tile(name).getByTestId('tile-thumbnail').waitFor();
+    }
+    expect(fileRequests).toEqual([]);
   });
 
   it('groups by month taken with the server\'s counts, with day sub-headings, and jumps to a month', async () => {
@@ -112,6 +122,8 @@ describe.skipIf(!canRun)('the library timeline in a real browser', () => {
     const march = page.locator('[data-testid="timeline-month"][data-month="2021-03"]');
     expect(await march.getByTestId('day-heading').allInnerTexts()).toEqual(['Sat, March 20', 'Sat, March 13']);
     expect(await march.getByTestId('gallery-tile').evaluateAll((tiles) => tiles.map((t) => t.getAttribute('data-name')))).toEqual(['march20.jpg', 'march13.jpg']);
+
+    await page.screenshot({ path: path.join(ROOT, 'test-artifacts', 'library-timeline.png') });
 
     await page.locator('[data-testid="scrubber-month"][data-month="2021-03"]').click();
     await page.waitForURL(/month=2021-03/);
@@ -147,6 +159,7 @@ describe.skipIf(!canRun)('the library timeline in a real browser', () => {
     expect(await page.getByTestId('viewer-taken-source').getAttribute('data-source')).toBe('exif');
     expect(await page.getByTestId('viewer-taken').innerText()).toMatch(/2021/);
     expect(await page.getByTestId('viewer-taken').innerText()).toMatch(/10:00/);
+    await page.screenshot({ path: path.join(ROOT, 'test-artifacts', 'viewer-exif.png') });
     await page.keyboard.press('Escape');
     await page.waitForURL((url) => url.pathname === '/');
   });

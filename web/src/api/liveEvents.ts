@@ -45,6 +45,8 @@ function merge(cached: VaultFile, streamed: StreamedFile): VaultFile {
   return { ...cached, ...streamed, permissions: cached.permissions };
 }
 
+const listed = (data: InfiniteData<Page> | undefined, id: string) => data?.pages.flatMap((page) => page.items).find((item) => item.id === id);
+
 export function applyFileEvent(queries: QueryClient, event: StepEvent): void {
   const streamed = event.file;
   if (!streamed) {
@@ -52,12 +54,25 @@ export function applyFileEvent(queries: QueryClient, event: StepEvent): void {
     return;
   }
   queries.setQueryData<VaultFile>(keys.file(event.fileId), (cached) => (cached ? merge(cached, streamed) : cached));
-  queries.setQueriesData<InfiniteData<Page>>({ queryKey: [...keys.files, 'list'] }, (data) => {
-    if (!data || !data.pages.some((page) => page.items.some((item) => item.id === event.fileId))) return data;
-    return { ...data, pages: data.pages.map((page) => ({ ...page, items: page.items.map((item) => (item.id === event.fileId ? merge(item, streamed) : item)) })) };
-  });
-  // The timeline's counts do not change with a step, but takenAt may (the facts step read it).
-  void queries.invalidateQueries({ queryKey: keys.timeline });
+  let takenAtMoved = false;
+  for (const [queryKey, data] of queries.getQueriesData<InfiniteData<Page>>({ queryKey: [...keys.files, 'list'] })) {
+    const cached = listed(data, event.fileId);
+    if (!cached) continue;
+    const moved = cached.takenAt !== streamed.takenAt;
+    takenAtMoved ||= moved;
+    // The facts step read a date taken: in a list ordered (or bounded) by it the file moves,
+    // which only the server can place among pages not loaded, so that list is read again.
+    if (moved && (queryKey[2] as { sort?: string } | undefined)?.sort === 'takenAt') {
+      void queries.invalidateQueries({ queryKey, exact: true });
+      continue;
+    }
+    queries.setQueryData<InfiniteData<Page>>(queryKey, {
+      ...data!,
+      pages: data!.pages.map((page) => ({ ...page, items: page.items.map((item) => (item.id === event.fileId ? merge(item, streamed) : item)) })),
+    });
+  }
+  // The month counts change only when a date taken does.
+  if (takenAtMoved) void queries.invalidateQueries({ queryKey: keys.timeline });
 }
 
 /** Opens the stream for as long as the signed-in part of the app is mounted. */

@@ -2,7 +2,7 @@
 // for the cursor-paged lists, and the invalidations each mutation needs.
 import { keepPreviousData, useInfiniteQuery, useQuery, type InfiniteData, type QueryClient } from '@tanstack/react-query';
 import { ApiError, api, type AuditFilters, type FileKind, type FileSort, type VaultFile } from './api';
-import { liveEventsOpen } from './liveEvents';
+import { liveEventsOpen, useLiveEventsOpen } from './liveEvents';
 
 const FILE_PAGE = 60;
 const ADMIN_PAGE = 50;
@@ -124,6 +124,8 @@ export interface FileFilters {
 }
 
 export function useFileList(filters: FileFilters) {
+  // Re-rendered when the stream opens or closes, so the fallback interval is worked out again.
+  useLiveEventsOpen();
   return usePaged(
     keys.fileList(filters),
     async (cursor, signal) => (await api.listFiles({ limit: FILE_PAGE, cursor, ...filters }, signal)).data,
@@ -157,6 +159,7 @@ export function useAudit(filters: AuditFilters) {
  * when no event will come (stream closed, or someone else's file, which one cannot write).
  */
 export function useFile(id: string) {
+  useLiveEventsOpen();
   return useQuery({
     queryKey: keys.file(id),
     queryFn: async ({ signal }) => (await api.getFile(id, signal)).data,
