@@ -12,6 +12,20 @@ const SOURCE: Record<Metadata['takenAtSource'], MessageKey> = {
   upload: 'viewer.takenFromUpload',
 };
 
+/**
+ * When it was taken as the clock there showed it: the file's wall-clock time (a takenAt
+ * without a zone is that clock read as UTC) with its offset when known; the upload time is an
+ * instant, shown in the viewer's own zone.
+ */
+function formatTaken(file: VaultFile, locale: string): string {
+  const meta = file.metadata;
+  if (!file.takenAt) return '';
+  if (!meta || meta.takenAtSource === 'upload') return formatDateTime(file.takenAt, locale);
+  const wallClock = meta.takenAtLocal ? new Date(`${meta.takenAtLocal}Z`) : new Date(file.takenAt);
+  const text = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(wallClock);
+  return meta.timeZone ? `${text} (UTC${meta.timeZone})` : text;
+}
+
 /** 1/250 s for short exposures, 2.5 s for long ones. */
 function formatExposure(seconds: number): string {
   return seconds < 1 ? `1/${Math.round(1 / seconds)} s` : `${Number(seconds.toFixed(1))} s`;
@@ -51,8 +65,7 @@ export function MediaFacts({ file, isOwner }: { file: VaultFile; isOwner: boolea
     <>
       {file.takenAt !== undefined && (
         <Row label={t('viewer.taken')} testId="viewer-taken">
-          {/* The wall clock where it was taken, when the file says; else UTC read locally. */}
-          <span>{meta?.takenAtLocal ? formatDateTime(`${meta.takenAtLocal}${meta.timeZone ?? 'Z'}`, locale) : formatDateTime(file.takenAt, locale)}</span>
+          <span>{formatTaken(file, locale)}</span>
           {meta && (
             <span className="muted" data-testid="viewer-taken-source" data-source={meta.takenAtSource}>
               {t(SOURCE[meta.takenAtSource])}
