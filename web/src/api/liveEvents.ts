@@ -75,29 +75,47 @@ export function applyFileEvent(queries: QueryClient, event: StepEvent): void {
   if (takenAtMoved) void queries.invalidateQueries({ queryKey: keys.timeline });
 }
 
+/** After the server refused the stream (EventSource gives up on a 429 or 503), try again. */
+const REOPEN_MS = 30_000;
+
 /** Opens the stream for as long as the signed-in part of the app is mounted. */
 export function useLiveEvents(): void {
   const queries = useQueryClient();
   useEffect(() => {
     if (typeof EventSource === 'undefined') return;
-    // EventSource reconnects by itself, sending Last-Event-ID so that the server replays.
-    const source = new EventSource(`${API_BASE}/events`, { withCredentials: true });
-    source.addEventListener('ready', () => setOpen(true));
-    source.addEventListener('open', () => setOpen(true));
-    source.addEventListener('error', () => setOpen(source.readyState === EventSource.OPEN));
-    source.addEventListener('file.step', (message) => {
-      try {
-        applyFileEvent(queries, JSON.parse((message as MessageEvent<string>).data) as StepEvent);
-      } catch {
-        // A malformed event is dropped; the next reset or reload catches up.
-      }
-    });
-    source.addEventListener('reset', () => {
+    let source: EventSource | null = null;
+    let reopenTimer: ReturnType<typeof setTimeout> | undefined;
+    const catchUp = () => {
       void queries.invalidateQueries({ queryKey: keys.files });
       void queries.invalidateQueries({ queryKey: keys.timeline });
-    });
+    };
+    const connect = (fresh: boolean) => {
+      // EventSource reconnects by itself after a dropped connection, sending Last-Event-ID so
+      // that the server replays; a new one after a refusal cannot, so it reads the lists again.
+      const current = new EventSource(`${API_BASE}/events`, { withCredentials: true });
+      source = current;
+      current.addEventListener('ready', () => {
+        setOpen(true);
+        if (fresh) catchUp();
+        fresh = false;
+      });
+      current.addEventListener('error', () => {
+        setOpen(current.readyState === EventSource.OPEN);
+        if (current.readyState === EventSource.CLOSED) reopenTimer = setTimeout(() => connect(true), REOPEN_MS);
+      });
+      current.addEventListener('file.step', (message) => {
+        try {
+          applyFileEvent(queries, JSON.parse((message as MessageEvent<string>).data) as StepEvent);
+        } catch {
+          // A malformed event is dropped; the next reset or reload catches up.
+        }
+      });
+      current.addEventListener('reset', catchUp);
+    };
+    connect(false);
     return () => {
-      source.close();
+      clearTimeout(reopenTimer);
+      source?.close();
       setOpen(false);
     };
   }, [queries]);
