@@ -17,6 +17,8 @@ import { MailBanner } from './pages/mail/MailBanner';
 import { ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage } from './pages/mail/MailPages';
 import { useSession } from './session/session';
 import type { User } from './api/api';
+import { useLiveEvents } from './api/liveEvents';
+import { DuplicatesPage } from './pages/duplicates/DuplicatesPage';
 
 function Splash() {
   const { t } = useI18n();
@@ -46,6 +48,8 @@ function ViewerRoute({ user, shared }: { user: User; shared: boolean }) {
 }
 
 function SignedInRoutes({ user }: { user: User }) {
+  // One event stream per signed-in tab: thumbnails and tags show as their steps end.
+  useLiveEvents();
   return (
     <>
       <MailBanner user={user} />
@@ -54,6 +58,7 @@ function SignedInRoutes({ user }: { user: User }) {
         <Route path="/files/:id" element={<ViewerRoute user={user} shared={false} />} />
         <Route path="/shared" element={<SharedPage user={user} viewerId={null} />} />
         <Route path="/shared/:id" element={<ViewerRoute user={user} shared />} />
+        <Route path="/duplicates" element={<DuplicatesPage user={user} />} />
         <Route path="/settings" element={<SettingsPage user={user} />} />
         <Route path="/tokens" element={<TokensPage user={user} />} />
         <Route path="/admin" element={user.isAdmin ? <Navigate to="/admin/users" replace /> : <NotFoundPage />} />

@@ -14,6 +14,9 @@ export type AccessToken = Schemas['Token'];
 export type TokenScope = AccessToken['scopes'][number];
 export type Session = Body<'/api/v1/auth/me', 'get'>;
 export type FilePage = Body<'/api/v1/files', 'get'>;
+export type FileSort = 'createdAt' | 'takenAt' | 'name' | 'size';
+export type TimelineBucket = Body<'/api/v1/timeline', 'get'>['buckets'][number];
+export type DuplicateGroup = Body<'/api/v1/files/duplicates', 'get'>['items'][number];
 /** A file someone else shared with the signed-in user (read-only for them). */
 export type SharedFile = Body<'/api/v1/shared-with-me', 'get'>['items'][number];
 /** What a public link shows a visitor: no id, addresses under the link. */
@@ -59,8 +62,13 @@ export const api = {
   forgotPassword: (email: string) => call(client.POST('/api/v1/auth/password/forgot', { body: { email } })),
   resetPassword: (token: string, password: string) => call(client.POST('/api/v1/auth/password/reset', { body: { token, password } })),
 
-  listFiles: (query: { limit: number; cursor?: string | null; kind?: FileKind | null; q?: string }, signal?: AbortSignal) =>
-    call(client.GET('/api/v1/files', { params: { query: defined({ ...query, cursor: query.cursor ?? undefined, kind: query.kind ?? undefined }) }, signal })),
+  listFiles: (
+    query: { limit: number; cursor?: string | null; kind?: FileKind | null; q?: string; sort?: FileSort; order?: 'asc' | 'desc'; takenFrom?: string; takenTo?: string },
+    signal?: AbortSignal,
+  ) => call(client.GET('/api/v1/files', { params: { query: defined({ ...query, cursor: query.cursor ?? undefined, kind: query.kind ?? undefined }) }, signal })),
+  timeline: (kind: FileKind | null, signal?: AbortSignal) => call(client.GET('/api/v1/timeline', { params: { query: defined({ kind: kind ?? undefined }) }, signal })),
+  duplicates: (query: { limit: number; cursor?: string | null }, signal?: AbortSignal) =>
+    call(client.GET('/api/v1/files/duplicates', { params: { query: defined({ ...query, cursor: query.cursor ?? undefined }) }, signal })),
   getFile: (fileId: string, signal?: AbortSignal) => call(client.GET('/api/v1/files/{id}', { params: id(fileId), signal })),
   renameFile: (fileId: string, name: string) => call(client.PATCH('/api/v1/files/{id}', { params: id(fileId), body: { name } })),
   deleteFile: (fileId: string) => call(client.DELETE('/api/v1/files/{id}', { params: id(fileId) })),

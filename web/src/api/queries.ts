@@ -1,21 +1,27 @@
 // Server state for the UI, through TanStack Query: one key per resource, infinite queries
 // for the cursor-paged lists, and the invalidations each mutation needs.
 import { keepPreviousData, useInfiniteQuery, useQuery, type InfiniteData, type QueryClient } from '@tanstack/react-query';
-import { ApiError, api, type AuditFilters, type FileKind, type VaultFile } from './api';
+import { ApiError, api, type AuditFilters, type FileKind, type FileSort, type VaultFile } from './api';
+import { liveEventsOpen, useLiveEventsOpen } from './liveEvents';
 
 const FILE_PAGE = 60;
 const ADMIN_PAGE = 50;
 /** Running and failed jobs listed in the Jobs tab (the counts cover them all). */
 const JOBS_SHOWN = 100;
 const JOBS_POLL_MS = 3000;
-/** How often files still being processed are looked at again. */
-const THUMBNAIL_POLL_MS = 2000;
+/**
+ * How often files still being processed are looked at again when no event will say so: the
+ * live stream is not open, or the file is someone else's (the stream carries one's own).
+ */
+const FALLBACK_POLL_MS = 10_000;
 /** Without a processing state, a thumbnail not made within this is not coming. */
 const THUMBNAIL_WAIT_MS = 2 * 60_000;
 
 export const keys = {
   files: ['files'] as const,
-  fileList: (filters: { kind: FileKind | null; q: string }) => ['files', 'list', filters] as const,
+  fileList: (filters: FileFilters) => ['files', 'list', filters] as const,
+  timeline: ['timeline'] as const,
+  duplicates: ['files', 'duplicates'] as const,
   file: (id: string) => ['files', 'one', id] as const,
   shared: ['shared'] as const,
   shares: (fileId: string) => ['shares', fileId] as const,
@@ -102,14 +108,42 @@ function waitingForThumbnail(file: VaultFile): boolean {
   return file.kind !== 'audio' && !file.urls.thumbnail && Date.now() - Date.parse(file.createdAt) < THUMBNAIL_WAIT_MS;
 }
 
-const pollThumbnails = (files: VaultFile[]) => (files.some(waitingForThumbnail) ? THUMBNAIL_POLL_MS : false);
+/** One's own files: the live stream says when a step ends; a slow look only without it. */
+const pollOwnWithoutStream = (files: VaultFile[]) => (!liveEventsOpen() && files.some(waitingForThumbnail) ? FALLBACK_POLL_MS : false);
+/** Files shared with one: their steps are not on one's stream. */
+const pollShared = (files: VaultFile[]) => (files.some(waitingForThumbnail) ? FALLBACK_POLL_MS : false);
 
-export function useFileList(filters: { kind: FileKind | null; q: string }) {
-  return usePaged(keys.fileList(filters), async (cursor, signal) => (await api.listFiles({ limit: FILE_PAGE, cursor, ...filters }, signal)).data, pollThumbnails);
+export interface FileFilters {
+  kind: FileKind | null;
+  q: string;
+  sort: FileSort;
+  order: 'asc' | 'desc';
+  /** ISO dates bounding the date taken (the month scrubber's jump); '' for none. */
+  takenFrom: string;
+  takenTo: string;
+}
+
+export function useFileList(filters: FileFilters) {
+  // Re-rendered when the stream opens or closes, so the fallback interval is worked out again.
+  useLiveEventsOpen();
+  return usePaged(
+    keys.fileList(filters),
+    async (cursor, signal) => (await api.listFiles({ limit: FILE_PAGE, cursor, ...filters }, signal)).data,
+    pollOwnWithoutStream,
+  );
+}
+
+/** Months with files and how many each (by date taken). */
+export function useTimeline(kind: FileKind | null) {
+  return useQuery({ queryKey: [...keys.timeline, kind], queryFn: async ({ signal }) => (await api.timeline(kind, signal)).data.buckets });
+}
+
+export function useDuplicates() {
+  return usePaged(keys.duplicates, async (cursor, signal) => (await api.duplicates({ limit: ADMIN_PAGE, cursor }, signal)).data);
 }
 
 export function useSharedWithMe() {
-  return usePaged(keys.shared, async (cursor, signal) => (await api.sharedWithMe({ limit: FILE_PAGE, cursor }, signal)).data, pollThumbnails);
+  return usePaged(keys.shared, async (cursor, signal) => (await api.sharedWithMe({ limit: FILE_PAGE, cursor }, signal)).data, pollShared);
 }
 
 export function useAdminUsers(q: string) {
@@ -120,12 +154,20 @@ export function useAudit(filters: AuditFilters) {
   return usePaged(keys.audit(filters), async (cursor, signal) => (await api.audit({ ...filters, cursor, limit: ADMIN_PAGE }, signal)).data);
 }
 
-/** One file, re-read while its thumbnail is being made. */
+/**
+ * One file. While its steps run, the live stream updates it; it is read again slowly only
+ * when no event will come (stream closed, or someone else's file, which one cannot write).
+ */
 export function useFile(id: string) {
+  useLiveEventsOpen();
   return useQuery({
     queryKey: keys.file(id),
     queryFn: async ({ signal }) => (await api.getFile(id, signal)).data,
-    refetchInterval: (query) => (query.state.data && waitingForThumbnail(query.state.data) ? THUMBNAIL_POLL_MS : false),
+    refetchInterval: (query) => {
+      const file = query.state.data;
+      if (!file || !waitingForThumbnail(file)) return false;
+      return !liveEventsOpen() || !file.permissions.write ? FALLBACK_POLL_MS : false;
+    },
     retry: (count, error) => !(error instanceof ApiError && error.status < 500) && count < 2,
   });
 }
@@ -197,4 +239,6 @@ export function putFile(queries: QueryClient, file: VaultFile): void {
 /** After files were added or removed: lists are read again (the viewer's file is kept). */
 export function filesChanged(queries: QueryClient): void {
   void queries.invalidateQueries({ queryKey: [...keys.files, 'list'] });
+  void queries.invalidateQueries({ queryKey: keys.duplicates });
+  void queries.invalidateQueries({ queryKey: keys.timeline });
 }

@@ -17,6 +17,7 @@ export function UserMenu({ user }: { user: User }) {
   const items: MenuItem[] = [
     { key: 'library', label: t('menu.library'), icon: 'image', to: '/', testId: 'menu-library' },
     { key: 'shared', label: t('menu.shared'), icon: 'inbox', to: '/shared', testId: 'menu-shared' },
+    { key: 'duplicates', label: t('menu.duplicates'), icon: 'copy', to: '/duplicates', testId: 'menu-duplicates' },
     { key: 'settings', label: t('menu.settings'), icon: 'settings', to: '/settings', testId: 'menu-settings', separated: true },
     { key: 'tokens', label: t('menu.tokens'), icon: 'key', to: '/tokens', testId: 'menu-tokens' },
     ...(user.isAdmin ? [{ key: 'admin', label: t('menu.admin'), icon: 'shield', to: '/admin/users', testId: 'menu-admin' } satisfies MenuItem] : []),

@@ -128,3 +128,14 @@ export function dateInputToIso(value: string, edge: 'start' | 'end'): string | u
 export function todayInputValue(now = new Date()): string {
   return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
 }
+
+/** "March 2021" (or "Mar") for a YYYY-MM month of the timeline, which is in UTC. */
+export function formatMonth(month: string, locale: string, style: 'long' | 'short' = 'long'): string {
+  const date = new Date(`${month}-01T00:00:00Z`);
+  return new Intl.DateTimeFormat(locale, style === 'long' ? { month: 'long', year: 'numeric', timeZone: 'UTC' } : { month: 'short', timeZone: 'UTC' }).format(date);
+}
+
+/** "Sat, 13 March" for a day of the timeline by date taken (its wall clock, read as UTC). */
+export function formatTakenDay(iso: string, locale: string): string {
+  return new Intl.DateTimeFormat(locale, { weekday: 'short', day: 'numeric', month: 'long', timeZone: 'UTC' }).format(new Date(iso));
+}

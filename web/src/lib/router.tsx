@@ -22,20 +22,28 @@ export function useHistoryState(): HistoryState {
  * Back keeps them. Changes replace the history entry: typing is not a trail to walk back.
  */
 export function useSearchParam(name: string): [string, (value: string) => void] {
-  const [params, setParams] = useSearchParams();
-  const value = params.get(name) ?? '';
-  const set = useCallback(
-    (next: string) =>
+  const [params] = useSearchParams();
+  const setMany = useSetSearchParams();
+  const set = useCallback((next: string) => setMany({ [name]: next }), [name, setMany]);
+  return [params.get(name) ?? '', set];
+}
+
+/** Sets several address parameters in one history change ('' removes one). */
+export function useSetSearchParams(): (changes: Record<string, string>) => void {
+  const [, setParams] = useSearchParams();
+  return useCallback(
+    (changes: Record<string, string>) =>
       setParams(
         (previous) => {
           const updated = new URLSearchParams(previous);
-          if (next) updated.set(name, next);
-          else updated.delete(name);
+          for (const [name, next] of Object.entries(changes)) {
+            if (next) updated.set(name, next);
+            else updated.delete(name);
+          }
           return updated;
         },
         { replace: true, preventScrollReset: true },
       ),
-    [name, setParams],
+    [setParams],
   );
-  return [value, set];
 }

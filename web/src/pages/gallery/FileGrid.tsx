@@ -29,14 +29,27 @@ export interface FileGridProps<F extends VaultFile> {
   /** The tile's address; the library's viewer by default. */
   hrefOf?(file: F): string;
   ownerOf?(file: F): string;
+  /** 'day' (the default): a heading per day of dateOf; 'none': one grid (sorted by name or size). */
+  grouping?: 'day' | 'none';
 }
 
 const byUpload = (file: VaultFile) => file.createdAt;
 
 /** The library grid, in sections per upload day, like a photo timeline. */
-export function FileGrid<F extends VaultFile>({ files, dateOf = byUpload, hrefOf, ownerOf }: FileGridProps<F>) {
+export function FileGrid<F extends VaultFile>({ files, dateOf = byUpload, hrefOf, ownerOf, grouping = 'day' }: FileGridProps<F>) {
   const { locale } = useI18n();
   const groups = useMemo(() => groupByDay(files, dateOf), [files, dateOf]);
+  if (grouping === 'none') {
+    return (
+      <ul className="grid">
+        {files.map((file) => (
+          <li key={file.id}>
+            <Tile file={file} to={hrefOf?.(file)} owner={ownerOf?.(file)} />
+          </li>
+        ))}
+      </ul>
+    );
+  }
   return (
     <>
       {groups.map((group) => (

@@ -1,11 +1,11 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type ChangeEvent } from 'react';
-import { filesChanged, useFileList } from '../../api/queries';
+import { filesChanged, useFileList, useTimeline } from '../../api/queries';
 import { Footer } from '../../components/Footer';
 import { TopBar } from '../../components/TopBar';
 import { Icon } from '../../components/Icon';
 import { useDocumentTitle, useI18n } from '../../i18n/i18n';
-import type { FileKind, User } from '../../api/api';
+import type { User } from '../../api/api';
 import { useSearchParam } from '../../lib/router';
 import { useBodyScrollLock } from '../../lib/useBodyScrollLock';
 import { useDebouncedValue } from '../../lib/useDebouncedValue';
@@ -13,6 +13,10 @@ import { ViewerPage } from '../viewer/ViewerPage';
 import { DropOverlay } from './DropOverlay';
 import { EmptyState } from './EmptyState';
 import { KindFilter } from './KindFilter';
+import { MonthScrubber } from './MonthScrubber';
+import { SortControl } from './SortControl';
+import { TakenTimeline } from './TakenTimeline';
+import { useLibraryFilters } from './useLibraryFilters';
 import { PagedFileGrid } from './PagedFileGrid';
 import { UploadPanel } from './UploadPanel';
 import { useFileDrop } from './useFileDrop';
@@ -22,7 +26,6 @@ import '../../styles/gallery.css';
 
 const ACCEPT = 'image/*,audio/*,video/*';
 const SKELETON_TILES = 12;
-const KINDS: readonly string[] = ['image', 'audio', 'video'];
 
 /**
  * The signed-in library. The viewer opens on top of it (rather than replacing it) so that
@@ -33,18 +36,20 @@ export function LibraryPage({ user, viewerId }: { user: User; viewerId: string |
   const { t } = useI18n();
   useDocumentTitle(viewerId ? null : t('title.gallery'));
 
-  // The filters are in the address (?q=…&kind=…): a reload or Back keeps them.
+  // The filters are in the address (?q=…&kind=…&sort=…): a reload or Back keeps them.
   const [urlQuery, setUrlQuery] = useSearchParam('q');
-  const [kindParam, setKindParam] = useSearchParam('kind');
-  const kind = KINDS.includes(kindParam) ? (kindParam as FileKind) : null;
-  const setKind = (value: FileKind | null) => setKindParam(value ?? '');
+  const filters = useLibraryFilters();
+  const { kind, setKind, sort } = filters;
   const [search, setSearch] = useState(urlQuery);
   const q = useDebouncedValue(search.trim(), 300);
   useEffect(() => {
     if (q !== urlQuery) setUrlQuery(q);
     // Only the debounced text goes to the address, never the other way round while typing.
   }, [q]);
-  const list = useFileList({ kind, q });
+  const list = useFileList(filters.query(q));
+  const timeline = useTimeline(kind);
+  const byTaken = sort === 'takenAt';
+  const buckets = timeline.data ?? [];
   const queries = useQueryClient();
 
   // Thumbnails not made yet are picked up by the list query itself (it polls while any is missing).
@@ -70,7 +75,7 @@ export function LibraryPage({ user, viewerId }: { user: User; viewerId: string |
   // Keep the page behind the viewer from scrolling.
   useBodyScrollLock(viewerId !== null);
 
-  const filtered = kind !== null || q !== '';
+  const filtered = kind !== null || q !== '' || filters.month !== '';
   const openPicker = () => inputRef.current?.click();
 
   const empty = filtered ? (
@@ -121,9 +126,21 @@ export function LibraryPage({ user, viewerId }: { user: User; viewerId: string |
         <main className="library-main">
           <div className="library-toolbar">
             <h1>{t('gallery.heading')}</h1>
-            <KindFilter value={kind} onChange={setKind} />
+            <div className="library-controls">
+              <KindFilter value={kind} onChange={setKind} />
+              <SortControl sort={sort} order={filters.order} onSort={filters.setSort} onOrder={filters.setOrder} />
+            </div>
           </div>
-          <PagedFileGrid list={list} skeletonTiles={SKELETON_TILES} loadError={t('gallery.loadError')} onReload={list.reload} empty={empty} />
+          {byTaken && q === '' && <MonthScrubber buckets={buckets} month={filters.month} onJump={filters.setMonth} />}
+          <PagedFileGrid
+            list={list}
+            skeletonTiles={SKELETON_TILES}
+            loadError={t('gallery.loadError')}
+            onReload={list.reload}
+            empty={empty}
+            grouping={sort === 'createdAt' ? 'day' : 'none'}
+            render={byTaken ? (files) => <TakenTimeline files={files} buckets={q === '' ? buckets : []} /> : undefined}
+          />
         </main>
         <Footer />
       </div>

@@ -25,13 +25,15 @@ type PagedFileGridProps<F extends VaultFile> = Omit<FileGridProps<F>, 'files'> &
   onReload(): void;
   /** Shown when there are no files. */
   empty: ReactNode;
+  /** Draws the loaded files instead of the day-grouped grid (the timeline by date taken). */
+  render?(files: F[]): ReactNode;
 };
 
 /**
  * A paged grid of files: placeholder tiles while the first page loads, its error or the
  * empty state, then the grid, which loads the next page as its end nears the viewport.
  */
-export function PagedFileGrid<F extends VaultFile>({ list, skeletonTiles, loadError, onReload, empty, ...grid }: PagedFileGridProps<F>) {
+export function PagedFileGrid<F extends VaultFile>({ list, skeletonTiles, loadError, onReload, empty, render, ...grid }: PagedFileGridProps<F>) {
   const { t } = useI18n();
   const { items, nextCursor, status, loadingMore, error, loadMore } = list;
 
@@ -65,7 +67,7 @@ export function PagedFileGrid<F extends VaultFile>({ list, skeletonTiles, loadEr
   if (items.length === 0) return empty;
   return (
     <div className={status === 'loading' ? 'results results--stale' : 'results'} aria-busy={status === 'loading'}>
-      <FileGrid files={items} {...grid} />
+      {render ? render(items) : <FileGrid files={items} {...grid} />}
       <div ref={sentinelRef} className="grid-end">
         {loadingMore && <Spinner label={t('gallery.loadingMore')} size={24} />}
         {error !== null && <ErrorNotice error={error} onRetry={loadMore} />}

@@ -3,6 +3,7 @@ import { Icon, KindIcon } from '../../components/Icon';
 import { uploadErrorMessage } from '../../i18n/errors';
 import { useI18n } from '../../i18n/i18n';
 import { formatSize } from '../../lib/format';
+import { Link } from '../../lib/router';
 import type { UploadItem } from './useUploads';
 
 interface UploadPanelProps {
@@ -82,6 +83,14 @@ export function UploadPanel({ items, onCancel, onRemove, onClose }: UploadPanelP
                   {item.name}
                 </span>
                 <span className="upload-item-status">{statusLine(item)}</span>
+                {item.duplicateOf !== undefined && (
+                  <span className="upload-item-duplicate" data-testid="upload-duplicate">
+                    {t('upload.duplicate')}{' '}
+                    <Link to={`/files/${item.duplicateOf}`} state={{ fromGallery: true }} data-testid="upload-duplicate-link">
+                      {t('upload.duplicateOpen')}
+                    </Link>
+                  </span>
+                )}
                 {item.status === 'uploading' && (
                   <span
                     className={`progress${item.phase === 'processing' ? ' progress--indeterminate' : ''}`}

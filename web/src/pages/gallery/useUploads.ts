@@ -20,6 +20,8 @@ export interface UploadItem {
   /** 0..1 of the bytes sent. */
   progress: number;
   error?: unknown;
+  /** Stored, but the owner already had these bytes: the id of that file. */
+  duplicateOf?: string;
 }
 
 interface Options {
@@ -66,8 +68,8 @@ export function useUploads(callbacks: Options) {
       });
       running.current.set(key, handle);
       handle.promise
-        .then(() => {
-          patch(key, { status: 'done', progress: 1 });
+        .then((stored) => {
+          patch(key, { status: 'done', progress: 1, duplicateOf: stored.duplicateOf });
           callbacksRef.current.onStored();
         })
         .catch((error: unknown) => {

@@ -9,7 +9,7 @@ const MAX_RESUMES = 5;
 const STALL_GRACE_MS = 4000;
 
 interface MediaProps {
-  file: Pick<VaultFile, 'id' | 'name' | 'kind' | 'urls'>;
+  file: Pick<VaultFile, 'id' | 'name' | 'kind' | 'urls'> & { metadata?: VaultFile['metadata'] };
   failed: boolean;
   onError(): void;
 }
@@ -27,7 +27,8 @@ export function Media({ file, failed, onError }: MediaProps) {
       <span className="viewer-audio-art" aria-hidden="true">
         {file.urls.thumbnail ? <img src={file.urls.thumbnail} alt="" data-testid="viewer-audio-cover" /> : <KindIcon kind="audio" size={56} />}
       </span>
-      <p className="viewer-audio-name">{file.name}</p>
+      <p className="viewer-audio-name">{file.metadata?.tags?.title ?? file.name}</p>
+      {file.metadata?.tags?.artist && <p className="viewer-audio-artist muted">{file.metadata.tags.artist}</p>}
       <ResumingPlayer kind="audio" src={file.urls.content} onError={onError} />
     </div>
   );

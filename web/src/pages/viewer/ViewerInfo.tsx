@@ -4,6 +4,7 @@ import { useI18n } from '../../i18n/i18n';
 import type { VaultFile } from '../../api/api';
 import { formatDateTime, formatDuration, formatSize } from '../../lib/format';
 import { stepLabel } from '../../lib/steps';
+import { MediaFacts } from './MediaFacts';
 
 /** The details panel beside (or, on narrow screens, below) the media. */
 export function ViewerInfo({ file, owner, sharedAt }: { file: VaultFile; owner?: string; sharedAt?: string }) {
@@ -48,6 +49,8 @@ export function ViewerInfo({ file, owner, sharedAt }: { file: VaultFile; owner?:
             </dd>
           </div>
         )}
+        {/* A shared file's place stays with its owner. */}
+        <MediaFacts file={file} isOwner={owner === undefined && file.permissions.write} />
         {owner !== undefined && (
           <div>
             <dt>{t('viewer.sharedBy')}</dt>

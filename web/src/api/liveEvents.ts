@@ -1,0 +1,122 @@
+// Live updates: one EventSource per signed-in tab on GET /api/v1/events. A `file.step` event
+// carries the file as GET /files/:id describes it (less `permissions`, which depend on the
+// credential): it is merged into every cached copy, the list pages and the single file, so a
+// thumbnail, poster or tag set shows without polling. `reset` means events were missed.
+import { useQueryClient, type InfiniteData, type QueryClient } from '@tanstack/react-query';
+import { useEffect, useSyncExternalStore } from 'react';
+import { API_BASE, type VaultFile } from './api';
+import { keys } from './queries';
+
+type StreamedFile = Omit<VaultFile, 'permissions'>;
+interface StepEvent {
+  fileId: string;
+  file?: StreamedFile;
+}
+interface Page {
+  items: VaultFile[];
+  nextCursor: string | null;
+}
+
+let open = false;
+const listeners = new Set<() => void>();
+function setOpen(value: boolean): void {
+  if (open === value) return;
+  open = value;
+  for (const listener of listeners) listener();
+}
+
+/** Whether the stream is open now: the queries poll slowly only while it is not. */
+export function liveEventsOpen(): boolean {
+  return open;
+}
+
+export function useLiveEventsOpen(): boolean {
+  return useSyncExternalStore(
+    (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    () => open,
+  );
+}
+
+/** Puts what the stream said over a cached file, keeping what it leaves out (permissions). */
+function merge(cached: VaultFile, streamed: StreamedFile): VaultFile {
+  return { ...cached, ...streamed, permissions: cached.permissions };
+}
+
+const listed = (data: InfiniteData<Page> | undefined, id: string) => data?.pages.flatMap((page) => page.items).find((item) => item.id === id);
+
+export function applyFileEvent(queries: QueryClient, event: StepEvent): void {
+  const streamed = event.file;
+  if (!streamed) {
+    void queries.invalidateQueries({ queryKey: keys.file(event.fileId) });
+    return;
+  }
+  queries.setQueryData<VaultFile>(keys.file(event.fileId), (cached) => (cached ? merge(cached, streamed) : cached));
+  let takenAtMoved = false;
+  for (const [queryKey, data] of queries.getQueriesData<InfiniteData<Page>>({ queryKey: [...keys.files, 'list'] })) {
+    const cached = listed(data, event.fileId);
+    if (!cached) continue;
+    const moved = cached.takenAt !== streamed.takenAt;
+    takenAtMoved ||= moved;
+    // The facts step read a date taken: in a list ordered (or bounded) by it the file moves,
+    // which only the server can place among pages not loaded, so that list is read again.
+    if (moved && (queryKey[2] as { sort?: string } | undefined)?.sort === 'takenAt') {
+      void queries.invalidateQueries({ queryKey, exact: true });
+      continue;
+    }
+    queries.setQueryData<InfiniteData<Page>>(queryKey, {
+      ...data!,
+      pages: data!.pages.map((page) => ({ ...page, items: page.items.map((item) => (item.id === event.fileId ? merge(item, streamed) : item)) })),
+    });
+  }
+  // The month counts change only when a date taken does.
+  if (takenAtMoved) void queries.invalidateQueries({ queryKey: keys.timeline });
+}
+
+/** After the server refused the stream (EventSource gives up on a 429 or 503), try again. */
+const REOPEN_MS = 30_000;
+
+/** Opens the stream for as long as the signed-in part of the app is mounted. */
+export function useLiveEvents(): void {
+  const queries = useQueryClient();
+  useEffect(() => {
+    if (typeof EventSource === 'undefined') return;
+    let source: EventSource | null = null;
+    let reopenTimer: ReturnType<typeof setTimeout> | undefined;
+    const catchUp = () => {
+      void queries.invalidateQueries({ queryKey: keys.files });
+      void queries.invalidateQueries({ queryKey: keys.timeline });
+    };
+    const connect = (fresh: boolean) => {
+      // EventSource reconnects by itself after a dropped connection, sending Last-Event-ID so
+      // that the server replays; a new one after a refusal cannot, so it reads the lists again.
+      const current = new EventSource(`${API_BASE}/events`, { withCredentials: true });
+      source = current;
+      current.addEventListener('ready', () => {
+        setOpen(true);
+        if (fresh) catchUp();
+        fresh = false;
+      });
+      current.addEventListener('error', () => {
+        setOpen(current.readyState === EventSource.OPEN);
+        if (current.readyState === EventSource.CLOSED) reopenTimer = setTimeout(() => connect(true), REOPEN_MS);
+      });
+      current.addEventListener('file.step', (message) => {
+        try {
+          applyFileEvent(queries, JSON.parse((message as MessageEvent<string>).data) as StepEvent);
+        } catch {
+          // A malformed event is dropped; the next reset or reload catches up.
+        }
+      });
+      current.addEventListener('reset', catchUp);
+    };
+    connect(false);
+    return () => {
+      clearTimeout(reopenTimer);
+      source?.close();
+      setOpen(false);
+    };
+  }, [queries]);
+}
