@@ -165,7 +165,7 @@ export interface ComposeOptions {
 /** The whole app's services over the configured backends (migrating the database first). */
 export async function compose(config: Config, log: FastifyBaseLogger, options: ComposeOptions = {}): Promise<Composition> {
   // The face model starts in a worker thread at the first photo and stops when idle.
-  const faces = new FaceApiEngine({ log, photoTimeoutMs: config.faceTimeoutMs });
+  const faces = new FaceApiEngine({ log, photoTimeoutMs: config.faceTimeoutMs, maxPixels: config.maxImagePixels });
   let backends: ServerBackends;
   try {
     backends = await openBackends(config, log, faces);

@@ -13,6 +13,8 @@ export interface FaceApiEngineOptions {
   loadTimeoutMs?: number;
   /** The worker's JavaScript heap cap; the model itself lives in WebAssembly memory (default 256 MB). */
   maxHeapMb?: number;
+  /** MAX_IMAGE_PIXELS: larger photos are refused from their header, never decoded (default 40 MP). */
+  maxPixels?: number;
   log?: Pick<FastifyBaseLogger, 'info' | 'warn'>;
 }
 
@@ -60,7 +62,7 @@ export class FaceApiEngine implements FaceEngine {
   }
 
   async detect(image: Buffer | RgbImage): Promise<DetectedFace[]> {
-    const rgb = Buffer.isBuffer(image) ? await prepareImage(image) : image;
+    const rgb = Buffer.isBuffer(image) ? await prepareImage(image, this.options.maxPixels ? { maxPixels: this.options.maxPixels } : {}) : image;
     return new Promise<DetectedFace[]>((resolve, reject) => {
       const pending: Pending = { request: { id: this.nextId++, image: rgb }, resolve, reject, retried: false };
       this.pending.set(pending.request.id, pending);

@@ -3,10 +3,7 @@ import { FaceImageError, type RgbImage } from './face-engine.js';
 /** The longest side the detector sees: 1024 px finds the faces 1920 px finds, in half the time. */
 export const DETECTION_EDGE = 1024;
 
-/**
- * Photos above this many pixels are refused from their header, before any decoding.
- * TODO(lead): wire to the MAX_IMAGE_PIXELS setting once it lands.
- */
+/** Photos above this many pixels are refused from their header, before any decoding (MAX_IMAGE_PIXELS's default). */
 export const MAX_FACE_IMAGE_PIXELS = 40_000_000;
 
 async function importSharp() {
