@@ -158,6 +158,15 @@ function parseCount(env: Env, name: string, fallback: number, max = 1000): numbe
   return Number(raw);
 }
 
+/** Seconds, fractions allowed (a millisecond at the least), as milliseconds. */
+function parseSecondsMs(env: Env, name: string, fallback: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback * 1000;
+  const ms = Math.round(Number(raw) * 1000);
+  if (!/^\d+(\.\d+)?$/.test(raw) || ms < 1 || ms > max * 1000) fail(name, `must be a number of seconds from 0.001 to ${max}, not "${raw}"`, String(fallback));
+  return ms;
+}
+
 function parseFlag(env: Env, name: string): boolean {
   const raw = env[name];
   if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false;
@@ -390,7 +399,7 @@ export function loadConfig(env: Env = process.env): Config {
     jwt: parseJwt(env),
     auditRetentionDays: parseCount(env, 'AUDIT_RETENTION_DAYS', 365, 36_500),
     whoEnabled: env.WHO_ENABLED === undefined || env.WHO_ENABLED === '' ? true : parseFlag(env, 'WHO_ENABLED'),
-    faceTimeoutMs: parseCount(env, 'FACE_TIMEOUT_SECONDS', 30, 600) * 1000,
+    faceTimeoutMs: parseSecondsMs(env, 'FACE_TIMEOUT_SECONDS', 30, 600),
     facesEnabled: env.FACES_ENABLED === undefined || env.FACES_ENABLED === '' ? true : parseFlag(env, 'FACES_ENABLED'),
     // src/ and dist/ both sit one level below the package root.
     webDir: path.resolve(env.WEB_DIR ?? path.join(new URL('..', import.meta.url).pathname, 'dist', 'web')),

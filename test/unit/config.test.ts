@@ -105,6 +105,13 @@ describe('configuration', () => {
     expect(() => loadConfig({ DATA_DIR: dataDir(), JOB_TIMEOUT_SECONDS: '1.5' })).toThrow(/JOB_TIMEOUT_SECONDS/);
   });
 
+  it('reads the face time limit in seconds, fractions allowed', () => {
+    expect(loadConfig({ DATA_DIR: dataDir() }).faceTimeoutMs).toBe(30_000);
+    expect(loadConfig({ DATA_DIR: dataDir(), FACE_TIMEOUT_SECONDS: '2.5' }).faceTimeoutMs).toBe(2500);
+    expect(() => loadConfig({ DATA_DIR: dataDir(), FACE_TIMEOUT_SECONDS: '0' })).toThrow(/FACE_TIMEOUT_SECONDS must be a number of seconds/);
+    expect(() => loadConfig({ DATA_DIR: dataDir(), FACE_TIMEOUT_SECONDS: '1e3' })).toThrow(ConfigError);
+  });
+
   it('reads the X-Accel-Redirect prefix, off by default', () => {
     expect(loadConfig({ DATA_DIR: dataDir() }).accelRedirectPrefix).toBeUndefined();
     expect(loadConfig({ DATA_DIR: dataDir(), ACCEL_REDIRECT_PREFIX: '/_protected_blobs/' }).accelRedirectPrefix).toBe('/_protected_blobs/');
