@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
-import { maskUrl } from './db/connect.js';
+import { maskUrl } from './shared/mask-url.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 

@@ -1,6 +1,6 @@
 import type { ExpressionBuilder } from 'kysely';
 import type { Executor } from '../../db/connect.js';
-import type { Database, NewUserRow, UserRow } from '../../db/schema.js';
+import type { Database, NewUserRow } from '../../db/schema.js';
 
 import type { User } from '../../domain/user.js';
 import { isEmailSuppressed, toUser, type UserWithHash } from './user-row.js';

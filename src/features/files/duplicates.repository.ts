@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../db/connect.js';
-import { toStoredFile, type StoredFile } from './files.repository.js';
+import { toStoredFile, type StoredFile } from './stored-file.js';
 
 /** Bytes as the duplicate check knows them: the same size and SHA-256 are the same bytes. */
 export interface Fingerprint {

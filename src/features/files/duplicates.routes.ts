@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AUTH, callerOf } from '../../plugins/access.js';
 import { errorResponses } from '../shared.schemas.js';
 import type { DuplicatesService } from './duplicates.js';
-import { toFileJson } from './files.routes.js';
+import { toFileJson } from './file-json.js';
 import { DuplicateGroupPage, DuplicatesQuery } from './files.schemas.js';
 
 export const duplicatesRoutes: FastifyPluginAsyncTypebox<{ duplicates: DuplicatesService }> = async (app, { duplicates }) => {

@@ -6,7 +6,7 @@ import type { StoredMetadata, TakenAtSource } from './media-metadata.js';
 import type { MediaKind } from './media-types.js';
 import { toStoredFile, type BytePatch, type StoredFile } from './stored-file.js';
 
-export { toStoredFile, type BytePatch, type StoredFile };
+export type { BytePatch, StoredFile };
 
 
 export type SortKey = 'createdAt' | 'takenAt' | 'name' | 'size';

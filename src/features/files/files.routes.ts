@@ -12,7 +12,6 @@ import { toFileJson } from './file-json.js';
 import { BulkDeleteBody, ContentQuery, FileList, FilePage, FileSchema, ListQuery, RenameBody, Timeline, TimelineQuery } from './files.schemas.js';
 import type { FilesService, UploadPart } from './files.service.js';
 
-export { toFileJson };
 
 export interface FilesRoutesOptions {
   files: FilesService;

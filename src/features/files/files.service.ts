@@ -12,10 +12,10 @@ import { decodeCursor, encodeCursor } from '../cursor.js';
 import { findDuplicates, lockOwnerUploads, refuseDuplicates, type DuplicatePolicy } from './duplicates.js';
 import { sanitizeFileName } from './file-names.js';
 import * as files from './files.repository.js';
-import type { StoredFile } from './files.repository.js';
 import { OverLimit, RejectedType, UploadInspector } from './inspector.js';
 import { patchStream } from './location.js';
 import type { MediaKind } from './media-types.js';
+import { toStoredFile, type StoredFile } from './stored-file.js';
 
 export type { StoredFile };
 
@@ -112,7 +112,7 @@ export class FilesService {
     }
     return rows.map((row) => {
       const original = duplicateOf.get(row.id);
-      return { ...files.toStoredFile(row), ...(original ? { duplicateOf: original.id } : {}) };
+      return { ...toStoredFile(row), ...(original ? { duplicateOf: original.id } : {}) };
     });
   }
 
