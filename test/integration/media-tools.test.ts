@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { extractFrame, probeAv } from '../../src/adapters/media/ffmpeg.js';
+import { prepareImage } from '../../src/adapters/faces/prepare-image.js';
 import { describeImage } from '../../src/adapters/media/images.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
@@ -49,5 +50,14 @@ describe('media tools run for background jobs', () => {
   it('the image worker runs at a lower priority than the server', async () => {
     await describeImage(fixture('sample.jpg'), 'image/jpeg', limits);
     expect(childNiceness('image-worker')).toEqual([10]);
+  });
+
+  it('photos for the face detector are decoded in the image worker: this process never loads libvips', async () => {
+    const pixels = await prepareImage(readFileSync(fixture('sample.jpg')));
+    expect(pixels.width).toBeGreaterThan(0);
+    expect(pixels.data.length).toBe(pixels.width * pixels.height * 3);
+    expect(readFileSync('/proc/self/maps', 'utf8')).not.toMatch(/libvips/);
+    await expect(prepareImage(Buffer.alloc(0))).rejects.toThrow(/empty/);
+    await expect(prepareImage(Buffer.from('not an image'))).rejects.toThrow(/not an image/);
   });
 });

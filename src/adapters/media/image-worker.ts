@@ -5,7 +5,7 @@
 import sharp, { type Sharp } from 'sharp';
 import { readAudioTags } from './audio-tags.js';
 import { readImageTags } from './exif.js';
-import type { ImageReply, ImageRequest } from './images.js';
+import type { ImageReply, ImageRequest, PixelsProblem, RgbPixels } from './images.js';
 import { findLocationPatches } from './location.js';
 
 // Each image is read once, so libvips' operation cache would only hold memory; one thread
@@ -66,6 +66,34 @@ async function describeAudio(path: string, maxPixels: number): Promise<ImageRepl
   return { kind: 'audio', tags, ...(thumbnail ? { thumbnail } : {}) };
 }
 
+/** See decodePixels (images.ts). */
+async function decodePixels(image: Uint8Array, edge: number, maxPixels: number): Promise<RgbPixels | PixelsProblem> {
+  if (image.length === 0) return { problem: 'empty', message: 'The photo is empty (0 bytes).' };
+  const bytes = Buffer.from(image.buffer, image.byteOffset, image.length);
+  let header;
+  try {
+    header = await sharp(bytes).metadata();
+  } catch {
+    return { problem: 'not_image', message: 'The photo is not an image Coffer can read.' };
+  }
+  const width = header.width ?? 0;
+  const height = header.pageHeight ?? header.height ?? 0;
+  if (width === 0 || height === 0) return { problem: 'not_image', message: 'The photo is not an image Coffer can read.' };
+  if (width * height > maxPixels) return { problem: 'too_large', message: `The photo is ${width}×${height} pixels; at most ${Math.round(maxPixels / 1e6)} megapixels are accepted.` };
+  try {
+    const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error', pages: 1 })
+      .rotate()
+      .resize(edge, edge, { fit: 'inside', withoutEnlargement: true })
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
+  } catch {
+    return { problem: 'corrupt', message: 'The photo is damaged or truncated and cannot be decoded.' };
+  }
+}
+
 function toThumbnail(image: Sharp): Promise<Buffer> {
   return image.resize(THUMBNAIL_EDGE, THUMBNAIL_EDGE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 78 }).toBuffer();
 }
@@ -77,6 +105,7 @@ async function handle(request: ImageRequest): Promise<ImageReply> {
     return { kind: 'frame', thumbnail };
   }
   if (request.kind === 'audio') return describeAudio(request.path, request.maxPixels);
+  if (request.kind === 'pixels') return { kind: 'pixels', pixels: await decodePixels(request.image, request.edge, request.maxPixels) };
   if (request.kind === 'locate') {
     const [tags, locationPatches] = await Promise.all([readImageTags(request.path, request.contentType), findLocationPatches(request.path, request.contentType)]);
     return { kind: 'locate', hasLocation: tags.location !== undefined, locationPatches };

@@ -38,8 +38,27 @@ export type ImageRequest =
   | { kind: 'describe'; path: string; contentType: string; maxPixels: number }
   | { kind: 'frame'; frame: Uint8Array }
   | { kind: 'audio'; path: string; maxPixels: number }
-  | { kind: 'locate'; path: string; contentType: string };
-export type ImageReply = ({ kind: 'describe' } & ImageFacts) | { kind: 'frame'; thumbnail: Buffer } | ({ kind: 'audio' } & AudioFacts) | { kind: 'locate'; hasLocation: boolean; locationPatches: LocationPatch[] };
+  | { kind: 'locate'; path: string; contentType: string }
+  | { kind: 'pixels'; image: Uint8Array; edge: number; maxPixels: number };
+export type ImageReply =
+  | ({ kind: 'describe' } & ImageFacts)
+  | { kind: 'frame'; thumbnail: Buffer }
+  | ({ kind: 'audio' } & AudioFacts)
+  | { kind: 'locate'; hasLocation: boolean; locationPatches: LocationPatch[] }
+  | { kind: 'pixels'; pixels: RgbPixels | PixelsProblem };
+
+/** An image decoded for analysis (the face detector): oriented, shrunk, 3 bytes a pixel. */
+export interface RgbPixels {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/** Why bytes gave no pixels: empty, not an image, over the pixel limit, or damaged. */
+export interface PixelsProblem {
+  problem: 'empty' | 'not_image' | 'too_large' | 'corrupt';
+  message: string;
+}
 type WorkerMessage = { ok: true; reply: ImageReply } | { ok: false; refused: boolean; message: string };
 
 const TIMEOUT_MS = 30_000;
@@ -67,6 +86,23 @@ export async function describeImage(file: string, contentType: string, limits: I
   const reply = await worker.run({ kind: 'describe', path: file, contentType, maxPixels: limits.maxPixels }, rssLimitFor(limits.maxPixels), signal);
   if (reply.kind !== 'describe') throw new Error('the image worker answered another request');
   return { ...reply, thumbnail: Buffer.from(reply.thumbnail) };
+}
+
+/**
+ * Decodes image bytes in the image worker for analysis: the first frame, EXIF orientation
+ * applied, shrunk to at most `edge` px on its longest side, as RGB. The header is read
+ * first, so an image over the pixel limit is refused before anything is decoded.
+ */
+export async function decodePixels(image: Uint8Array, edge: number, limits: ImageLimits, signal?: AbortSignal): Promise<RgbPixels | PixelsProblem> {
+  let reply: ImageReply;
+  try {
+    reply = await worker.run({ kind: 'pixels', image, edge, maxPixels: limits.maxPixels }, rssLimitFor(limits.maxPixels), signal);
+  } catch (error) {
+    if (error instanceof ImageRefused) return { problem: 'too_large', message: `The photo needs too much memory to decode: ${error.message}.` };
+    throw error;
+  }
+  if (reply.kind !== 'pixels') throw new Error('the image worker answered another request');
+  return reply.pixels;
 }
 
 /** Makes a WebP thumbnail from a small decoded still frame (a video poster). */
