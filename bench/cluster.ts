@@ -194,8 +194,29 @@ function blobKeyOf(id: string): string {
 
 const TICK = 0.01; // /proc/stat counts in 1/100 s
 
-/** CPU used so far by these processes, in seconds. */
-const processCpu = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+/**
+ * CPU used so far by each of these processes that is still running, in seconds. One may
+ * end during a run (nginx replaces its workers when the cluster reloads it): the run then
+ * counts the processes alive at both ends, and says which one went.
+ */
+function processCpu(pids: number[]): Map<number, number> {
+  const used = new Map<number, number>();
+  for (const pid of pids) {
+    try {
+      used.set(pid, cpuSeconds(pid));
+    } catch {
+      console.warn(`process ${pid} ended during the run; its CPU is not counted`);
+    }
+  }
+  return used;
+}
+
+/** CPU the processes alive in both samples used between them. */
+function cpuBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let sum = 0;
+  for (const [pid, seconds] of after) sum += seconds - (before.get(pid) ?? seconds);
+  return sum;
+}
 
 /** CPU used so far by the whole machine, every process and the kernel. */
 function machineCpu(): number {
@@ -232,10 +253,10 @@ async function listing(base: string, session: Session, coffer: number[], nginx: 
   const out = await runWrk(['-t1', `-c${LISTING_CONNECTIONS}`, `-d${LISTING_SECONDS}s`, '-H', `Cookie: ${session.cookie}`, `${base}/api/v1/files`]);
   const after = sample();
   if (/Non-2xx or 3xx responses/.test(out)) throw new Error(`the listing answered errors:\n${out}`);
-  const cores = (name: keyof typeof before) => (after[name] - before[name]) / LISTING_SECONDS;
+  const cores = (name: 'coffer' | 'nginx' | 'redis') => cpuBetween(before[name], after[name]) / LISTING_SECONDS;
   return {
     rate: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
-    cores: { coffer: cores('coffer'), nginx: cores('nginx'), redis: cores('redis'), machine: cores('machine') },
+    cores: { coffer: cores('coffer'), nginx: cores('nginx'), redis: cores('redis'), machine: (after.machine - before.machine) / LISTING_SECONDS },
   };
 }
 
