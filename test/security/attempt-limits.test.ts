@@ -86,6 +86,14 @@ describe('attempt limits under concurrency', () => {
       expect(checks).toBeLessThanOrEqual(LIMITS.perIp);
     });
 
+    it('lets 32 concurrent first requests with the right Basic credentials through, checked once (they share one attempt)', async () => {
+      const person = await signUp(t.app, 'parallel');
+      const basic = `Basic ${Buffer.from(`${person.username}:${person.password}`).toString('base64')}`;
+      const { statuses, checks } = await countingChecks(() => burst(32, () => t.app.inject({ url: '/api/v1/files', headers: { authorization: basic }, remoteAddress: '10.3.1.1' })));
+      expect(statuses).toEqual({ 200: 32 });
+      expect(checks).toBe(1);
+    });
+
     it('does not charge successful sign-ins to the address: only failures count (a refund, on every store)', async () => {
       const person = await signUp(t.app, 'refunded');
       const address = '10.4.0.1';

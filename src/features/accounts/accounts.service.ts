@@ -89,6 +89,8 @@ export function validatePassword(password: string, username: string): ErrorDetai
 
 export class AccountsService {
   private readonly credentials = new CredentialCache();
+  /** Basic checks under way, by CredentialCache key (see authenticateBasic). */
+  private readonly basicChecks = new Map<string, Promise<User>>();
 
   constructor(
     private readonly db: Db,
@@ -247,8 +249,23 @@ export class AccountsService {
     };
   }
 
-  /** HTTP Basic without a cached check: as `authenticate`, and the success is remembered (see CredentialCache). */
-  async authenticateBasic(username: string, password: string, ip: string): Promise<User> {
+  /**
+   * HTTP Basic without a cached check: as `authenticate`, and the success is remembered (see
+   * CredentialCache). Requests with the same credentials that arrive while one is checked (a
+   * program opening several connections at once) wait for that check: one attempt and one
+   * hash for them all. Each attempt is charged before it is checked, so without this 16
+   * parallel first requests with the right password spent the whole budget and got 429s.
+   */
+  authenticateBasic(username: string, password: string, ip: string): Promise<User> {
+    const key = this.credentials.id(username, password);
+    const pending = this.basicChecks.get(key);
+    if (pending) return pending;
+    const check = this.checkBasic(username, password, ip).finally(() => this.basicChecks.delete(key));
+    this.basicChecks.set(key, check);
+    return check;
+  }
+
+  private async checkBasic(username: string, password: string, ip: string): Promise<User> {
     const user = await this.authenticate(username, password, ip);
     // `authenticate` may have re-hashed the password: remember the hash now stored.
     const current = await users.findUserById(this.db, user.id);

@@ -30,7 +30,8 @@ export class CredentialCache {
     this.entries.set(this.id(username, password), { userId, passwordHash, expiresAt: Date.now() + TTL_MS });
   }
 
-  private id(username: string, password: string): string {
+  /** The key these credentials are remembered under: an HMAC, so the password is not kept. */
+  id(username: string, password: string): string {
     return createHmac('sha256', this.key).update(username).update('\0').update(password).digest('base64url');
   }
 }
