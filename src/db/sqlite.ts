@@ -23,7 +23,7 @@ const BUSY_BACKOFF_MAX_MS = 50;
  * connection, and each run completes (or, for a stream, is iterated) before the next.
  */
 export class StatementCache implements SqliteDatabase {
-  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  private readonly statements = new Map<string, SqliteStatement>();
 
   constructor(
     private readonly database: BetterSqlite3.Database,
@@ -36,11 +36,11 @@ export class StatementCache implements SqliteDatabase {
       // Least recently used first: a hit moves to the end.
       this.statements.delete(sql);
     } else {
-      statement = this.database.prepare(sql);
+      statement = rowsAsRecords(this.database.prepare(sql));
       if (this.statements.size >= this.size) this.statements.delete(this.statements.keys().next().value!);
     }
     this.statements.set(sql, statement);
-    return statement as unknown as SqliteStatement;
+    return statement;
   }
 
   close(): void {
@@ -51,6 +51,30 @@ export class StatementCache implements SqliteDatabase {
   get cached(): number {
     return this.statements.size;
   }
+}
+
+/**
+ * A statement whose rows are read as arrays and made into records by a function compiled
+ * for its columns. better-sqlite3 builds each record property by property through V8's C++
+ * API, which took half the time of a 50-row listing; an object literal of fixed shape takes
+ * next to none. Same records: one property per column name, the last of a repeated name wins.
+ */
+function rowsAsRecords(statement: BetterSqlite3.Statement): SqliteStatement {
+  if (!statement.reader) return statement as unknown as SqliteStatement;
+  const names = statement.columns().map((column) => column.name);
+  // In a literal, "__proto__" would set the prototype instead of a property.
+  if (names.includes('__proto__')) return statement as unknown as SqliteStatement;
+  const raw = statement.raw(true);
+  // The names are the query's own columns, written into the source as JSON string literals.
+  const toRecord = new Function('row', `return {${names.map((name, i) => `${JSON.stringify(name)}: row[${i}]`).join(', ')}};`) as (row: unknown[]) => unknown;
+  return {
+    reader: true,
+    all: (parameters) => (raw.all(parameters) as unknown[][]).map(toRecord),
+    run: (parameters) => raw.run(parameters),
+    *iterate(parameters) {
+      for (const row of raw.iterate(parameters) as IterableIterator<unknown[]>) yield toRecord(row);
+    },
+  };
 }
 
 /** SQLite with prepared statements kept and lock waits that never block the event loop. */

@@ -1,5 +1,6 @@
 import type { ExpressionBuilder, SelectQueryBuilder } from 'kysely';
 import type { Executor } from '../../db/connect.js';
+import { prepared } from '../../db/prepared.js';
 import type { Database } from '../../db/schema.js';
 import type { FileRight } from '../../access/rules.js';
 import { isEmailSuppressed, toUser, type UserWithHash } from '../accounts/user-row.js';
@@ -51,10 +52,10 @@ export interface FileWithAccount {
  * (the file may be missing); the file is left-joined and kept only where the caller may
  * reach it, so no field of someone else's file leaves this function.
  */
-export async function findFileWithAccount(db: Executor, userId: string, fileId: string): Promise<FileWithAccount> {
-  const row = await db
+const fileWithAccount = prepared((db: Executor, args: { userId: string; fileId: string }) =>
+  db
     .selectFrom('users')
-    .leftJoin('files', (join) => join.on('files.id', '=', fileId))
+    .leftJoin('files', (join) => join.on('files.id', '=', args.fileId))
     .leftJoin('shares', (join) => join.onRef('shares.file_id', '=', 'files.id').onRef('shares.user_id', '=', 'users.id'))
     .selectAll('files')
     .select([
@@ -75,8 +76,11 @@ export async function findFileWithAccount(db: Executor, userId: string, fileId: 
     ])
     .select((eb) => isEmailSuppressed(eb as unknown as ExpressionBuilder<Database, 'users'>).as('account_email_suppressed'))
     .select('shares.user_id as shared_with')
-    .where('users.id', '=', userId)
-    .executeTakeFirst();
+    .where('users.id', '=', args.userId),
+);
+
+export async function findFileWithAccount(db: Executor, userId: string, fileId: string): Promise<FileWithAccount> {
+  const [row] = await fileWithAccount(db, { userId, fileId });
   if (!row) return { account: undefined, file: undefined, right: undefined };
   const account = toUser({
     id: row.account_id,

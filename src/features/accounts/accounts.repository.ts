@@ -1,5 +1,6 @@
 import type { ExpressionBuilder } from 'kysely';
 import type { Executor } from '../../db/connect.js';
+import { prepared } from '../../db/prepared.js';
 import type { Database, NewUserRow } from '../../db/schema.js';
 
 import type { User } from '../../domain/user.js';
@@ -22,8 +23,11 @@ export async function findUserByUsername(db: Executor, username: string): Promis
   return row && toUser(row);
 }
 
+// Read on every request that carries a session or a token: prepared (see prepared.ts).
+const userById = prepared((db: Executor, args: { id: string }) => db.selectFrom('users').selectAll().select(emailSuppressed).where('id', '=', args.id));
+
 export async function findUserById(db: Executor, id: string): Promise<UserWithHash | undefined> {
-  const row = await db.selectFrom('users').selectAll().select(emailSuppressed).where('id', '=', id).executeTakeFirst();
+  const [row] = await userById(db, { id });
   return row && toUser(row);
 }
 
