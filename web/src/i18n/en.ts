@@ -584,7 +584,6 @@ export const en = {
   'people.intro': 'The people “Who is this?” can name. Add a person, then clear photos of their face: only the face is kept, never the photo.',
   'people.create.heading': 'Add a person',
   'people.name': 'Name',
-  'people.namePlaceholder': 'Ada Lovelace',
   'people.description': 'Description',
   'people.descriptionHint': 'Optional. Shown with a match, such as what they are known for.',
   'people.url': 'Web page',

@@ -583,7 +583,6 @@ export const ptBR: Record<MessageKey, string> = {
   'people.intro': 'As pessoas que “Quem é?” sabe nomear. Adicione uma pessoa e depois fotos nítidas do rosto dela: só o rosto é guardado, nunca a foto.',
   'people.create.heading': 'Adicionar uma pessoa',
   'people.name': 'Nome',
-  'people.namePlaceholder': 'Ada Lovelace',
   'people.description': 'Descrição',
   'people.descriptionHint': 'Opcional. Aparece junto a uma correspondência, por exemplo pelo que a pessoa é conhecida.',
   'people.url': 'Página na web',

@@ -90,7 +90,6 @@ export function NotablePersonForm({ onCreated }: { onCreated(person: NotablePers
           id="person-name"
           data-testid="person-name"
           label={t('people.name')}
-          placeholder={t('people.namePlaceholder')}
           autoComplete="off"
           value={person.name}
           onChange={(event) => change('name', event.target.value)}
