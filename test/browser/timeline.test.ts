@@ -202,6 +202,7 @@ describe.skipIf(!canRun)('the library timeline in a real browser', () => {
   it('deletes the extra copy from Duplicates after a confirmation, and the group goes', async () => {
     const group = page.getByTestId('duplicate-group');
     const copy = page.locator('[data-testid="duplicate-file"][data-name="march13-copy.jpg"]');
+    await page.screenshot({ path: path.join(ROOT, 'test-artifacts', 'duplicates.png') });
     // Cancelling keeps both.
     await copy.getByTestId('duplicate-delete').click();
     await page.getByRole('dialog').waitFor();

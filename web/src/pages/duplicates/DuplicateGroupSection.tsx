@@ -24,13 +24,13 @@ export function DuplicateGroupSection({ group, busy, onDelete, onKeepOnly }: Dup
         {group.files.map((file, index) => (
           <li key={file.id} data-testid="duplicate-file" data-name={file.name} data-original={index === 0 ? 'true' : undefined}>
             <Tile file={file} />
-            {index === 0 && <span className="duplicate-original muted">{t('duplicates.original')}</span>}
             <div className="duplicate-actions">
               <button
                 type="button"
                 className="btn btn--secondary btn--small"
                 data-testid="duplicate-keep"
                 aria-label={t('duplicates.keepOnlyLabel', { name: file.name })}
+                title={t('duplicates.keepOnlyLabel', { name: file.name })}
                 disabled={busy}
                 onClick={() => onKeepOnly(file)}
               >
@@ -42,13 +42,16 @@ export function DuplicateGroupSection({ group, busy, onDelete, onKeepOnly }: Dup
                 className="btn btn--ghost-danger btn--small"
                 data-testid="duplicate-delete"
                 aria-label={t('duplicates.deleteCopyLabel', { name: file.name })}
+                title={t('duplicates.deleteCopy')}
                 disabled={busy}
                 onClick={() => onDelete(file)}
               >
-                <Icon name="trash" size={15} />
-                <span aria-hidden="true">{t('duplicates.deleteCopy')}</span>
+                {/* An icon only: two labelled buttons do not fit under a tile. */}
+                <Icon name="trash" size={16} />
               </button>
             </div>
+            {/* Under the buttons, so that every copy's buttons line up. */}
+            {index === 0 && <span className="duplicate-original muted">{t('duplicates.original')}</span>}
           </li>
         ))}
       </ul>
