@@ -1,8 +1,9 @@
 // The library as a timeline, in a real Chromium against a real Coffer: thumbnails arrive over
-// the event stream (no polling), photos whose EXIF dates differ fall under month headings with
-// the server's counts and day sub-headings, the month scrubber jumps, the sort survives a
-// reload, the viewer shows the camera and the date taken, and a second upload of the same
-// bytes is reported in the upload panel and listed under Duplicates.
+// the event stream (no polling), photos whose EXIF dates differ fall under year and month
+// headings with the server's counts and day sub-headings, the month scrubber jumps, the sort
+// survives a reload, the viewer shows the camera and the date taken, a second upload of the
+// same bytes is reported in the upload panel and listed under Duplicates, and deleting copies
+// there (one, or all but the one kept) makes the group go.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -44,6 +45,8 @@ describe.skipIf(!canRun)('the library timeline in a real browser', () => {
     writeFileSync(file('march13.jpg'), await photo({ taken: '2021:03:13 10:00:00', variant: 1 }));
     writeFileSync(file('march20.jpg'), await photo({ taken: '2021:03:20 18:30:00', variant: 2 }));
     writeFileSync(file('july2019.jpg'), await photo({ taken: '2019:07:04 09:15:00', variant: 3 }));
+    // A second month of 2021: the year's heading counts both months.
+    writeFileSync(file('oct2021.jpg'), await photo({ taken: '2021:10:02 08:00:00', variant: 4 }));
     // Large and noisy, without EXIF: its thumbnail takes a while, so the list sees it pending.
     const noise = { width: 6000, height: 4000, channels: 3 as const, background: '#808080', noise: { type: 'gaussian' as const, mean: 128, sigma: 40 } };
     writeFileSync(file('big.jpg'), await sharp({ create: noise }).jpeg({ quality: 90 }).toBuffer());
@@ -107,18 +110,26 @@ describe.skipIf(!canRun)('the library timeline in a real browser', () => {
   });
 
   it('moves photos to their month once their EXIF dates are read', async () => {
-    await page.getByTestId('upload-input').setInputFiles(['march13.jpg', 'march20.jpg', 'july2019.jpg'].map(file));
-    await eventually(() => page.locator('[data-testid="upload-item"][data-status="done"]').count(), 60_000).toBe(4);
-    for (const name of ['march13.jpg', 'march20.jpg', 'july2019.jpg']) {
+    await page.getByTestId('upload-input').setInputFiles(['march13.jpg', 'march20.jpg', 'july2019.jpg', 'oct2021.jpg'].map(file));
+    await eventually(() => page.locator('[data-testid="upload-item"][data-status="done"]').count(), 60_000).toBe(5);
+    for (const name of ['march13.jpg', 'march20.jpg', 'july2019.jpg', 'oct2021.jpg']) {
       await eventually(() => tile(name).getAttribute('data-processing'), 60_000).toBe('done');
       await tile(name).getByTestId('tile-thumbnail').waitFor();
     }
     expect(fileRequests).toEqual([]);
   });
 
-  it('groups by month taken with the server\'s counts, with day sub-headings, and jumps to a month', async () => {
+  it('groups by year and month taken with the server\'s counts, with day sub-headings, and jumps to a month', async () => {
+    const years = page.getByTestId('year-heading');
     const months = page.getByTestId('month-heading');
-    await eventually(() => months.allInnerTexts()).toEqual([expect.stringMatching(/ · 1$/), 'March 2021 · 2', 'July 2019 · 1']);
+    // big.jpg has no date in it: it sits under its upload's month and year.
+    const uploaded = new Date().toISOString().slice(0, 4);
+    await eventually(() => months.allInnerTexts()).toEqual([expect.stringMatching(/ · 1$/), 'October 2021 · 1', 'March 2021 · 2', 'July 2019 · 1']);
+    expect(await years.allInnerTexts()).toEqual([`${uploaded} · 1`, '2021 · 3', '2019 · 1']);
+    // Each year's months are under its heading, in order.
+    const year2021 = page.locator('[data-testid="timeline-year"][data-year="2021"]');
+    expect(await year2021.getByTestId('month-heading').allInnerTexts()).toEqual(['October 2021 · 1', 'March 2021 · 2']);
+    expect(await page.locator('[data-testid="timeline-year"][data-year="2019"]').getByTestId('month-heading').allInnerTexts()).toEqual(['July 2019 · 1']);
     const march = page.locator('[data-testid="timeline-month"][data-month="2021-03"]');
     expect(await march.getByTestId('day-heading').allInnerTexts()).toEqual(['Sat, March 20', 'Sat, March 13']);
     expect(await march.getByTestId('gallery-tile').evaluateAll((tiles) => tiles.map((t) => t.getAttribute('data-name')))).toEqual(['march20.jpg', 'march13.jpg']);
@@ -128,8 +139,11 @@ describe.skipIf(!canRun)('the library timeline in a real browser', () => {
     await page.locator('[data-testid="scrubber-month"][data-month="2021-03"]').click();
     await page.waitForURL(/month=2021-03/);
     await eventually(() => months.allInnerTexts()).toEqual(['March 2021 · 2', 'July 2019 · 1']);
+    // The year still counts its months above the jump: the count is the server's, not the page's.
+    expect(await years.allInnerTexts()).toEqual(['2021 · 3', '2019 · 1']);
     await page.getByRole('button', { name: 'Latest' }).click();
-    await eventually(() => months.count()).toBe(3);
+    await eventually(() => months.count()).toBe(4);
+    expect(await years.count()).toBe(3);
   });
 
   it('keeps the sort in the address across a reload', async () => {
@@ -143,6 +157,7 @@ describe.skipIf(!canRun)('the library timeline in a real browser', () => {
       'july2019.jpg',
       'march13.jpg',
       'march20.jpg',
+      'oct2021.jpg',
     ]);
     expect(await page.getByTestId('library-sort').inputValue()).toBe('name');
     expect(await page.getByTestId('library-order').inputValue()).toBe('asc');
@@ -182,6 +197,49 @@ describe.skipIf(!canRun)('the library timeline in a real browser', () => {
     await eventually(() => group.count()).toBe(1);
     expect(await group.getAttribute('data-count')).toBe('2');
     expect(await group.getByTestId('gallery-tile').evaluateAll((tiles) => tiles.map((t) => t.getAttribute('data-name')))).toEqual(['march13.jpg', 'march13-copy.jpg']);
+  });
+
+  it('deletes the extra copy from Duplicates after a confirmation, and the group goes', async () => {
+    const group = page.getByTestId('duplicate-group');
+    const copy = page.locator('[data-testid="duplicate-file"][data-name="march13-copy.jpg"]');
+    await page.screenshot({ path: path.join(ROOT, 'test-artifacts', 'duplicates.png') });
+    // Cancelling keeps both.
+    await copy.getByTestId('duplicate-delete').click();
+    await page.getByRole('dialog').waitFor();
+    expect(await page.getByRole('dialog').innerText()).toContain('“march13-copy.jpg” will be deleted for good.');
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
+    expect(await group.getAttribute('data-count')).toBe('2');
+
+    await copy.getByTestId('duplicate-delete').click();
+    await page.getByTestId('duplicates-confirm').click();
+    await page.getByTestId('duplicates-notice').waitFor();
+    expect(await page.getByTestId('duplicates-notice').innerText()).toBe('One copy deleted.');
+    await eventually(() => group.count()).toBe(0);
+    await page.getByText('No duplicates').waitFor();
+    // The original is the one left, in the library and on the server.
+    const left = await page.request.get(`${server.url}/api/v1/files?limit=100`);
+    expect(((await left.json()) as { items: ListedFile[] }).items.map((item) => item.name).sort()).toEqual(['big.jpg', 'july2019.jpg', 'march13.jpg', 'march20.jpg', 'oct2021.jpg']);
+  });
+
+  it('keeps one of three copies and deletes the other two in one go', async () => {
+    for (const name of ['july-a.jpg', 'july-b.jpg']) execFileSync('cp', [file('july2019.jpg'), file(name)]);
+    await page.goto(`${server.url}/`);
+    await page.getByTestId('upload-input').setInputFiles([file('july-a.jpg'), file('july-b.jpg')]);
+    await eventually(() => page.getByTestId('upload-duplicate').count(), 30_000).toBe(2);
+
+    await page.goto(`${server.url}/duplicates`);
+    const group = page.getByTestId('duplicate-group');
+    await eventually(() => group.getAttribute('data-count')).toBe('3');
+    // Keep the last copy, not the original: whichever is kept, the others go.
+    await page.locator('[data-testid="duplicate-file"][data-name="july-b.jpg"]').getByTestId('duplicate-keep').click();
+    expect(await page.getByRole('dialog').innerText()).toContain('The 2 other copies of “july-b.jpg” will be deleted for good.');
+    await page.getByTestId('duplicates-confirm').click();
+    await eventually(() => group.count()).toBe(0);
+    expect(await page.getByTestId('duplicates-notice').innerText()).toBe('2 copies deleted.');
+    const left = await page.request.get(`${server.url}/api/v1/files?limit=100`);
+    const names = ((await left.json()) as { items: ListedFile[] }).items.map((item) => item.name);
+    expect(names.filter((name) => name.startsWith('july'))).toEqual(['july-b.jpg']);
   });
 
   it('ran without script errors', () => {

@@ -31,6 +31,8 @@ export type JobsOverview = Body<'/api/v1/admin/jobs', 'get'>;
 export type Job = JobsOverview['items'][number];
 export type OutboxItem = Body<'/api/v1/admin/mail/outbox', 'get'>['items'][number];
 export type Suppression = Body<'/api/v1/admin/mail/suppressions', 'get'>['items'][number];
+export type NotablePerson = Body<'/api/v1/admin/notable-people', 'get'>['items'][number];
+export type NewNotablePerson = { name: string; description?: string; url?: string };
 export type AuditFilters = { user?: string; action?: string; since?: string; until?: string };
 
 export const TOKEN_SCOPES: readonly TokenScope[] = ['files:read', 'files:write', 'shares:write', 'admin'];
@@ -72,6 +74,8 @@ export const api = {
   getFile: (fileId: string, signal?: AbortSignal) => call(client.GET('/api/v1/files/{id}', { params: id(fileId), signal })),
   renameFile: (fileId: string, name: string) => call(client.PATCH('/api/v1/files/{id}', { params: id(fileId), body: { name } })),
   deleteFile: (fileId: string) => call(client.DELETE('/api/v1/files/{id}', { params: id(fileId) })),
+  /** All or none: one id the caller may not delete refuses the lot. */
+  deleteFiles: (ids: string[]) => call(client.POST('/api/v1/files/bulk-delete', { body: { ids } })),
 
   listTokens: (signal?: AbortSignal) => call(client.GET('/api/v1/tokens', { signal })),
   createToken: (body: { name: string; scopes: TokenScope[]; expiresAt?: string }) => call(client.POST('/api/v1/tokens', { body })),
@@ -104,5 +108,14 @@ export const api = {
     call(client.GET('/api/v1/admin/mail/outbox', { params: { query: defined({ ...query, cursor: query.cursor ?? undefined }) }, signal })),
   mailSuppressions: (query: { q?: string; cursor?: string | null; limit: number }, signal?: AbortSignal) =>
     call(client.GET('/api/v1/admin/mail/suppressions', { params: { query: defined({ ...query, cursor: query.cursor ?? undefined }) }, signal })),
+  notablePeople: (signal?: AbortSignal) => call(client.GET('/api/v1/admin/notable-people', { signal })),
+  createNotablePerson: (body: NewNotablePerson) => call(client.POST('/api/v1/admin/notable-people', { body })),
+  /** One multipart part `photo` per file; the route's schema has no body (multipart is read by hand), hence the cast. */
+  addNotablePhotos: (personId: string, photos: readonly File[]) => {
+    const form = new FormData();
+    for (const photo of photos) form.append('photo', photo);
+    return call(client.POST('/api/v1/admin/notable-people/{id}/photos', { params: id(personId), body: form as never }));
+  },
+  deleteNotablePerson: (personId: string) => call(client.DELETE('/api/v1/admin/notable-people/{id}', { params: id(personId) })),
   liftSuppression: (email: string) => call(client.DELETE('/api/v1/admin/mail/suppressions/{email}', { params: { path: { email } } })),
 };

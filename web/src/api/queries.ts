@@ -32,6 +32,7 @@ export const keys = {
   instances: ['admin', 'instances'] as const,
   adminStatus: ['admin', 'status'] as const,
   jobs: ['admin', 'jobs'] as const,
+  notablePeople: ['admin', 'notable-people'] as const,
   mail: ['admin', 'mail'] as const,
   mailOutbox: ['admin', 'mail', 'outbox'] as const,
   suppressions: (q: string) => ['admin', 'mail', 'suppressions', q] as const,
@@ -219,6 +220,11 @@ export function useJobs() {
     queryFn: async ({ signal }) => (await api.jobs(JOBS_SHOWN, signal)).data,
     refetchInterval: (query) => (query.state.data && query.state.data.waiting + query.state.data.running > 0 ? JOBS_POLL_MS : false),
   });
+}
+
+/** The people /who can name; a short curated list, so one unpaged read. */
+export function useNotablePeople() {
+  return useQuery({ queryKey: keys.notablePeople, queryFn: async ({ signal }) => (await api.notablePeople(signal)).data.items });
 }
 
 export function useMailOutbox() {

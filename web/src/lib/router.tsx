@@ -5,8 +5,8 @@ import { useLocation, useSearchParams } from 'react-router';
 
 export { Link, Navigate, useNavigate, useParams } from 'react-router';
 
-export type AdminTab = 'users' | 'audit' | 'instances' | 'jobs' | 'mail';
-export const ADMIN_TABS: readonly AdminTab[] = ['users', 'audit', 'instances', 'jobs', 'mail'];
+export type AdminTab = 'users' | 'audit' | 'instances' | 'jobs' | 'people' | 'mail';
+export const ADMIN_TABS: readonly AdminTab[] = ['users', 'audit', 'instances', 'jobs', 'people', 'mail'];
 
 /** State we keep in history entries; see ViewerPage for why `fromGallery` matters. */
 export interface HistoryState {

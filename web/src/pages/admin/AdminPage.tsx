@@ -8,6 +8,7 @@ import { Link, type AdminTab } from '../../lib/router';
 import { AuditTab } from './AuditTab';
 import { InstancesTab } from './InstancesTab';
 import { JobsTab } from './JobsTab';
+import { NotablePeopleTab } from './NotablePeopleTab';
 import { StorageStatus } from './StorageStatus';
 import { UsersTab } from './UsersTab';
 import { MailAdminTab } from '../mail/MailAdminTab';
@@ -18,6 +19,7 @@ const TABS: ReadonlyArray<{ tab: AdminTab; label: MessageKey; icon: IconName }> 
   { tab: 'audit', label: 'admin.tab.audit', icon: 'activity' },
   { tab: 'instances', label: 'admin.tab.instances', icon: 'server' },
   { tab: 'jobs', label: 'admin.tab.jobs', icon: 'clock' },
+  { tab: 'people', label: 'admin.tab.people', icon: 'eye' },
   { tab: 'mail', label: 'mail.admin.tab', icon: 'inbox' },
 ];
 
@@ -56,6 +58,7 @@ export function AdminPage({ user, tab }: { user: User; tab: AdminTab }) {
       {tab === 'audit' && <AuditTab />}
       {tab === 'instances' && <InstancesTab />}
       {tab === 'jobs' && <JobsTab />}
+      {tab === 'people' && <NotablePeopleTab />}
       {tab === 'mail' && <MailAdminTab />}
     </PageLayout>
   );

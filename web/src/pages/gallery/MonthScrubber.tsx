@@ -28,7 +28,9 @@ export function MonthScrubber({ buckets, month, onJump }: MonthScrubberProps) {
       </button>
       {[...years].map(([year, months]) => (
         <div key={year} className="scrubber-year">
-          <span className="scrubber-year-label">{year}</span>
+          <span className="scrubber-year-label" data-testid="scrubber-year" title={`${year} · ${months.reduce((sum, bucket) => sum + bucket.count, 0)}`}>
+            {year}
+          </span>
           {months.map((bucket) => (
             <button
               key={bucket.month}
