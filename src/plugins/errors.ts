@@ -122,7 +122,10 @@ async function errorsPlugin(app: FastifyInstance, { pageFallback }: ErrorsOption
       reply.header('Retry-After', '5');
       return send(reply, 503, { error: 'A service Coffer depends on is unavailable; try again shortly.', code: 'unavailable' });
     }
-    request.log.error({ err: error }, 'request failed');
+    // The client may have left first (a player dropping a range it no longer needs): then
+    // nothing failed, and the answer below reaches no one.
+    if (reply.raw.destroyed) request.log.debug({ err: error }, 'the client went away');
+    else request.log.error({ err: error }, 'request failed');
     return send(reply, 500, { error: `Something went wrong on our side; it was logged with request id ${request.id}.`, code: 'internal_error' });
   });
 }
