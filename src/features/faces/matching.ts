@@ -3,8 +3,9 @@ import { DISTINCT_RATIO, faceDistance, isDistinct, MATCH_DISTANCE } from '../../
 /**
  * Thresholds for a user's own library, on euclidean distance (see bench/results/faces.md).
  * Up to ATTACH_DISTANCE a face is given the person outright (the accuracy table's chosen
- * point, as for `/who`); up to SUGGEST_DISTANCE it is only suggested, for the user to
- * confirm or reject (the table's knee: above it strangers are named in a third of cases).
+ * point, as for `/who`) if that person is clearly nearer than any other (DISTINCT_RATIO);
+ * otherwise, up to SUGGEST_DISTANCE, the person is only suggested, for the user to confirm
+ * or reject (in the table 9.8 % of strangers come within it, 1.6 % with the runner-up test).
  */
 export const ATTACH_DISTANCE = MATCH_DISTANCE;
 export const SUGGEST_DISTANCE = 0.5;
