@@ -32,14 +32,23 @@ export interface Region {
   height: number;
 }
 
-/** A part of a photo given in fractions, widened by `margin` (of its size) on every side. */
-export async function cropAround(bytes: Buffer, box: Region, margin: number): Promise<Sharp> {
-  const { width = 0, height = 0 } = await sharp(bytes).metadata();
+/** The pixels `cropAround` takes from a width × height photo. */
+export function cropRegion(width: number, height: number, box: Region, margin: number): { left: number; top: number; width: number; height: number } {
   const left = Math.max(0, Math.floor((box.x - box.width * margin) * width));
   const top = Math.max(0, Math.floor((box.y - box.height * margin) * height));
   const right = Math.min(width, Math.ceil((box.x + box.width * (1 + margin)) * width));
   const bottom = Math.min(height, Math.ceil((box.y + box.height * (1 + margin)) * height));
-  return sharp(bytes).extract({ left, top, width: right - left, height: bottom - top });
+  return { left, top, width: right - left, height: bottom - top };
+}
+
+/**
+ * A part of a photo given in fractions, widened by `margin` (of its size) on every side.
+ * Encode it (`.png().toBuffer()`) before rotating: sharp rotates before it extracts, so
+ * `.rotate()` on this pipeline would turn the whole photo and cut the region from that.
+ */
+export async function cropAround(bytes: Buffer, box: Region, margin: number): Promise<Sharp> {
+  const { width = 0, height = 0 } = await sharp(bytes).metadata();
+  return sharp(bytes).extract(cropRegion(width, height, box, margin));
 }
 
 export const centre = (box: Region) => ({ x: box.x + box.width / 2, y: box.y + box.height / 2 });

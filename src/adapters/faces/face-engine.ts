@@ -81,9 +81,23 @@ export function faceDistance(a: ArrayLike<number>, b: ArrayLike<number>): number
 
 /**
  * The distance below which two faces are taken for one person, chosen from the accuracy
- * table in bench/results/faces.md: above 0.45 strangers start to be named (17 % at 0.5).
+ * table in bench/results/faces.md: there no stranger came within 0.42 of anyone, and
+ * above 0.45 strangers start to be named (10 % at 0.5).
  */
 export const MATCH_DISTANCE = 0.4;
+
+/**
+ * The nearest person is given only if clearly nearer than the next person: its distance at
+ * most this fraction of the runner-up's. A stranger tends to sit about as far from several
+ * people (ratio 0.79–1 in the table's set), a known face much nearer its own person
+ * (0.44 typically, 0.85 at worst).
+ */
+export const DISTINCT_RATIO = 0.85;
+
+/** Whether a nearest distance stands clear of the runner-up's (none: nothing to confuse it with). */
+export function isDistinct(distance: number, runnerUp: number | undefined, ratio = DISTINCT_RATIO): boolean {
+  return runnerUp === undefined || distance <= runnerUp * ratio;
+}
 
 /** A score for people, 0–1, higher is more alike: 1 − distance, rounded to two places. */
 export function faceSimilarity(distance: number): number {
@@ -95,14 +109,23 @@ export interface FaceMatch<T> {
   distance: number;
 }
 
+export interface MatchRule {
+  /** Farthest a match may be (default MATCH_DISTANCE). */
+  maxDistance?: number;
+  /** See DISTINCT_RATIO; 1 turns the runner-up test off. */
+  ratio?: number;
+}
+
 /**
- * For each face, the nearest candidate within `maxDistance`, with no candidate given to two
- * faces of one photo (a person appears once in a picture): pairs are taken closest first.
+ * For each face, its nearest candidate (the owner of the nearest reference face), given if
+ * within `maxDistance` and clearly nearer than the next owner (see {@link isDistinct}).
+ * A person appears once in a picture: when two faces have the same nearest owner, the
+ * closer face gets it and the other none.
  */
 export function matchFaces<T>(
   faces: readonly ArrayLike<number>[],
   candidates: readonly { descriptor: ArrayLike<number>; owner: T }[],
-  maxDistance = MATCH_DISTANCE,
+  { maxDistance = MATCH_DISTANCE, ratio = DISTINCT_RATIO }: MatchRule = {},
 ): (FaceMatch<T> | null)[] {
   const best = new Map<T, number>(); // per owner, over its reference faces
   const pairs: { face: number; owner: T; distance: number }[] = [];
@@ -110,18 +133,18 @@ export function matchFaces<T>(
     best.clear();
     for (const { descriptor, owner } of candidates) {
       const distance = faceDistance(face, descriptor);
-      if (distance <= maxDistance && distance < (best.get(owner) ?? Infinity)) best.set(owner, distance);
+      if (distance < (best.get(owner) ?? Infinity)) best.set(owner, distance);
     }
-    for (const [owner, distance] of best) pairs.push({ face: index, owner, distance });
+    const [first, second] = [...best].sort((a, b) => a[1] - b[1]);
+    if (first && first[1] <= maxDistance && isDistinct(first[1], second?.[1], ratio)) pairs.push({ face: index, owner: first[0], distance: first[1] });
   });
   pairs.sort((a, b) => a.distance - b.distance);
   const result: (FaceMatch<T> | null)[] = faces.map(() => null);
   const taken = new Set<T>();
   for (const { face, owner, distance } of pairs) {
-    if (result[face] || taken.has(owner)) continue;
+    if (taken.has(owner)) continue;
     result[face] = { candidate: owner, distance };
     taken.add(owner);
   }
   return result;
 }
-

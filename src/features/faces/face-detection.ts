@@ -74,7 +74,7 @@ async function storeFaces(db: Db, index: FaceIndex, file: StoredFile, detected: 
   const clustersHere = new Set<string>();
   detected.forEach((face, i) => {
     const match = matches[i];
-    const attach = match && match.distance <= ATTACH_DISTANCE;
+    const attach = match && match.distinct && match.distance <= ATTACH_DISTANCE;
     const row: NewFaceRow = {
       id: randomUUID(),
       file_id: file.id,

@@ -1,10 +1,11 @@
-import { faceDistance, MATCH_DISTANCE } from '../../adapters/faces/face-engine.js';
+import { DISTINCT_RATIO, faceDistance, isDistinct, MATCH_DISTANCE } from '../../adapters/faces/face-engine.js';
 
 /**
  * Thresholds for a user's own library, on euclidean distance (see bench/results/faces.md).
  * Up to ATTACH_DISTANCE a face is given the person outright (the accuracy table's chosen
- * point, as for `/who`); up to SUGGEST_DISTANCE it is only suggested, for the user to
- * confirm or reject (the table's knee: above it strangers are named in a third of cases).
+ * point, as for `/who`) if that person is clearly nearer than any other (DISTINCT_RATIO);
+ * otherwise, up to SUGGEST_DISTANCE, the person is only suggested, for the user to confirm
+ * or reject (in the table 9.8 % of strangers come within it, 1.6 % with the runner-up test).
  */
 export const ATTACH_DISTANCE = MATCH_DISTANCE;
 export const SUGGEST_DISTANCE = 0.5;
@@ -56,32 +57,47 @@ function squaredDistanceWithin(a: Float32Array, b: Float32Array, limit: number):
   return sum;
 }
 
-/** The person each new face of one photo is closest to, no person given twice in it. */
+/** The person a new face of one photo is closest to. */
 export interface PersonMatch {
   personId: string;
   distance: number;
+  /** Clearly nearer than any other named person (see isDistinct): only then may it be attached. */
+  distinct: boolean;
 }
 
 /**
  * For the faces of one photo, the nearest person among the user's named faces (within
- * SUGGEST_DISTANCE), a person going to one face at most, closest pair first.
+ * SUGGEST_DISTANCE), with whether the next person is clearly farther. A person goes to one
+ * face at most: when two faces have the same nearest person, the closer face gets it.
  */
 export function matchPeople(newFaces: readonly Float32Array[], named: readonly IndexedFace[]): (PersonMatch | null)[] {
-  const pairs: { face: number; personId: string; distance: number }[] = [];
+  const pairs: { face: number; match: PersonMatch }[] = [];
   newFaces.forEach((descriptor, index) => {
-    const best = new Map<string, number>();
-    for (const { face, distance } of nearest(named, descriptor, SUGGEST_DISTANCE)) {
-      if (face.personId && !best.has(face.personId)) best.set(face.personId, distance);
-    }
-    for (const [personId, distance] of best) pairs.push({ face: index, personId, distance });
+    // Far enough to see a runner-up that would make a match within SUGGEST_DISTANCE ambiguous.
+    const people = nearestPeople(nearest(named, descriptor, SUGGEST_DISTANCE / DISTINCT_RATIO));
+    const [first, second] = people;
+    if (!first || first.distance > SUGGEST_DISTANCE) return;
+    pairs.push({ face: index, match: { ...first, distinct: isDistinct(first.distance, second?.distance) } });
   });
-  pairs.sort((a, b) => a.distance - b.distance);
+  pairs.sort((a, b) => a.match.distance - b.match.distance);
   const result: (PersonMatch | null)[] = newFaces.map(() => null);
   const taken = new Set<string>();
-  for (const { face, personId, distance } of pairs) {
-    if (result[face] || taken.has(personId)) continue;
-    result[face] = { personId, distance };
-    taken.add(personId);
+  for (const { face, match } of pairs) {
+    if (taken.has(match.personId)) continue;
+    result[face] = match;
+    taken.add(match.personId);
   }
   return result;
+}
+
+/** Candidates (nearest first) reduced to one entry per person, at its nearest face. */
+export function nearestPeople(candidates: readonly Candidate[]): { personId: string; distance: number }[] {
+  const seen = new Set<string>();
+  const people: { personId: string; distance: number }[] = [];
+  for (const { face, distance } of candidates) {
+    if (!face.personId || seen.has(face.personId)) continue;
+    seen.add(face.personId);
+    people.push({ personId: face.personId, distance });
+  }
+  return people;
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { faceSimilarity } from '../../adapters/faces/face-engine.js';
+import { DISTINCT_RATIO, faceSimilarity, isDistinct } from '../../adapters/faces/face-engine.js';
 import type { Db, Executor } from '../../db/connect.js';
 import type { PersonRow } from '../../db/schema.js';
 import { InvalidRequest, NotFound } from '../../errors.js';
@@ -247,9 +247,10 @@ export class PeopleService {
 
   /**
    * After the user named faces of a person: each other unnamed face of the owner's close to
-   * one of them is attached (within ATTACH_DISTANCE) or suggested (within SUGGEST_DISTANCE),
-   * at most one per photo (the closest), never in a photo where the person already is, and
-   * never a face the user said is not them.
+   * one of them is attached (within ATTACH_DISTANCE, and clearly nearer to them than to anyone
+   * else the user named: DISTINCT_RATIO) or suggested (within SUGGEST_DISTANCE), at most one
+   * per photo (the closest), never in a photo where the person already is, and never a face
+   * the user said is not them.
    */
   private async propagate(ownerId: string, personId: string): Promise<void> {
     const all = await this.index.forUser(ownerId);
@@ -266,9 +267,11 @@ export class PeopleService {
       }
     }
     if (best.size === 0) return;
+    const rivals = [...all.values()].filter((face) => face.personId !== null && face.personId !== personId && face.assignedBy === 'user');
+    const distinct = (face: IndexedFace, distance: number) => isDistinct(distance, nearest(rivals, face.descriptor, distance / DISTINCT_RATIO)[0]?.distance);
     await this.change(ownerId, async (trx) => {
       for (const { face, distance } of best.values()) {
-        if (distance <= ATTACH_DISTANCE) {
+        if (distance <= ATTACH_DISTANCE && distinct(face, distance)) {
           await trx.updateTable('faces').set({ person_id: personId, assigned_by: 'match', suggested_person_id: null, distance, cluster_id: null }).where('id', '=', face.id).where('person_id', 'is', null).execute();
         } else {
           await trx.updateTable('faces').set({ suggested_person_id: personId, distance }).where('id', '=', face.id).where('person_id', 'is', null).where('suggested_person_id', 'is', null).execute();
