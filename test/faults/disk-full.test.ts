@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkConsistency } from '../../src/features/maintenance/fsck.service.js';
 import { createTestApp, fixture, multipart, signUp, type Account, type TestApp } from '../helpers/app.js';
+import { signUpAdmin } from '../helpers/fixtures.js';
 import { requireOrSkip } from '../helpers/services.js';
 
 const MiB = 1024 * 1024;
@@ -33,8 +34,7 @@ describe('the blob folder filling up', () => {
     if (!requireOrSkip(problem === undefined, `${problem ?? ''}: the full-disk test needs a real small filesystem`)) return;
     mounted = true;
     t = await createTestApp({ STORAGE_URL: `file:${mountPoint}/blobs`, STORAGE_LOW_BYTES: '20M' });
-    admin = await signUp(t.app, 'fulladmin');
-    await t.services.backends.db.updateTable('users').set({ is_admin: 1 }).where('username', '=', 'fulladmin').execute();
+    admin = await signUpAdmin(t, 'fulladmin');
     user = await signUp(t.app, 'filler');
     // A JPEG by its first bytes, 8 MiB long: six of them nearly fill the filesystem.
     photo = Buffer.concat([await fixture('sample.jpg'), Buffer.alloc(8 * MiB)]);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, fixture, multipart, type TestApp } from '../helpers/app.js';
+import { addAdmin } from '../helpers/fixtures.js';
 import { TestClock } from '../helpers/clock.js';
 import { ApiTester, injectTransport, type AuthKind } from '../helpers/api-tester.js';
 
@@ -19,9 +20,8 @@ describe('access control matrix', () => {
   beforeAll(async () => {
     t = await createTestApp({}, { clock });
     api = new ApiTester(injectTransport(t.app));
-    for (const name of ['alice', 'bob', 'carol', 'root', 'erin']) await api.addUser(name);
-    // Fixture: the first administrator (in production: coffer user create --admin).
-    await t.services.backends.db.updateTable('users').set({ is_admin: 1 }).where('username', '=', 'root').execute();
+    for (const name of ['alice', 'bob', 'carol', 'erin']) await api.addUser(name);
+    await addAdmin(t, api, 'root');
     const body = multipart([{ filename: 'alice.png', content: await fixture('sample.png') }]);
     const upload = await t.app.inject({ method: 'POST', url: '/api/v1/files', payload: body.payload, headers: { ...body.headers, authorization: `Basic ${Buffer.from('alice:alice-password-1').toString('base64')}` } });
     fileId = upload.json().items[0].id;

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { app as cofferApp } from '../../src/app.js';
 import { GROUP, OBJECT } from '../../src/plugins/access.js';
 import { createTestApp, fixture, multipart, type TestApp } from '../helpers/app.js';
+import { addAdmin } from '../helpers/fixtures.js';
 import { ApiTester, injectTransport } from '../helpers/api-tester.js';
 
 describe('passwords, administration and audit', () => {
@@ -14,10 +15,9 @@ describe('passwords, administration and audit', () => {
     t = await createTestApp();
     api = new ApiTester(injectTransport(t.app));
     for (const name of ['admin', 'member', 'other']) {
-      await api.addUser(name);
+      await (name === 'admin' ? addAdmin(t, api, name) : api.addUser(name));
       ids[name] = (await api.get('/api/v1/auth/me', 200, { as: name })).json().user.id;
     }
-    await t.services.backends.db.updateTable('users').set({ is_admin: 1 }).where('username', '=', 'admin').execute();
   });
   afterAll(() => t.close());
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, signUp, type Account, type TestApp } from '../helpers/app.js';
+import { signUpAdmin } from '../helpers/fixtures.js';
 
 describe('the instance registry', () => {
   let t: TestApp;
@@ -8,9 +9,8 @@ describe('the instance registry', () => {
 
   beforeAll(async () => {
     t = await createTestApp({ INSTANCE_ID: 'coffer-registry-test' });
-    admin = await signUp(t.app);
+    admin = await signUpAdmin(t, 'registryadmin');
     member = await signUp(t.app);
-    await t.services.backends.db.updateTable('users').set({ is_admin: 1 }).where('username', '=', admin.username).execute();
   });
   afterAll(() => t.close());
 

@@ -5,6 +5,7 @@ import { InProcessEngine, type JobEngine } from '../../src/adapters/jobs/job-que
 import { JobsService, type JobsOptions, type PipelineStep } from '../../src/features/jobs/jobs.service.js';
 import { ApiTester, injectTransport } from '../helpers/api-tester.js';
 import { createTestApp, fixture, multipart, type TestApp } from '../helpers/app.js';
+import { addAdmin } from '../helpers/fixtures.js';
 import { serverStatus } from '../helpers/backends.js';
 import { FFMPEG_MISSING, hasFfmpeg, requireOrSkip } from '../helpers/services.js';
 
@@ -192,8 +193,8 @@ describe('durable jobs: a poison file and the administrators', () => {
   beforeAll(async () => {
     t = await createTestApp({ JOB_MAX_ATTEMPTS: '2', JOB_RETRY_SECONDS: '1', JOBS_SWEEP_SECONDS: '1' });
     api = new ApiTester(injectTransport(t.app));
-    for (const name of ['root', 'member']) await api.addUser(name);
-    await t.services.backends.db.updateTable('users').set({ is_admin: 1 }).where('username', '=', 'root').execute();
+    await addAdmin(t, api, 'root');
+    await api.addUser('member');
   });
   afterAll(() => t.close());
 

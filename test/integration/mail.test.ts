@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asBrowser, createTestApp, fixture, multipart, signIn, signUp, type TestApp } from '../helpers/app.js';
+import { signUpAdmin } from '../helpers/fixtures.js';
 import { eventually, linkIn, TestSmtpServer } from '../helpers/smtp.js';
 
 describe('mail: verification, profile, password reset and notices over a real SMTP server', () => {
@@ -184,9 +185,9 @@ describe('mail: verification, profile, password reset and notices over a real SM
   });
 
   it('admins read the outbox with each message status; others get 403', async () => {
-    const user = await signUp(t.app, 'plainuser');
-    expect((await t.app.inject({ method: 'GET', url: '/api/v1/admin/mail/outbox', headers: { cookie: user.cookie } })).statusCode).toBe(403);
-    await t.services.backends.db.updateTable('users').set({ is_admin: 1 }).where('username', '=', 'plainuser').execute();
+    const member = await signUp(t.app, 'plainuser');
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/admin/mail/outbox', headers: { cookie: member.cookie } })).statusCode).toBe(403);
+    const user = await signUpAdmin(t, 'outboxadmin');
     const page = await t.app.inject({ method: 'GET', url: '/api/v1/admin/mail/outbox?limit=3', headers: { cookie: user.cookie } });
     expect(page.statusCode).toBe(200);
     expect(page.json().items).toHaveLength(3);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asBrowser, createTestApp, signUp, type Account, type TestApp } from '../helpers/app.js';
+import { signUpAdmin } from '../helpers/fixtures.js';
 import { eventually, TestSmtpServer } from '../helpers/smtp.js';
 import { makeSigningKey, sesBounce, sesComplaint, sesDelivery, signSns, snsNotification, TestHttpServer, TEST_TOPIC, type SigningKey } from '../helpers/sns.js';
 
@@ -27,8 +28,7 @@ describe('SES feedback at /api/v1/webhooks/ses, and the suppression list', () =>
       // The test's certificate server stands in for sns.<region>.amazonaws.com.
       SNS_CERT_URL_PATTERN: String.raw`http://127\.0\.0\.1:\d+/[A-Za-z0-9/-]*\.pem`,
     });
-    admin = await signUp(t.app, 'mailadmin');
-    await t.services.backends.db.updateTable('users').set({ is_admin: 1 }).where('username', '=', 'mailadmin').execute();
+    admin = await signUpAdmin(t, 'mailadmin');
   });
   afterAll(async () => {
     await t?.close();

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, multipart, signUp, type Account, type TestApp } from '../helpers/app.js';
+import { signUpAdmin } from '../helpers/fixtures.js';
 import { ASTRONAUT_PATH, centre, cropAround, GROUP_PHOTOS, hasAstronaut } from '../helpers/faces.js';
 
 // /who over HTTP on the real model. Photo parts are named "photo"; guests send no credentials.
@@ -16,9 +17,8 @@ describe('notable people and /who', () => {
 
   beforeAll(async () => {
     t = await createTestApp({ MAX_UPLOAD_BYTES: '1m' });
-    admin = await signUp(t.app, 'curator');
+    admin = await signUpAdmin(t, 'curator');
     member = await signUp(t.app, 'member');
-    await t.services.backends.db.updateTable('users').set({ is_admin: 1 }).where('username', '=', 'curator').execute();
     group = GROUP_PHOTOS[0]!.bytes();
   });
   afterAll(() => t.close());

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiTester, injectTransport } from '../helpers/api-tester.js';
 import { createTestApp, fixture, multipart, type TestApp } from '../helpers/app.js';
+import { addAdmin } from '../helpers/fixtures.js';
 
 /** Issue 8, items 10 (disabled owners, revoking a user's links), 11 (download names) and 16 (link URLs). */
 describe('public links', () => {
@@ -15,10 +16,9 @@ describe('public links', () => {
     t = await createTestApp();
     api = new ApiTester(injectTransport(t.app));
     for (const name of ['admin', 'owner', 'member']) {
-      await api.addUser(name);
+      await (name === 'admin' ? addAdmin(t, api, name) : api.addUser(name));
       ids[name] = (await api.get('/api/v1/auth/me', 200, { as: name })).json().user.id;
     }
-    await t.services.backends.db.updateTable('users').set({ is_admin: 1 }).where('username', '=', 'admin').execute();
   });
   afterAll(() => t.close());
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiTester, injectTransport } from '../helpers/api-tester.js';
 import { createTestApp, fixture, multipart, type TestApp } from '../helpers/app.js';
+import { addAdmin } from '../helpers/fixtures.js';
 
 /**
  * Issue 8, item 13: RFC 3339 allows a leap second (`23:59:60Z`) and so does the `date-time`
@@ -16,8 +17,8 @@ describe('timestamps', () => {
   beforeAll(async () => {
     t = await createTestApp();
     api = new ApiTester(injectTransport(t.app));
-    for (const name of ['stamper', 'auditor']) await api.addUser(name);
-    await t.services.backends.db.updateTable('users').set({ is_admin: 1 }).where('username', '=', 'auditor').execute();
+    await api.addUser('stamper');
+    await addAdmin(t, api, 'auditor');
     const body = multipart([{ filename: 'a.png', content: await fixture('sample.png') }]);
     fileId = (await t.app.inject({ method: 'POST', url: '/api/v1/files', payload: body.payload, headers: { ...body.headers, authorization: `Basic ${Buffer.from('stamper:stamper-password-1').toString('base64')}` } })).json().items[0].id;
   });
