@@ -36,6 +36,8 @@ export interface Claim {
   accepts(account: User & { passwordHash: string }): boolean;
   /** Called when the account no longer accepts the credential (a voided session is removed). */
   rejected?(): Promise<void>;
+  /** Called once the account accepted the credential (a token's use is recorded). */
+  accepted?(user: User): Promise<void>;
 }
 
 /**

@@ -126,6 +126,7 @@ async function settle(claim: Claim, account: (User & { passwordHash: string }) |
     await claim.rejected?.();
     throw new Unauthenticated();
   }
+  await claim.accepted?.(account);
   return callerFromClaim(claim, account);
 }
 

@@ -93,6 +93,21 @@ describe('queries per request', () => {
     expect(await count(`/api/v1/links/${linkToken}/content`, { range: 'bytes=10-19' }, 206)).toHaveLength(1);
   });
 
+  it('a personal access token: the token, then its account with the file in one query; its first use audited once', async () => {
+    const created = await t.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: { cookie: owner.cookie, 'x-csrf-token': owner.csrfToken }, payload: { name: 'counted', scopes: ['files:read'] } });
+    expect(created.statusCode).toBe(201);
+    const bearer = { authorization: `Bearer ${created.json().secret as string}` };
+    await t.app.inject({ method: 'GET', url: file(), headers: bearer });
+    for (const url of [file(), `${file()}/content`]) {
+      const ran = await count(url, bearer, 200);
+      expect(ran).toHaveLength(2);
+      expect(ran[0]).toMatch(/from "tokens"/);
+    }
+    await t.services.audit.flush();
+    const uses = await t.services.backends.db.selectFrom('audit_events').select('target').where('action', '=', 'token.first_use').execute();
+    expect(uses).toEqual([{ target: `token:${created.json().token.id as string}` }]);
+  });
+
   it('a disabled account with a cached Basic check: 401 from that same one query', async () => {
     const victim = await signUp(t.app);
     await t.app.inject({ method: 'GET', url: '/api/v1/files?limit=1', headers: basic(victim) });

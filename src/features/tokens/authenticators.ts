@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { scopesOf, type Authenticator } from '../../access/rules.js';
+import type { Authenticator } from '../../access/rules.js';
 import { origin, type AuditLog } from '../audit/audit.log.js';
 import type { JwtIssuer } from './jwt.js';
 import { TOKEN_PREFIX, type TokensService } from './tokens.service.js';
@@ -9,17 +9,28 @@ function bearer(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
-/** `Authorization: Bearer coffer_pat_…`: a personal access token. */
+/**
+ * `Authorization: Bearer coffer_pat_…`: a personal access token. A claim: its account is
+ * read once, later, with the file of a content request (see Claim).
+ */
 export function tokenAuthenticator(tokens: TokensService, audit: AuditLog): Authenticator {
   return {
     name: 'token',
     async authenticate(request) {
       const secret = bearer(request);
       if (!secret?.startsWith(TOKEN_PREFIX)) return 'absent';
-      const found = await tokens.authenticate(secret, request.ip);
-      if (!found) return 'invalid';
-      if (found.firstUse) audit.record({ action: 'token.first_use', outcome: 'success', actor: found.user, target: `token:${found.token.id}`, ...origin(request) });
-      return { user: found.user, via: 'token', tokenId: found.token.id, scopes: scopesOf(found.user, found.token.scopes) };
+      const token = await tokens.findCurrent(secret);
+      if (!token) return 'invalid';
+      return {
+        userId: token.userId,
+        via: 'token',
+        granted: token.scopes,
+        tokenId: token.id,
+        accepts: (account) => !account.disabled,
+        async accepted(user) {
+          if (await tokens.recordUse(token, request.ip)) audit.record({ action: 'token.first_use', outcome: 'success', actor: user, target: `token:${token.id}`, ...origin(request) });
+        },
+      };
     },
   };
 }

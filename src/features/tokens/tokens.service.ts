@@ -72,14 +72,24 @@ export class TokensService {
    * `firstUse` tells the caller to audit the token's first appearance.
    */
   async authenticate(secret: string, ip: string): Promise<{ user: User; token: PersonalToken; firstUse: boolean } | undefined> {
+    const token = await this.findCurrent(secret);
+    const user = token && (await this.accounts.findActiveUser(token.userId));
+    if (!token || !user) return undefined;
+    return { user, token, firstUse: await this.recordUse(token, ip) };
+  }
+
+  /** The token behind a presented secret, if it is current (its account is not read). */
+  async findCurrent(secret: string): Promise<PersonalToken | undefined> {
     const token = await tokens.findTokenByHash(this.db, hashSecret(secret));
-    if (!token || !isCurrent(token, this.clock)) return undefined;
-    const user = await this.accounts.findActiveUser(token.userId);
-    if (!user) return undefined;
+    return token && isCurrent(token, this.clock) ? token : undefined;
+  }
+
+  /** Notes that a token was used (at most once a LAST_USED_RESOLUTION_MS per address); whether this was its first use. */
+  async recordUse(token: PersonalToken, ip: string): Promise<boolean> {
     const now = this.clock.now().getTime();
     const lastUsed = token.lastUsedAt ? Date.parse(token.lastUsedAt) : 0;
     if (now - lastUsed > LAST_USED_RESOLUTION_MS || token.lastUsedIp !== ip) await tokens.recordTokenUse(this.db, token.id, new Date(now).toISOString(), ip);
-    return { user, token, firstUse: token.lastUsedAt === null };
+    return token.lastUsedAt === null;
   }
 
   /** Whether a token (the family of the JWTs made from it) is still current. */
