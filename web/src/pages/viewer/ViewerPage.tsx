@@ -174,9 +174,10 @@ export function ViewerPage({ id, files, mode = 'library', paths }: ViewerPagePro
           ) : (
             <Spinner label={t('app.loading')} size={36} />
           )}
-          {/* Names are the owner's: a file shared with me shows none, so it gets no boxes. */}
+          {/* Names are the owner’s: a file shared with me shows none, so it gets no boxes. Its key differs
+              from the Media’s: siblings with one key would be confused by React (duplicated images). */}
           {file && file.kind === 'image' && mode !== 'shared' && file.permissions.write && !mediaFailed && (
-            <FaceLayer key={file.id} fileId={file.id} imageRef={imageRef} onBusyChange={setNamingFace} />
+            <FaceLayer key={`faces-${file.id}`} fileId={file.id} imageRef={imageRef} onBusyChange={setNamingFace} />
           )}
           {mediaFailed && file && (
             <p className="viewer-media-error" role="alert">

@@ -1,0 +1,194 @@
+// People in the web UI, in a real Chromium against a real Coffer with the real face model:
+// two photos of the same woman are uploaded, her face is named in the viewer (its box sits
+// on the picture, wherever the picture is drawn), the People page shows her with both
+// photos, and her page lists the other one, which opens in the viewer with her name on it.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type Browser, type Page } from 'playwright-core';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserTestsCanRun, eventually, launchChromium, settled } from '../helpers/browser.js';
+import { ASTRONAUT_PATH, hasAstronaut } from '../helpers/faces.js';
+import { startLiveServer, type LiveServer } from '../helpers/live-server.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const ARTIFACTS = path.join(ROOT, 'test-artifacts');
+const canRun = browserTestsCanRun() && hasAstronaut();
+/** The face model loads in the server on first use and runs on a shared two-core machine. */
+const FACES_MS = 120_000;
+
+interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+interface Placement {
+  drawn: Rect;
+  expected: Rect;
+  stage: number;
+  picture: number;
+}
+
+describe.skipIf(!canRun)('people in a real browser', () => {
+  let server: LiveServer;
+  let browser: Browser;
+  let page: Page;
+  let mediaDir: string;
+  const pageErrors: string[] = [];
+  const user = { username: 'eileen', email: 'eileen@example.com', password: 'a people passphrase' };
+  const file = (name: string) => path.join(mediaDir, name);
+  const tile = (name: string) => page.locator(`[data-testid="gallery-tile"][data-name="${name}"]`);
+  const NAME = 'Eileen Collins';
+
+  beforeAll(async () => {
+    mediaDir = mkdtempSync(path.join(os.tmpdir(), 'coffer-people-media-'));
+    const portrait = readFileSync(ASTRONAUT_PATH);
+    writeFileSync(file('portrait.png'), portrait);
+    // The same portrait, smaller and recompressed: another photo of her to the model.
+    writeFileSync(file('copy.jpg'), await sharp(portrait).resize(380).jpeg({ quality: 70 }).toBuffer());
+    mkdirSync(ARTIFACTS, { recursive: true });
+    if (!existsSync(path.join(ROOT, 'dist/web/index.html'))) {
+      const { build } = await import('vite');
+      await build({ configFile: path.join(ROOT, 'web/vite.config.ts'), logLevel: 'warn' });
+    }
+    server = await startLiveServer({ env: { FACES_ENABLED: '1' } });
+    execFileSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'user', 'create', '--username', user.username, '--email', user.email, '--password-stdin'], {
+      cwd: ROOT,
+      env: { ...process.env, DATA_DIR: server.dataDir },
+      input: `${user.password}\n`,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    browser = await launchChromium();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+    context.setDefaultTimeout(15_000);
+    page = await context.newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (mediaDir) rmSync(mediaDir, { recursive: true, force: true });
+  });
+
+  /**
+   * Where the face box is drawn, and where the API's fractions put it on the drawn picture
+   * (inside the <img>, which object-fit: contain may letterbox). A string: no DOM types here.
+   */
+  const boxPlacement = () =>
+    page.evaluate<Placement>(`(async () => {
+      const img = document.querySelector('[data-testid="viewer-image"]');
+      const box = document.querySelector('[data-testid="face-box"]');
+      const fileId = decodeURIComponent(location.pathname.split('/').at(-1));
+      const { items } = await (await fetch('/api/v1/files/' + fileId + '/faces')).json();
+      const face = items.find((item) => item.id === box.dataset.faceId).box;
+      const element = img.getBoundingClientRect();
+      const scale = Math.min(element.width / img.naturalWidth, element.height / img.naturalHeight);
+      const width = img.naturalWidth * scale;
+      const height = img.naturalHeight * scale;
+      const left = element.x + (element.width - width) / 2;
+      const top = element.y + (element.height - height) / 2;
+      const drawn = box.getBoundingClientRect();
+      return {
+        drawn: { x: drawn.x, y: drawn.y, width: drawn.width, height: drawn.height },
+        expected: { x: left + face.x * width, y: top + face.y * height, width: face.width * width, height: face.height * height },
+        stage: document.querySelector('[data-testid="viewer-stage"]').getBoundingClientRect().width,
+        picture: width,
+      };
+    })()`);
+
+  const expectBoxOnFace = async () => {
+    const { drawn, expected } = await boxPlacement();
+    for (const key of ['x', 'y', 'width', 'height'] as const) expect(Math.abs(drawn[key] - expected[key]), key).toBeLessThan(1.5);
+  };
+
+  it('draws the faces found in a photo over the picture, and names one', async () => {
+    await page.goto(`${server.url}/login`);
+    await page.getByTestId('login-username').fill(user.username);
+    await page.getByTestId('login-password').fill(user.password);
+    await page.getByTestId('login-submit').click();
+    await page.waitForURL(`${server.url}/`);
+
+    await page.getByTestId('upload-input').setInputFiles([file('portrait.png'), file('copy.jpg')]);
+    await eventually(() => page.locator('[data-testid="upload-item"][data-status="done"]').count(), 60_000).toBe(2);
+    // Both photos' steps (the faces step among them) end; the event stream says so.
+    for (const name of ['portrait.png', 'copy.jpg']) await eventually(() => tile(name).getAttribute('data-processing'), FACES_MS).toBe('done');
+
+    await tile('portrait.png').click();
+    const box = page.getByTestId('face-box');
+    await eventually(() => box.count(), FACES_MS).toBe(1);
+    expect(await box.getAttribute('data-state')).toBe('unnamed');
+    expect(await box.getAttribute('aria-label')).toBe('Who is this?');
+    // The 512 px portrait is drawn at its size in the middle of a far wider stage: the box is
+    // placed on the picture, not on the stage around it.
+    const wide = await boxPlacement();
+    expect(wide.stage).toBeGreaterThan(wide.picture + 200);
+    await expectBoxOnFace();
+    // Narrow and short: the picture is scaled down, and the box follows it.
+    await page.setViewportSize({ width: 700, height: 420 });
+    await eventually(async () => (await boxPlacement()).picture).toBeLessThan(400);
+    await expectBoxOnFace();
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    await box.click();
+    const input = page.getByTestId('face-name-input');
+    await eventually(() => page.evaluate<string | null>(`document.activeElement?.getAttribute('data-testid') ?? null`)).toBe('face-name-input');
+    // Keys typed into the form are the form's: Escape there closes it, not the viewer.
+    await input.press('Escape');
+    await eventually(() => page.getByTestId('face-popover').count()).toBe(0);
+    expect(page.url()).toMatch(/\/files\/[0-9a-f-]{36}$/);
+    await box.click();
+    await input.fill(NAME);
+    await page.getByTestId('face-name-save').click();
+    await eventually(() => box.getAttribute('data-person')).toBe(NAME);
+    await eventually(() => page.getByTestId('face-popover').count()).toBe(0);
+    await settled(page);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'people-viewer.png') });
+  });
+
+  it('hides the boxes on request, and remembers it across a reload', async () => {
+    await page.getByTestId('faces-toggle').click();
+    await eventually(() => page.getByTestId('face-box').count()).toBe(0);
+    expect(await page.getByTestId('faces-toggle').getAttribute('aria-pressed')).toBe('false');
+    await page.reload();
+    await page.getByTestId('viewer-image').waitFor();
+    await page.getByTestId('faces-toggle').waitFor();
+    expect(await page.getByTestId('face-box').count()).toBe(0);
+    await page.getByTestId('faces-toggle').click();
+    await eventually(() => page.getByTestId('face-box').getAttribute('data-person')).toBe(NAME);
+  });
+
+  it('lists her on the People page, with both photos, and her page lists the other one', async () => {
+    await page.getByTestId('viewer-back').click();
+    await page.getByTestId('user-menu').click();
+    await page.getByTestId('menu-people').click();
+    await page.waitForURL(`${server.url}/people`);
+    const card = page.locator(`[data-testid="person-card"][data-name="${NAME}"]`);
+    await card.waitFor();
+    expect(await page.getByTestId('person-card').count()).toBe(1);
+    // Naming the portrait attached the copy's face to her too.
+    await eventually(() => card.getByTestId('person-photo-count').textContent()).toBe('2 photos');
+    // The cover is cut from the portrait's thumbnail, which loaded.
+    await eventually(() => card.getByTestId('face-crop').locator('img').evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
+    await settled(page);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'people-page.png') });
+
+    await card.locator('a').first().click();
+    await page.waitForURL(new RegExp(`${server.url}/people/[0-9a-f-]{36}$`));
+    expect(await page.getByTestId('person-name-heading').textContent()).toBe(NAME);
+    await tile('copy.jpg').waitFor();
+    expect(await page.getByTestId('gallery-tile').count()).toBe(2);
+
+    await tile('copy.jpg').click();
+    await page.waitForURL(new RegExp('/people/[0-9a-f-]{36}/files/[0-9a-f-]{36}$'));
+    await eventually(() => page.getByTestId('face-box').getAttribute('data-person')).toBe(NAME);
+    await expectBoxOnFace();
+    await page.getByTestId('viewer-back').click();
+    await page.waitForURL(new RegExp(`${server.url}/people/[0-9a-f-]{36}$`));
+    expect(pageErrors).toEqual([]);
+  });
+});
