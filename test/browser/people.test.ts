@@ -10,7 +10,7 @@ import { type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserTestsCanRun, eventually, launchChromium, settled } from '../helpers/browser.js';
-import { ASTRONAUT_PATH, hasAstronaut } from '../helpers/faces.js';
+import { ASTRONAUT_PATH, GROUP_PHOTOS, hasAstronaut } from '../helpers/faces.js';
 import { startLiveServer, type LiveServer } from '../helpers/live-server.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -50,6 +50,10 @@ describe.skipIf(!canRun)('people in a real browser', () => {
     writeFileSync(file('portrait.png'), portrait);
     // The same portrait, smaller and recompressed: another photo of her to the model.
     writeFileSync(file('copy.jpg'), await sharp(portrait).resize(380).jpeg({ quality: 70 }).toBuffer());
+    // Three other people, twice (the second mirrored and smaller): groups of unnamed faces.
+    const group = GROUP_PHOTOS[0]!.bytes();
+    writeFileSync(file('group.jpg'), group);
+    writeFileSync(file('mirrored.jpg'), await sharp(group).flop().resize(1400).jpeg({ quality: 70 }).toBuffer());
     mkdirSync(ARTIFACTS, { recursive: true });
     if (!existsSync(path.join(ROOT, 'dist/web/index.html'))) {
       const { build } = await import('vite');
@@ -189,6 +193,65 @@ describe.skipIf(!canRun)('people in a real browser', () => {
     await expectBoxOnFace();
     await page.getByTestId('viewer-back').click();
     await page.waitForURL(new RegExp(`${server.url}/people/[0-9a-f-]{36}$`));
+    expect(pageErrors).toEqual([]);
+  });
+
+  const card = (name: string) => page.locator(`[data-testid="person-card"][data-name="${name}"]`);
+  /** Picks an item of a person card's "…" menu. */
+  const act = async (name: string, item: string) => {
+    await card(name).getByTestId('person-actions').click();
+    await page.getByTestId(item).click();
+  };
+
+  it('names a group of unnamed faces, then renames, hides, merges and deletes people', async () => {
+    await page.goto(`${server.url}/`);
+    await page.getByTestId('upload-input').setInputFiles([file('group.jpg'), file('mirrored.jpg')]);
+    for (const name of ['group.jpg', 'mirrored.jpg']) await eventually(() => tile(name).getAttribute('data-processing'), FACES_MS).toBe('done');
+    await page.getByTestId('user-menu').click();
+    await page.getByTestId('menu-people').click();
+    const clusters = page.getByTestId('cluster-card');
+    await eventually(() => clusters.count()).toBeGreaterThanOrEqual(1);
+    const before = await clusters.count();
+    // A group holds one face of each photo: naming it makes a person in both.
+    const first = clusters.first();
+    expect(await first.getAttribute('data-faces')).toBe('2');
+    await first.getByTestId('cluster-name').click();
+    await first.getByTestId('cluster-name-input').fill('Friend');
+    await first.getByTestId('cluster-name-save').click();
+    await eventually(() => card('Friend').getByTestId('person-photo-count').textContent()).toBe('2 photos');
+    await eventually(() => clusters.count()).toBe(before - 1);
+    await settled(page);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'people-groups.png') });
+
+    // Rename and link.
+    await act('Friend', 'person-action-edit');
+    await page.getByTestId('person-name').fill('Ana');
+    await page.getByTestId('person-link').fill('https://example.com/ana');
+    await page.getByTestId('person-save').click();
+    await card('Ana').waitFor();
+    expect(await card('Friend').count()).toBe(0);
+
+    // Hidden people only behind "Show hidden", marked as such; shown again from there.
+    await act('Ana', 'person-action-hide');
+    await eventually(() => card('Ana').count()).toBe(0);
+    await page.getByTestId('people-show-hidden').check();
+    await eventually(() => card('Ana').getAttribute('data-hidden')).toBe('true');
+    await act('Ana', 'person-action-hide');
+    await eventually(() => card('Ana').getAttribute('data-hidden')).toBe('false');
+    await page.getByTestId('people-show-hidden').uncheck();
+    await card('Ana').waitFor();
+
+    // Merged into Eileen: Ana goes, her photos count for Eileen.
+    await act('Ana', 'person-action-merge');
+    await page.getByTestId('merge-target').selectOption({ label: NAME });
+    await page.getByTestId('merge-confirm').click();
+    await eventually(() => card('Ana').count()).toBe(0);
+    await eventually(() => card(NAME).getByTestId('person-photo-count').textContent()).toBe('4 photos');
+
+    // Deleted after confirming: no one is left, the photos stay.
+    await act(NAME, 'person-action-delete');
+    await page.getByTestId('person-delete-confirm').click();
+    await eventually(() => page.getByTestId('person-card').count()).toBe(0);
     expect(pageErrors).toEqual([]);
   });
 });
