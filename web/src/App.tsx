@@ -19,6 +19,8 @@ import { useSession } from './session/session';
 import type { User } from './api/api';
 import { useLiveEvents } from './api/liveEvents';
 import { DuplicatesPage } from './pages/duplicates/DuplicatesPage';
+import { PeoplePage } from './pages/people/PeoplePage';
+import { PersonPage } from './pages/people/PersonPage';
 
 function Splash() {
   const { t } = useI18n();
@@ -47,6 +49,11 @@ function ViewerRoute({ user, shared }: { user: User; shared: boolean }) {
   return shared ? <SharedPage user={user} viewerId={id} /> : <LibraryPage user={user} viewerId={id} />;
 }
 
+function PersonRoute({ user }: { user: User }) {
+  const { id = '', fileId } = useParams();
+  return <PersonPage key={id} user={user} personId={id} viewerId={fileId ?? null} />;
+}
+
 function SignedInRoutes({ user }: { user: User }) {
   // One event stream per signed-in tab: thumbnails and tags show as their steps end.
   useLiveEvents();
@@ -59,6 +66,9 @@ function SignedInRoutes({ user }: { user: User }) {
         <Route path="/shared" element={<SharedPage user={user} viewerId={null} />} />
         <Route path="/shared/:id" element={<ViewerRoute user={user} shared />} />
         <Route path="/duplicates" element={<DuplicatesPage user={user} />} />
+        <Route path="/people" element={<PeoplePage user={user} />} />
+        <Route path="/people/:id" element={<PersonRoute user={user} />} />
+        <Route path="/people/:id/files/:fileId" element={<PersonRoute user={user} />} />
         <Route path="/settings" element={<SettingsPage user={user} />} />
         <Route path="/tokens" element={<TokensPage user={user} />} />
         <Route path="/admin" element={user.isAdmin ? <Navigate to="/admin/users" replace /> : <NotFoundPage />} />

@@ -33,6 +33,11 @@ export type OutboxItem = Body<'/api/v1/admin/mail/outbox', 'get'>['items'][numbe
 export type Suppression = Body<'/api/v1/admin/mail/suppressions', 'get'>['items'][number];
 export type NotablePerson = Body<'/api/v1/admin/notable-people', 'get'>['items'][number];
 export type NewNotablePerson = { name: string; description?: string; url?: string };
+/** A face found in a file; `box` is in fractions (0–1) of the displayed, orientation-corrected image. */
+export type Face = Body<'/api/v1/files/{id}/faces', 'get'>['items'][number];
+export type FaceBox = Face['box'];
+export type Person = Body<'/api/v1/people/{id}', 'get'>['person'];
+export type FaceCluster = Body<'/api/v1/people/clusters', 'get'>['items'][number];
 export type AuditFilters = { user?: string; action?: string; since?: string; until?: string };
 
 export const TOKEN_SCOPES: readonly TokenScope[] = ['files:read', 'files:write', 'shares:write', 'admin'];
@@ -65,7 +70,7 @@ export const api = {
   resetPassword: (token: string, password: string) => call(client.POST('/api/v1/auth/password/reset', { body: { token, password } })),
 
   listFiles: (
-    query: { limit: number; cursor?: string | null; kind?: FileKind | null; q?: string; sort?: FileSort; order?: 'asc' | 'desc'; takenFrom?: string; takenTo?: string },
+    query: { limit: number; cursor?: string | null; kind?: FileKind | null; q?: string; sort?: FileSort; order?: 'asc' | 'desc'; takenFrom?: string; takenTo?: string; person?: string },
     signal?: AbortSignal,
   ) => call(client.GET('/api/v1/files', { params: { query: defined({ ...query, cursor: query.cursor ?? undefined, kind: query.kind ?? undefined }) }, signal })),
   timeline: (kind: FileKind | null, signal?: AbortSignal) => call(client.GET('/api/v1/timeline', { params: { query: defined({ kind: kind ?? undefined }) }, signal })),
@@ -76,6 +81,19 @@ export const api = {
   deleteFile: (fileId: string) => call(client.DELETE('/api/v1/files/{id}', { params: id(fileId) })),
   /** All or none: one id the caller may not delete refuses the lot. */
   deleteFiles: (ids: string[]) => call(client.POST('/api/v1/files/bulk-delete', { body: { ids } })),
+
+  fileFaces: (fileId: string, signal?: AbortSignal) => call(client.GET('/api/v1/files/{id}/faces', { params: id(fileId), signal })),
+  people: (hidden: boolean, signal?: AbortSignal) => call(client.GET('/api/v1/people', { params: { query: hidden ? { hidden: true } : {} }, signal })),
+  faceClusters: (limit: number, signal?: AbortSignal) => call(client.GET('/api/v1/people/clusters', { params: { query: { limit } }, signal })),
+  person: (personId: string, signal?: AbortSignal) => call(client.GET('/api/v1/people/{id}', { params: id(personId), signal })),
+  createPerson: (body: { name: string; link?: string; faceIds: string[] }) => call(client.POST('/api/v1/people', { body })),
+  updatePerson: (personId: string, body: { name?: string; link?: string | null; hidden?: boolean }) => call(client.PATCH('/api/v1/people/{id}', { params: id(personId), body })),
+  deletePerson: (personId: string) => call(client.DELETE('/api/v1/people/{id}', { params: id(personId) })),
+  /** Merges `others` into `personId`: their faces become its, they are deleted. */
+  mergePeople: (personId: string, others: string[]) => call(client.POST('/api/v1/people/{id}/merge', { params: id(personId), body: { ids: others } })),
+  /** {personId} confirms a suggestion or picks a person; {name} names (a new or existing person by name). */
+  nameFace: (faceId: string, body: { personId: string } | { name: string }) => call(client.PUT('/api/v1/faces/{id}/person', { params: id(faceId), body })),
+  rejectSuggestion: (faceId: string) => call(client.DELETE('/api/v1/faces/{id}/suggestion', { params: id(faceId) })),
 
   listTokens: (signal?: AbortSignal) => call(client.GET('/api/v1/tokens', { signal })),
   createToken: (body: { name: string; scopes: TokenScope[]; expiresAt?: string }) => call(client.POST('/api/v1/tokens', { body })),

@@ -10,6 +10,7 @@ import { keys } from './queries';
 type StreamedFile = Omit<VaultFile, 'permissions'>;
 interface StepEvent {
   fileId: string;
+  step?: string;
   file?: StreamedFile;
 }
 interface Page {
@@ -48,6 +49,12 @@ function merge(cached: VaultFile, streamed: StreamedFile): VaultFile {
 const listed = (data: InfiniteData<Page> | undefined, id: string) => data?.pages.flatMap((page) => page.items).find((item) => item.id === id);
 
 export function applyFileEvent(queries: QueryClient, event: StepEvent): void {
+  // The faces step found (and perhaps matched) faces: the file's boxes, and the people and
+  // clusters they join, are read again where they are on screen.
+  if (event.step === 'faces') {
+    void queries.invalidateQueries({ queryKey: keys.faces(event.fileId) });
+    void queries.invalidateQueries({ queryKey: keys.people });
+  }
   const streamed = event.file;
   if (!streamed) {
     void queries.invalidateQueries({ queryKey: keys.file(event.fileId) });

@@ -9,6 +9,8 @@ const ADMIN_PAGE = 50;
 /** Running and failed jobs listed in the Jobs tab (the counts cover them all). */
 const JOBS_SHOWN = 100;
 const JOBS_POLL_MS = 3000;
+/** Groups of unnamed faces shown on the People page, largest first. */
+const CLUSTERS_SHOWN = 50;
 /**
  * How often files still being processed are looked at again when no event will say so: the
  * live stream is not open, or the file is someone else's (the stream carries one's own).
@@ -37,6 +39,13 @@ export const keys = {
   mailOutbox: ['admin', 'mail', 'outbox'] as const,
   suppressions: (q: string) => ['admin', 'mail', 'suppressions', q] as const,
   publicLink: (token: string) => ['link', token] as const,
+  faces: (fileId: string) => ['faces', fileId] as const,
+  /** Everything about people: the list, clusters, each person and their files. */
+  people: ['people'] as const,
+  peopleList: (hidden: boolean) => ['people', 'list', hidden] as const,
+  clusters: ['people', 'clusters'] as const,
+  person: (id: string) => ['people', 'one', id] as const,
+  personFiles: (id: string) => ['people', 'files', id] as const,
 };
 
 interface Page<T> {
@@ -233,6 +242,43 @@ export function useMailOutbox() {
 
 export function useSuppressions(q: string) {
   return usePaged(keys.suppressions(q), async (cursor, signal) => (await api.mailSuppressions({ q: q || undefined, cursor, limit: ADMIN_PAGE }, signal)).data);
+}
+
+/** The faces found in one file (boxes, names, suggestions). */
+export function useFileFaces(fileId: string, enabled: boolean) {
+  return useQuery({ queryKey: keys.faces(fileId), queryFn: async ({ signal }) => (await api.fileFaces(fileId, signal)).data.items, enabled });
+}
+
+/** One's people by name; with `hidden` the hidden ones too. */
+export function usePeople(hidden: boolean) {
+  return useQuery({ queryKey: keys.peopleList(hidden), queryFn: async ({ signal }) => (await api.people(hidden, signal)).data.items, placeholderData: keepPreviousData });
+}
+
+/** Groups of unnamed faces that look alike, largest first. */
+export function useFaceClusters() {
+  return useQuery({ queryKey: keys.clusters, queryFn: async ({ signal }) => (await api.faceClusters(CLUSTERS_SHOWN, signal)).data.items });
+}
+
+export function usePerson(id: string) {
+  return useQuery({
+    queryKey: keys.person(id),
+    queryFn: async ({ signal }) => (await api.person(id, signal)).data.person,
+    retry: (count, error) => !(error instanceof ApiError && error.status < 500) && count < 2,
+  });
+}
+
+/** The files a person was found in, newest upload first, paged like the library. */
+export function usePersonFiles(id: string) {
+  return usePaged(keys.personFiles(id), async (cursor, signal) => (await api.listFiles({ limit: FILE_PAGE, cursor, person: id }, signal)).data);
+}
+
+/**
+ * After faces were named or people changed: every people query and every file's faces (a
+ * name given to one face attaches or suggests it on others, in files not on screen).
+ */
+export function peopleChanged(queries: QueryClient): void {
+  void queries.invalidateQueries({ queryKey: keys.people });
+  void queries.invalidateQueries({ queryKey: ['faces'] });
 }
 
 /** After a file changed (renamed, thumbnail made): every list and the file itself. */

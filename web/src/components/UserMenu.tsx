@@ -16,6 +16,7 @@ export function UserMenu({ user }: { user: User }) {
 
   const items: MenuItem[] = [
     { key: 'library', label: t('menu.library'), icon: 'image', to: '/', testId: 'menu-library' },
+    { key: 'people', label: t('menu.people'), icon: 'users', to: '/people', testId: 'menu-people' },
     { key: 'shared', label: t('menu.shared'), icon: 'inbox', to: '/shared', testId: 'menu-shared' },
     { key: 'duplicates', label: t('menu.duplicates'), icon: 'copy', to: '/duplicates', testId: 'menu-duplicates' },
     { key: 'settings', label: t('menu.settings'), icon: 'settings', to: '/settings', testId: 'menu-settings', separated: true },

@@ -21,11 +21,11 @@ type Notice = { tone: 'success' | 'error'; text: string };
 function photoFailure(error: unknown, name: string, i18n: Pick<I18n, 't' | 'tn'>): string {
   const { t } = i18n;
   if (error instanceof ApiError) {
-    if (error.status === 400 && error.details.some((detail) => detail.reason === 'no_face')) return t('people.noFace', { name });
-    if (error.status === 400) return t('people.photoRefused', { name, reason: error.message });
-    if (error.status === 413) return t('people.photoTooLarge', { name });
-    if (error.status === 415) return t('people.photoNotImage');
-    if (error.status === 503) return t('people.finderUnavailable');
+    if (error.status === 400 && error.details.some((detail) => detail.reason === 'no_face')) return t('notable.noFace', { name });
+    if (error.status === 400) return t('notable.photoRefused', { name, reason: error.message });
+    if (error.status === 413) return t('notable.photoTooLarge', { name });
+    if (error.status === 415) return t('notable.photoNotImage');
+    if (error.status === 503) return t('notable.finderUnavailable');
   }
   return errorMessage(error, i18n);
 }
@@ -50,19 +50,19 @@ export function NotablePeopleTab() {
   function created(person: NotablePerson): void {
     queries.setQueryData<NotablePerson[]>(keys.notablePeople, (items) => (items ? [...items, person].sort((a, b) => a.name.localeCompare(b.name)) : items));
     refresh();
-    setNotice({ tone: 'success', text: t('people.created', { name: person.name }) });
+    setNotice({ tone: 'success', text: t('notable.created', { name: person.name }) });
   }
 
   async function addPhotos(person: NotablePerson, photos: File[]): Promise<void> {
     if (photos.length > MAX_PHOTOS) {
-      setNotice({ tone: 'error', text: t('people.tooManyPhotos', { max: MAX_PHOTOS }) });
+      setNotice({ tone: 'error', text: t('notable.tooManyPhotos', { max: MAX_PHOTOS }) });
       return;
     }
     setNotice(null);
     setUploadingId(person.id);
     try {
       const { data } = await api.addNotablePhotos(person.id, photos);
-      setNotice({ tone: 'success', text: tn('people.photosAdded', data.faces, { name: person.name }) });
+      setNotice({ tone: 'success', text: tn('notable.photosAdded', data.faces, { name: person.name }) });
     } catch (error) {
       setNotice({ tone: 'error', text: photoFailure(error, person.name, i18n) });
     } finally {
@@ -80,7 +80,7 @@ export function NotablePeopleTab() {
       await api.deleteNotablePerson(deleting.id);
       queries.setQueryData<NotablePerson[]>(keys.notablePeople, (items) => items?.filter((person) => person.id !== deleting.id));
       refresh();
-      setNotice({ tone: 'success', text: t('people.deleted', { name: deleting.name }) });
+      setNotice({ tone: 'success', text: t('notable.deleted', { name: deleting.name }) });
       setDeleting(null);
     } catch (error) {
       setDeleteError(error);
@@ -94,13 +94,13 @@ export function NotablePeopleTab() {
   else if (people.isError)
     list = (
       <div className="card-pad">
-        <ErrorNotice lead={t('people.loadError')} error={people.error} onRetry={() => void people.refetch()} />
+        <ErrorNotice lead={t('notable.loadError')} error={people.error} onRetry={() => void people.refetch()} />
       </div>
     );
   else if (people.data.length === 0)
     list = (
       <CardEmpty icon="users" iconSize={24}>
-        {t('people.empty')}
+        {t('notable.empty')}
       </CardEmpty>
     );
   else
@@ -109,12 +109,12 @@ export function NotablePeopleTab() {
         <table className="data-table">
           <thead>
             <tr>
-              <th scope="col">{t('people.col.person')}</th>
+              <th scope="col">{t('notable.col.person')}</th>
               <th scope="col" className="col-number">
-                {t('people.col.faces')}
+                {t('notable.col.faces')}
               </th>
               <th scope="col" className="col-actions">
-                <span className="visually-hidden">{t('people.col.actions')}</span>
+                <span className="visually-hidden">{t('notable.col.actions')}</span>
               </th>
             </tr>
           </thead>
@@ -139,7 +139,7 @@ export function NotablePeopleTab() {
 
   return (
     <section className="admin-section" aria-label={t('admin.tab.people')} data-testid="people-admin">
-      <p className="muted people-intro">{t('people.intro')}</p>
+      <p className="muted people-intro">{t('notable.intro')}</p>
       {notice && (
         <div className={`form-alert form-alert--${notice.tone} admin-notice`} role={notice.tone === 'error' ? 'alert' : 'status'} data-testid={`people-notice-${notice.tone}`}>
           <Icon name={notice.tone === 'error' ? 'alert' : 'check'} size={16} />
@@ -149,18 +149,18 @@ export function NotablePeopleTab() {
           </button>
         </div>
       )}
-      <Card title={t('people.create.heading')} labelledBy="people-create" icon={<Icon name="userPlus" size={18} />}>
+      <Card title={t('notable.create.heading')} labelledBy="people-create" icon={<Icon name="userPlus" size={18} />}>
         <NotablePersonForm onCreated={created} />
       </Card>
-      <Card title={t('people.list.heading')} labelledBy="people-list" icon={<Icon name="users" size={18} />} className="card--flush">
+      <Card title={t('notable.list.heading')} labelledBy="people-list" icon={<Icon name="users" size={18} />} className="card--flush">
         {list}
       </Card>
 
       <ConfirmDialog
         open={deleting !== null}
-        title={t('people.delete.title', { name: deleting?.name ?? '' })}
-        confirmLabel={t('people.delete.confirm')}
-        busyLabel={t('people.deleting')}
+        title={t('notable.delete.title', { name: deleting?.name ?? '' })}
+        confirmLabel={t('notable.delete.confirm')}
+        busyLabel={t('notable.deleting')}
         busy={deleteBusy}
         error={deleteError !== null ? errorMessage(deleteError, i18n) : null}
         errorTestId="person-delete-error"
@@ -168,7 +168,7 @@ export function NotablePeopleTab() {
         onConfirm={confirmDelete}
         onClose={() => setDeleting(null)}
       >
-        <p>{t('people.delete.body', { name: deleting?.name ?? '' })}</p>
+        <p>{t('notable.delete.body', { name: deleting?.name ?? '' })}</p>
       </ConfirmDialog>
     </section>
   );

@@ -26,9 +26,9 @@ function isWebAddress(value: string): boolean {
 function validate(person: Required<NewNotablePerson>, { t }: Pick<I18n, 't'>): FieldErrors {
   const errors: FieldErrors = {};
   if (!person.name.trim()) errors.name = t('validation.required');
-  else if (person.name.length > MAX.name) errors.name = t('people.tooLong', { max: MAX.name });
-  if (person.description.length > MAX.description) errors.description = t('people.tooLong', { max: MAX.description });
-  if (person.url && (person.url.length > MAX.url || !isWebAddress(person.url))) errors.url = t('people.badUrl');
+  else if (person.name.length > MAX.name) errors.name = t('notable.tooLong', { max: MAX.name });
+  if (person.description.length > MAX.description) errors.description = t('notable.tooLong', { max: MAX.description });
+  if (person.url && (person.url.length > MAX.url || !isWebAddress(person.url))) errors.url = t('notable.badUrl');
   return errors;
 }
 
@@ -37,8 +37,8 @@ function serverFieldErrors(error: unknown, { t }: Pick<I18n, 't'>): FieldErrors 
   const errors: FieldErrors = {};
   if (!(error instanceof ApiError) || error.status !== 400) return errors;
   for (const detail of error.details) {
-    if (detail.field === 'url') errors.url = t('people.badUrl');
-    else if (detail.field === 'name' || detail.field === 'description') errors[detail.field] = detail.reason === 'maxLength' ? t('people.tooLong', { max: MAX[detail.field] }) : detail.message;
+    if (detail.field === 'url') errors.url = t('notable.badUrl');
+    else if (detail.field === 'name' || detail.field === 'description') errors[detail.field] = detail.reason === 'maxLength' ? t('notable.tooLong', { max: MAX[detail.field] }) : detail.message;
   }
   return errors;
 }
@@ -89,7 +89,7 @@ export function NotablePersonForm({ onCreated }: { onCreated(person: NotablePers
         <Field
           id="person-name"
           data-testid="person-name"
-          label={t('people.name')}
+          label={t('notable.name')}
           autoComplete="off"
           value={person.name}
           onChange={(event) => change('name', event.target.value)}
@@ -100,27 +100,27 @@ export function NotablePersonForm({ onCreated }: { onCreated(person: NotablePers
           data-testid="person-url"
           type="url"
           inputMode="url"
-          label={t('people.url')}
+          label={t('notable.url')}
           placeholder="https://"
           autoComplete="off"
           value={person.url}
           onChange={(event) => change('url', event.target.value)}
           error={errors.url}
-          hint={t('people.urlHint')}
+          hint={t('notable.urlHint')}
         />
       </div>
       <Field
         id="person-description"
         data-testid="person-description"
-        label={t('people.description')}
+        label={t('notable.description')}
         autoComplete="off"
         value={person.description}
         onChange={(event) => change('description', event.target.value)}
         error={errors.description}
-        hint={t('people.descriptionHint')}
+        hint={t('notable.descriptionHint')}
       />
       <div className="card-actions">
-        <SubmitButton busy={busy} testId="person-create" icon={<Icon name="userPlus" size={18} />} label={t('people.create')} busyLabel={t('people.creating')} />
+        <SubmitButton busy={busy} testId="person-create" icon={<Icon name="userPlus" size={18} />} label={t('notable.create')} busyLabel={t('notable.creating')} />
       </div>
     </form>
   );

@@ -31,7 +31,7 @@ export function NotablePersonRow({ person, uploading, disabled, onPhotos, onDele
 
   return (
     <tr data-testid="person-row" data-name={person.name} data-faces={person.photoCount}>
-      <td className="cell-title" data-label={t('people.col.person')}>
+      <td className="cell-title" data-label={t('notable.col.person')}>
         <span className="user-cell-text">
           <strong>{person.name}</strong>
           {person.description && <span>{person.description}</span>}
@@ -42,8 +42,8 @@ export function NotablePersonRow({ person, uploading, disabled, onPhotos, onDele
           )}
         </span>
       </td>
-      <td className="col-number" data-label={t('people.col.faces')} data-testid="person-faces">
-        {person.photoCount > 0 ? person.photoCount : <span className="badge badge--danger">{t('people.noFaces')}</span>}
+      <td className="col-number" data-label={t('notable.col.faces')} data-testid="person-faces">
+        {person.photoCount > 0 ? person.photoCount : <span className="badge badge--danger">{t('notable.noFaces')}</span>}
       </td>
       <td className="col-actions">
         <span className="person-actions">
@@ -51,24 +51,24 @@ export function NotablePersonRow({ person, uploading, disabled, onPhotos, onDele
             type="button"
             className="btn btn--secondary btn--small"
             data-testid="person-add-photos"
-            aria-label={t('people.addPhotosLabel', { name: person.name })}
+            aria-label={t('notable.addPhotosLabel', { name: person.name })}
             disabled={disabled}
             onClick={() => input.current?.click()}
           >
             {uploading ? <Spinner size={14} /> : <Icon name="upload" size={15} />}
-            <span aria-hidden="true">{uploading ? t('people.reading') : t('people.addPhotos')}</span>
+            <span aria-hidden="true">{uploading ? t('notable.reading') : t('notable.addPhotos')}</span>
           </button>
           <input ref={input} type="file" accept={PHOTO_TYPES} multiple hidden data-testid="person-photos-input" onChange={chosen} />
           <button
             type="button"
             className="btn btn--ghost-danger btn--small"
             data-testid="person-delete"
-            aria-label={t('people.deleteLabel', { name: person.name })}
+            aria-label={t('notable.deleteLabel', { name: person.name })}
             disabled={disabled}
             onClick={() => onDelete(person)}
           >
             <Icon name="trash" size={15} />
-            <span aria-hidden="true">{t('people.delete')}</span>
+            <span aria-hidden="true">{t('notable.delete')}</span>
           </button>
         </span>
       </td>

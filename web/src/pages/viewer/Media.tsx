@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type Ref } from 'react';
 import { KindIcon } from '../../components/Icon';
 import { useI18n } from '../../i18n/i18n';
 import type { VaultFile } from '../../api/api';
@@ -12,11 +12,13 @@ interface MediaProps {
   file: Pick<VaultFile, 'id' | 'name' | 'kind' | 'urls'> & { metadata?: VaultFile['metadata'] };
   failed: boolean;
   onError(): void;
+  /** The <img> of a photo, for what is drawn over it (the face boxes). */
+  imageRef?: Ref<HTMLImageElement>;
 }
 
-export function Media({ file, failed, onError }: MediaProps) {
+export function Media({ file, failed, onError, imageRef }: MediaProps) {
   if (file.kind === 'image') {
-    return <img className="viewer-image" data-testid="viewer-image" src={file.urls.content} alt={file.name} onError={onError} />;
+    return <img ref={imageRef} className="viewer-image" data-testid="viewer-image" src={file.urls.content} alt={file.name} onError={onError} />;
   }
   if (file.kind === 'video') {
     return <ResumingPlayer kind="video" src={file.urls.content} poster={file.urls.thumbnail} onError={onError} />;

@@ -9,6 +9,7 @@ import { errorMessage } from '../../i18n/errors';
 import { useDocumentTitle, useI18n } from '../../i18n/i18n';
 import { ApiError, api, type VaultFile } from '../../api/api';
 import { useHistoryState } from '../../lib/router';
+import { FaceLayer } from './FaceLayer';
 import { Media } from './Media';
 import { SharePanel } from './SharePanel';
 import { useSwipe, useViewerKeys } from './useViewerNavigation';
@@ -27,6 +28,13 @@ interface ViewerPageProps {
   files: ListedFile[];
   /** 'library': my own files; 'shared': files others shared with me. */
   mode?: ViewerMode;
+  /** Where closing and stepping lead, when the grid behind is not the mode's own (a person's files). */
+  paths?: ViewerPaths;
+}
+
+export interface ViewerPaths {
+  home: string;
+  file(id: string): string;
 }
 
 const HOME: Record<ViewerMode, string> = { library: '/', shared: '/shared' };
@@ -36,24 +44,26 @@ const FILE_PATH: Record<ViewerMode, (id: string) => string> = {
 };
 
 /** Closing and stepping keep the grid's filters (?q=…), which stay in the address under the viewer. */
-function useViewerRoutes(mode: ViewerMode) {
+function useViewerRoutes(mode: ViewerMode, paths?: ViewerPaths) {
   const navigate = useNavigate();
   const { search } = useLocation();
   const historyState = useHistoryState();
+  const home = paths?.home ?? HOME[mode];
+  const filePath = paths?.file ?? FILE_PATH[mode];
   return {
     // Back in history when we came from the grid (keeps its scroll), else to it.
-    close: () => (historyState.fromGallery ? navigate(-1) : navigate(HOME[mode] + search, { replace: true })),
+    close: () => (historyState.fromGallery ? navigate(-1) : navigate(home + search, { replace: true })),
     // Replace, so that Back leaves the viewer instead of walking through every file seen.
-    open: (id: string) => navigate(FILE_PATH[mode](id) + search, { replace: true, state: historyState }),
-    home: () => navigate(HOME[mode] + search, { replace: true }),
+    open: (id: string) => navigate(filePath(id) + search, { replace: true, state: historyState }),
+    home: () => navigate(home + search, { replace: true }),
   };
 }
 
-export function ViewerPage({ id, files, mode = 'library' }: ViewerPageProps) {
+export function ViewerPage({ id, files, mode = 'library', paths }: ViewerPageProps) {
   const i18n = useI18n();
   const { t } = i18n;
   const queries = useQueryClient();
-  const routes = useViewerRoutes(mode);
+  const routes = useViewerRoutes(mode, paths);
   const fetched = useFile(id);
   const [renaming, setRenaming] = useState(false);
   const [confirmingDelete, setConfirmingDelete] = useState(false);
@@ -64,6 +74,8 @@ export function ViewerPage({ id, files, mode = 'library' }: ViewerPageProps) {
   const backRef = useRef<HTMLButtonElement>(null);
   const shareButtonRef = useRef<HTMLButtonElement>(null);
   const stageRef = useRef<HTMLDivElement>(null);
+  const imageRef = useRef<HTMLImageElement>(null);
+  const [namingFace, setNamingFace] = useState(false);
 
   useEffect(() => {
     setRenaming(false);
@@ -88,7 +100,7 @@ export function ViewerPage({ id, files, mode = 'library' }: ViewerPageProps) {
   useDocumentTitle(file?.name ?? t('app.loading'));
 
   const navigation = {
-    busy: renaming || confirmingDelete || sharing,
+    busy: renaming || confirmingDelete || sharing || namingFace,
     close: routes.close,
     previous: previous ? () => routes.open(previous.id) : undefined,
     next: next ? () => routes.open(next.id) : undefined,
@@ -145,7 +157,7 @@ export function ViewerPage({ id, files, mode = 'library' }: ViewerPageProps) {
             </button>
           )}
           {file ? (
-            <Media key={file.id} file={file} failed={mediaFailed} onError={() => setMediaFailed(true)} />
+            <Media key={file.id} file={file} failed={mediaFailed} onError={() => setMediaFailed(true)} imageRef={imageRef} />
           ) : notFound ? (
             <div className="viewer-message">
               <Icon name="alert" size={32} />
@@ -161,6 +173,11 @@ export function ViewerPage({ id, files, mode = 'library' }: ViewerPageProps) {
             </div>
           ) : (
             <Spinner label={t('app.loading')} size={36} />
+          )}
+          {/* Names are the owner’s: a file shared with me shows none, so it gets no boxes. Its key differs
+              from the Media’s: siblings with one key would be confused by React (duplicated images). */}
+          {file && file.kind === 'image' && mode !== 'shared' && file.permissions.write && !mediaFailed && (
+            <FaceLayer key={`faces-${file.id}`} fileId={file.id} imageRef={imageRef} onBusyChange={setNamingFace} />
           )}
           {mediaFailed && file && (
             <p className="viewer-media-error" role="alert">
