@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { faceSimilarity } from '../../adapters/faces/face-engine.js';
 import type { Db, Executor } from '../../db/connect.js';
+import type { Caller } from '../../domain/access.js';
+import type { Origin } from '../../domain/origin.js';
+import type { AuditLog } from '../audit/audit.log.js';
 import type { PersonRow } from '../../db/schema.js';
 import { InvalidRequest, NotFound } from '../../errors.js';
 import type { StoredFile } from '../files/stored-file.js';
@@ -72,6 +75,7 @@ export class PeopleService {
   constructor(
     private readonly db: Db,
     private readonly index: FaceIndex,
+    private readonly audit: AuditLog,
   ) {}
 
   /** GET /files/:id/faces — for a file the route's access check let the caller read; names only for its owner. */
@@ -100,7 +104,8 @@ export class PeopleService {
   }
 
   /** POST /people: a named person from one or more of the owner's faces. */
-  async create(ownerId: string, input: { name: string; link?: string; faceIds: string[] }): Promise<PublicPerson> {
+  async create(caller: Caller, input: { name: string; link?: string; faceIds: string[] }, origin: Origin): Promise<PublicPerson> {
+    const ownerId = caller.user.id;
     const name = cleanName(input.name);
     const faceIds = [...new Set(input.faceIds)];
     await this.requireFaces(ownerId, faceIds);
@@ -110,7 +115,9 @@ export class PeopleService {
       for (const faceId of faceIds) await this.nameFace(trx, ownerId, faceId, id);
     });
     await this.propagate(ownerId, id);
-    return this.get(ownerId, id);
+    const person = await this.get(ownerId, id);
+    this.audit.record({ action: 'person.create', outcome: 'success', actor: caller.user, target: `person:${person.id}`, details: { faces: input.faceIds.length }, ...origin });
+    return person;
   }
 
   async update(ownerId: string, id: string, changes: { name?: string; link?: string | null; hidden?: boolean; coverFaceId?: string }): Promise<PublicPerson> {
@@ -131,13 +138,15 @@ export class PeopleService {
   }
 
   /** DELETE /people/:id: its faces become unnamed (and may be clustered again). */
-  async delete(ownerId: string, id: string): Promise<void> {
+  async delete(caller: Caller, id: string, origin: Origin): Promise<void> {
+    const ownerId = caller.user.id;
     if (!(await people.findOwnedPerson(this.db, ownerId, id))) throw new NotFound('person');
     await this.change(ownerId, async (trx) => {
       await trx.updateTable('faces').set({ person_id: null, assigned_by: null, distance: null }).where('owner_id', '=', ownerId).where('person_id', '=', id).execute();
       await trx.updateTable('faces').set({ suggested_person_id: null, distance: null }).where('owner_id', '=', ownerId).where('suggested_person_id', '=', id).execute();
       await trx.deleteFrom('people').where('id', '=', id).where('owner_id', '=', ownerId).execute();
     });
+    this.audit.record({ action: 'person.delete', outcome: 'success', actor: caller.user, target: `person:${id}`, ...origin });
   }
 
   /** POST /people/:id/merge {ids}: the others' faces become this person's; the others go. */

@@ -6,8 +6,11 @@ import type { JobQueue } from '../../adapters/jobs/job-queue.js';
 import type { BlobStore, ByteRange } from '../../adapters/storage/blob-store.js';
 import type { Db } from '../../db/connect.js';
 import type { FileRow } from '../../db/schema.js';
+import type { Caller } from '../../domain/access.js';
+import type { Origin } from '../../domain/origin.js';
 import { Forbidden, InvalidRequest, NotFound, NotReady, TooLarge, UnsupportedType } from '../../errors.js';
 import type { AccessService } from '../access/access.service.js';
+import type { AuditLog } from '../audit/audit.log.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { findDuplicates, lockOwnerUploads, refuseDuplicates, type DuplicatePolicy } from './duplicates.js';
 import { sanitizeFileName } from './file-names.js';
@@ -65,6 +68,7 @@ export class FilesService {
   constructor(
     private readonly db: Db,
     private readonly access: AccessService,
+    private readonly audit: AuditLog,
     private readonly blobs: BlobStore,
     private readonly jobs: JobQueue,
     private readonly maxUploadBytes: number,
@@ -81,7 +85,9 @@ export class FilesService {
    * files or none. Rows appear only after their blobs are stored; on any failure the blobs
    * already written are removed.
    */
-  async upload(ownerId: string, parts: AsyncIterable<UploadPart>): Promise<UploadedFile[]> {
+  async upload(caller: Caller, parts: AsyncIterable<UploadPart>, origin: Origin): Promise<UploadedFile[]> {
+    const { user } = caller;
+    const ownerId = user.id;
     const rows: PendingRow[] = [];
     const reject = this.duplicates === 'reject';
     let duplicateOf = new Map<string, { id: string }>();
@@ -110,10 +116,12 @@ export class FilesService {
       await Promise.all(rows.map((row) => this.removeBlob(row.blob_key)));
       throw error;
     }
-    return rows.map((row) => {
+    const stored: UploadedFile[] = rows.map((row) => {
       const original = duplicateOf.get(row.id);
       return { ...toStoredFile(row), ...(original ? { duplicateOf: original.id } : {}) };
     });
+    for (const file of stored) this.audit.record({ action: 'file.upload', outcome: 'success', actor: user, target: `file:${file.id}`, details: { name: file.name, size: file.size, ...(file.duplicateOf ? { duplicateOf: file.duplicateOf } : {}) }, ...origin });
+    return stored;
   }
 
   private async storeBlob(ownerId: string, part: UploadPart): Promise<PendingRow> {
@@ -205,15 +213,17 @@ export class FilesService {
     return file;
   }
 
-  async delete(ownerId: string, id: string): Promise<void> {
-    await this.deleteMany(ownerId, [id]);
+  async delete(caller: Caller, id: string, origin: Origin): Promise<void> {
+    await this.deleteMany(caller, [id], origin);
   }
 
   /**
    * Deletes several files at once, all or none: the caller's access to every id is checked
    * in one query first (AccessService.requireFiles).
    */
-  async deleteMany(ownerId: string, ids: string[]): Promise<void> {
+  async deleteMany(caller: Caller, ids: string[], origin: Origin): Promise<void> {
+    const { user } = caller;
+    const ownerId = user.id;
     const unique = new Set(ids);
     await this.access.requireFiles(ownerId, unique, 'write');
     const removed = await this.db.transaction().execute(async (trx) => {
@@ -228,6 +238,16 @@ export class FilesService {
       await this.removeBlob(file.blobKey);
       if (file.thumbnailKey) await this.removeBlob(file.thumbnailKey);
     }
+    for (const id of unique) this.audit.record({ action: 'file.delete', outcome: 'success', actor: user, target: `file:${id}`, ...origin });
+  }
+
+  /**
+   * Audits a download of the file: once per download, so the route calls it for the request
+   * that starts one (content.ts `startsDownload`), not for the ranges that follow, nor for
+   * inline playback.
+   */
+  recordDownload(caller: Caller, file: StoredFile, origin: Origin): void {
+    this.audit.record({ action: 'file.download', outcome: 'success', actor: caller.user, target: `file:${file.id}`, ...origin });
   }
 
   async thumbnail(file: StoredFile): Promise<Readable> {

@@ -3,7 +3,12 @@ import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Db } from '../../db/connect.js';
 import { isUniqueViolation } from '../../db/connect.js';
 import type { LinkRow } from '../../db/schema.js';
-import { Conflict, InvalidRequest, NotFound, Unauthenticated } from '../../errors.js';
+import { verdictFor } from '../../access/rules.js';
+import type { Caller } from '../../domain/access.js';
+import type { Origin } from '../../domain/origin.js';
+import { Conflict, Forbidden, InvalidRequest, NotFound, Unauthenticated } from '../../errors.js';
+import type { AccessService } from '../access/access.service.js';
+import type { AuditLog } from '../audit/audit.log.js';
 import { takeAttempt } from '../attempt-limits.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { AccountsService } from '../accounts/accounts.service.js';
@@ -44,10 +49,24 @@ export class SharingService {
     private readonly hasher: PasswordHasher,
     private readonly passwordAttempts: { perAddress: RateLimiterAbstract; perLink: RateLimiterAbstract },
     private readonly accounts: Pick<AccountsService, 'findUserByUsername'>,
+    private readonly access: Pick<AccessService, 'fileRights' | 'linkOwners'>,
+    private readonly audit: AuditLog,
     private readonly clock: Clock = systemClock,
   ) {}
 
-  async share(owner: { id: string; username: string }, fileId: string, username: string): Promise<Share> {
+  /**
+   * Only the owner manages a file's shares and links: to someone it is shared with that is
+   * a 403, to anyone else the file does not exist (the same answers as the routes' rule).
+   */
+  private async requireOwner(caller: Caller, fileId: string): Promise<void> {
+    const verdict = verdictFor((await this.access.fileRights(caller.user.id, new Set([fileId]))).get(fileId), 'write');
+    if (verdict === 'hidden') throw new NotFound('file');
+    if (verdict === 'denied') throw new Forbidden('You can see this file but not change it.');
+  }
+
+  async share(caller: Caller, fileId: string, username: string, origin: Origin): Promise<Share> {
+    await this.requireOwner(caller, fileId);
+    const owner = caller.user;
     if (username === owner.username) throw new InvalidRequest('You already own this file.', [{ field: 'username', message: 'Choose another user.' }]);
     const recipient = await this.accounts.findUserByUsername(username);
     if (!recipient || recipient.disabled) throw new NotFound('user');
@@ -58,15 +77,19 @@ export class SharingService {
       if (isUniqueViolation(error)) throw new Conflict(`The file is already shared with ${username}.`, [{ field: 'username', reason: 'already_shared', message: 'Already shared with this user.' }]);
       throw error;
     }
+    this.audit.record({ action: 'share.create', outcome: 'success', actor: owner, target: `file:${fileId}`, details: { with: recipient.username }, ...origin });
     return { fileId, username: recipient.username, name: recipient.name, createdAt };
   }
 
-  listShares(fileId: string): Promise<Share[]> {
+  async listShares(caller: Caller, fileId: string): Promise<Share[]> {
+    await this.requireOwner(caller, fileId);
     return sharing.listShares(this.db, fileId);
   }
 
-  async unshare(fileId: string, username: string): Promise<void> {
+  async unshare(caller: Caller, fileId: string, username: string, origin: Origin): Promise<void> {
+    await this.requireOwner(caller, fileId);
     if (!(await sharing.deleteShare(this.db, fileId, username))) throw new NotFound('share');
+    this.audit.record({ action: 'share.revoke', outcome: 'success', actor: caller.user, target: `file:${fileId}`, details: { with: username }, ...origin });
   }
 
   async sharedWith(userId: string, limit: number, cursor?: string): Promise<{ items: SharedFile[]; nextCursor: string | null }> {
@@ -78,7 +101,8 @@ export class SharingService {
     return { items: page, nextCursor: rows.length > limit && last ? encodeCursor([last.sharedAt, last.id]) : null };
   }
 
-  async createLink(fileId: string, options: { expiresAt?: string; password?: string; includeLocation?: boolean }): Promise<Link> {
+  async createLink(caller: Caller, fileId: string, options: { expiresAt?: string; password?: string; includeLocation?: boolean }, origin: Origin): Promise<Link> {
+    await this.requireOwner(caller, fileId);
     const expiresAt = options.expiresAt === undefined ? null : new Date(options.expiresAt);
     if (expiresAt && expiresAt.getTime() <= this.clock.now().getTime()) throw new InvalidRequest('The expiry must be in the future.', [{ field: 'expiresAt', message: 'Choose a date in the future.' }]);
     // Links made before this rule may have shorter passwords; they keep working, behind the same limits.
@@ -99,15 +123,26 @@ export class SharingService {
       include_location: options.includeLocation ? 1 : 0,
     };
     await sharing.insertLink(this.db, row);
-    return this.toLink(row);
+    const link = this.toLink(row);
+    this.audit.record({ action: 'link.create', outcome: 'success', actor: caller.user, target: `file:${fileId}`, details: { link: link.id, expiresAt: link.expiresAt, password: link.hasPassword, includeLocation: link.includeLocation }, ...origin });
+    return link;
   }
 
-  async listLinks(fileId: string): Promise<Link[]> {
+  async listLinks(caller: Caller, fileId: string): Promise<Link[]> {
+    await this.requireOwner(caller, fileId);
     return (await sharing.listActiveLinks(this.db, fileId, this.clock.now().toISOString())).map((row) => this.toLink(row));
   }
 
-  async revokeLink(id: string): Promise<void> {
+  /** Only the owner of the linked file revokes a link; to anyone else it does not exist. */
+  async revokeLink(caller: Caller, id: string, origin: Origin): Promise<void> {
+    if ((await this.access.linkOwners(new Set([id]))).get(id) !== caller.user.id) throw new NotFound('link');
     await sharing.revokeLink(this.db, id, this.clock.now().toISOString());
+    this.audit.record({ action: 'link.revoke', outcome: 'success', actor: caller.user, target: `link:${id}`, ...origin });
+  }
+
+  /** Audits a visitor's download through a link: once per download (see FilesService.recordDownload). */
+  recordDownload(link: Link, file: StoredFile, origin: Origin): void {
+    this.audit.record({ action: 'link.download', outcome: 'success', actor: null, target: `link:${link.id}`, details: { file: file.id }, ...origin });
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { scopesOf, type Authenticator } from '../../access/rules.js';
-import { origin, type AuditLog } from '../audit/audit.log.js';
+import { originOf } from '../request-origin.js';
 import type { JwtIssuer } from './jwt.js';
 import { TOKEN_PREFIX, type TokensService } from './tokens.service.js';
 
@@ -10,15 +10,14 @@ function bearer(request: FastifyRequest): string | undefined {
 }
 
 /** `Authorization: Bearer coffer_pat_…`: a personal access token. */
-export function tokenAuthenticator(tokens: TokensService, audit: AuditLog): Authenticator {
+export function tokenAuthenticator(tokens: TokensService): Authenticator {
   return {
     name: 'token',
     async authenticate(request) {
       const secret = bearer(request);
       if (!secret?.startsWith(TOKEN_PREFIX)) return 'absent';
-      const found = await tokens.authenticate(secret, request.ip);
+      const found = await tokens.authenticate(secret, originOf(request));
       if (!found) return 'invalid';
-      if (found.firstUse) audit.record({ action: 'token.first_use', outcome: 'success', actor: found.user, target: `token:${found.token.id}`, ...origin(request) });
       return { user: found.user, via: 'token', tokenId: found.token.id, scopes: scopesOf(found.user, found.token.scopes) };
     },
   };
