@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Db } from '../../db/connect.js';
 import { isUniqueViolation } from '../../db/connect.js';
-import type { LinkRow } from '../../db/schema.js';
 import { verdictFor } from '../../access/rules.js';
 import type { Caller } from '../../domain/access.js';
 import type { Origin } from '../../domain/origin.js';
@@ -17,7 +16,7 @@ import type { StoredFile } from '../files/stored-file.js';
 import { systemClock, type Clock } from '../../shared/clock.js';
 import type { LinkSecrets } from './link-secrets.js';
 import * as sharing from './sharing.repository.js';
-import type { Share } from './sharing.repository.js';
+import type { Share, StoredLink } from './sharing.repository.js';
 
 export type { Share };
 
@@ -110,20 +109,20 @@ export class SharingService {
       throw new InvalidRequest(`A link password needs at least ${MIN_LINK_PASSWORD_LENGTH} characters.`, [{ field: 'password', message: `At least ${MIN_LINK_PASSWORD_LENGTH} characters.` }]);
     }
     const token = this.secrets.newToken();
-    const row: LinkRow = {
+    const stored: StoredLink = {
       id: randomUUID(),
-      file_id: fileId,
-      token_hash: this.secrets.hash(token),
-      token_sealed: this.secrets.seal(token),
-      password_hash: options.password === undefined ? null : await this.hasher.hash(options.password),
-      created_at: this.clock.now().toISOString(),
-      expires_at: expiresAt?.toISOString() ?? null,
-      revoked_at: null,
+      fileId,
+      tokenHash: this.secrets.hash(token),
+      tokenSealed: this.secrets.seal(token),
+      passwordHash: options.password === undefined ? null : await this.hasher.hash(options.password),
+      createdAt: this.clock.now().toISOString(),
+      expiresAt: expiresAt?.toISOString() ?? null,
+      revokedAt: null,
       views: 0,
-      include_location: options.includeLocation ? 1 : 0,
+      includeLocation: options.includeLocation ?? false,
     };
-    await sharing.insertLink(this.db, row);
-    const link = this.toLink(row);
+    await sharing.insertLink(this.db, stored);
+    const link = this.toLink(stored);
     this.audit.record({ action: 'link.create', outcome: 'success', actor: caller.user, target: `file:${fileId}`, details: { link: link.id, expiresAt: link.expiresAt, password: link.hasPassword, includeLocation: link.includeLocation }, ...origin });
     return link;
   }
@@ -154,9 +153,9 @@ export class SharingService {
     // every visit, so enabling the owner again brings the links back.
     const found = /^[A-Za-z0-9_-]{32}$/.test(token) ? await sharing.findLinkWithFile(this.db, this.secrets.hash(token)) : undefined;
     const row = found?.link;
-    if (!found || !row || row.revoked_at || (row.expires_at && Date.parse(row.expires_at) <= this.clock.now().getTime()) || !found.ownerEnabled) throw new NotFound('link');
+    if (!found || !row || row.revokedAt || (row.expiresAt && Date.parse(row.expiresAt) <= this.clock.now().getTime()) || !found.ownerEnabled) throw new NotFound('link');
     const { file } = found;
-    if (row.password_hash && !this.secrets.isUnlocked(access.unlockCookie, row.id)) await this.checkPassword(row, access.password, access.ip);
+    if (row.passwordHash && !this.secrets.isUnlocked(access.unlockCookie, row.id)) await this.checkPassword(row, access.password, access.ip);
     return { link: this.toLink(row), file };
   }
 
@@ -169,13 +168,13 @@ export class SharingService {
   }
 
   /** A visit without a password only asks for one; each password tried takes its points first (see takeAttempt). */
-  private async checkPassword(row: LinkRow, password: string | undefined, ip: string): Promise<void> {
+  private async checkPassword(row: StoredLink, password: string | undefined, ip: string): Promise<void> {
     if (password === undefined) throw new Unauthenticated();
     const attempt = await takeAttempt([
       { limiter: this.passwordAttempts.perAddress, key: `${row.id}:${ip}`, onSuccess: 'clear' },
       { limiter: this.passwordAttempts.perLink, key: row.id, onSuccess: 'refund' },
     ]);
-    if (!(await this.hasher.verify(row.password_hash!, password))) throw new Unauthenticated();
+    if (!row.passwordHash || !(await this.hasher.verify(row.passwordHash, password))) throw new Unauthenticated();
     await attempt.succeeded();
   }
 
@@ -184,16 +183,16 @@ export class SharingService {
     return sharing.revokeLinksOfOwner(this.db, ownerId, this.clock.now().toISOString());
   }
 
-  private toLink(row: LinkRow): Link {
+  private toLink(stored: StoredLink): Link {
     return {
-      id: row.id,
-      fileId: row.file_id,
-      token: this.secrets.unseal(row.token_sealed),
-      createdAt: row.created_at,
-      expiresAt: row.expires_at,
-      hasPassword: row.password_hash !== null,
-      views: Number(row.views),
-      includeLocation: Number(row.include_location) === 1,
+      id: stored.id,
+      fileId: stored.fileId,
+      token: this.secrets.unseal(stored.tokenSealed),
+      createdAt: stored.createdAt,
+      expiresAt: stored.expiresAt,
+      hasPassword: stored.passwordHash !== null,
+      views: stored.views,
+      includeLocation: stored.includeLocation,
     };
   }
 }
