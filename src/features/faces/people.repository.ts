@@ -73,3 +73,48 @@ export async function recordRejection(db: Executor, faceId: string, personId: st
   const exists = await db.selectFrom('face_rejections').select('face_id').where('face_id', '=', faceId).where('person_id', '=', personId).executeTakeFirst();
   if (!exists) await db.insertInto('face_rejections').values({ face_id: faceId, person_id: personId }).execute();
 }
+
+/** A new person of the owner's, shown (not hidden). */
+export interface NewPerson {
+  id: string;
+  ownerId: string;
+  name: string;
+  link: string | null;
+  coverFaceId: string | null;
+  createdAt: string;
+}
+
+export async function insertPerson(db: Executor, person: NewPerson): Promise<void> {
+  await db.insertInto('people').values({ id: person.id, owner_id: person.ownerId, name: person.name, link: person.link, hidden: 0, cover_face_id: person.coverFaceId, created_at: person.createdAt }).execute();
+}
+
+export interface PersonChanges {
+  name?: string;
+  link?: string | null;
+  hidden?: boolean;
+  coverFaceId?: string;
+}
+
+export async function updatePerson(db: Executor, ownerId: string, id: string, changes: PersonChanges): Promise<void> {
+  const set = {
+    ...(changes.name !== undefined ? { name: changes.name } : {}),
+    ...(changes.link !== undefined ? { link: changes.link } : {}),
+    ...(changes.hidden !== undefined ? { hidden: changes.hidden ? 1 : 0 } : {}),
+    ...(changes.coverFaceId !== undefined ? { cover_face_id: changes.coverFaceId } : {}),
+  };
+  if (Object.keys(set).length > 0) await db.updateTable('people').set(set).where('id', '=', id).where('owner_id', '=', ownerId).execute();
+}
+
+/** Deletes a person; their faces become unnamed and their suggestions go. */
+export async function deletePerson(db: Executor, ownerId: string, id: string): Promise<void> {
+  await db.updateTable('faces').set({ person_id: null, assigned_by: null, distance: null }).where('owner_id', '=', ownerId).where('person_id', '=', id).execute();
+  await db.updateTable('faces').set({ suggested_person_id: null, distance: null }).where('owner_id', '=', ownerId).where('suggested_person_id', '=', id).execute();
+  await db.deleteFrom('people').where('id', '=', id).where('owner_id', '=', ownerId).execute();
+}
+
+/** The others' faces and suggestions become `id`'s; the others go. */
+export async function mergePeople(db: Executor, ownerId: string, id: string, others: readonly string[]): Promise<void> {
+  await db.updateTable('faces').set({ person_id: id }).where('owner_id', '=', ownerId).where('person_id', 'in', others).execute();
+  await db.updateTable('faces').set({ suggested_person_id: id }).where('owner_id', '=', ownerId).where('suggested_person_id', 'in', others).execute();
+  await db.deleteFrom('people').where('owner_id', '=', ownerId).where('id', 'in', others).execute();
+}

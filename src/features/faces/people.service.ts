@@ -111,7 +111,7 @@ export class PeopleService {
     await this.requireFaces(ownerId, faceIds);
     const id = randomUUID();
     await this.change(ownerId, async (trx) => {
-      await trx.insertInto('people').values({ id, owner_id: ownerId, name, link: input.link ?? null, hidden: 0, cover_face_id: faceIds[0] ?? null, created_at: new Date().toISOString() }).execute();
+      await people.insertPerson(trx, { id, ownerId, name, link: input.link ?? null, coverFaceId: faceIds[0] ?? null, createdAt: new Date().toISOString() });
       for (const faceId of faceIds) await this.nameFace(trx, ownerId, faceId, id);
     });
     await this.propagate(ownerId, id);
@@ -127,13 +127,7 @@ export class PeopleService {
       const face = await faces.findOwnedFace(this.db, ownerId, changes.coverFaceId);
       if (!face || face.person_id !== id) throw new InvalidRequest('The cover must be one of this person’s faces.', [{ field: 'coverFaceId', message: 'Choose one of this person’s faces.' }]);
     }
-    const set = {
-      ...(changes.name !== undefined ? { name: cleanName(changes.name) } : {}),
-      ...(changes.link !== undefined ? { link: changes.link } : {}),
-      ...(changes.hidden !== undefined ? { hidden: changes.hidden ? 1 : 0 } : {}),
-      ...(changes.coverFaceId !== undefined ? { cover_face_id: changes.coverFaceId } : {}),
-    };
-    if (Object.keys(set).length > 0) await this.db.updateTable('people').set(set).where('id', '=', id).where('owner_id', '=', ownerId).execute();
+    await people.updatePerson(this.db, ownerId, id, { ...changes, ...(changes.name !== undefined ? { name: cleanName(changes.name) } : {}) });
     return this.get(ownerId, id);
   }
 
@@ -142,9 +136,7 @@ export class PeopleService {
     const ownerId = caller.user.id;
     if (!(await people.findOwnedPerson(this.db, ownerId, id))) throw new NotFound('person');
     await this.change(ownerId, async (trx) => {
-      await trx.updateTable('faces').set({ person_id: null, assigned_by: null, distance: null }).where('owner_id', '=', ownerId).where('person_id', '=', id).execute();
-      await trx.updateTable('faces').set({ suggested_person_id: null, distance: null }).where('owner_id', '=', ownerId).where('suggested_person_id', '=', id).execute();
-      await trx.deleteFrom('people').where('id', '=', id).where('owner_id', '=', ownerId).execute();
+      await people.deletePerson(trx, ownerId, id);
     });
     this.audit.record({ action: 'person.delete', outcome: 'success', actor: caller.user, target: `person:${id}`, ...origin });
   }
@@ -155,9 +147,7 @@ export class PeopleService {
     for (const personId of [id, ...others]) if (!(await people.findOwnedPerson(this.db, ownerId, personId))) throw new NotFound('person', [{ field: 'ids', message: `No such person: ${personId}.`, reason: personId }]);
     if (others.length === 0) throw new InvalidRequest('Name at least one other person to merge.', [{ field: 'ids', message: 'Give the ids of other people.' }]);
     await this.change(ownerId, async (trx) => {
-      await trx.updateTable('faces').set({ person_id: id }).where('owner_id', '=', ownerId).where('person_id', 'in', others).execute();
-      await trx.updateTable('faces').set({ suggested_person_id: id }).where('owner_id', '=', ownerId).where('suggested_person_id', 'in', others).execute();
-      await trx.deleteFrom('people').where('owner_id', '=', ownerId).where('id', 'in', others).execute();
+      await people.mergePeople(trx, ownerId, id, others);
     });
     await this.propagate(ownerId, id);
     return this.get(ownerId, id);
@@ -177,7 +167,7 @@ export class PeopleService {
       personId = (await people.findPersonByName(this.db, ownerId, name))?.id ?? null;
       if (!personId) {
         personId = randomUUID();
-        await this.db.insertInto('people').values({ id: personId, owner_id: ownerId, name, link: null, hidden: 0, cover_face_id: faceId, created_at: new Date().toISOString() }).execute();
+        await people.insertPerson(this.db, { id: personId, ownerId, name, link: null, coverFaceId: faceId, createdAt: new Date().toISOString() });
       }
     } else if (target.personId) {
       if (!(await people.findOwnedPerson(this.db, ownerId, target.personId))) throw new NotFound('person');
@@ -187,7 +177,7 @@ export class PeopleService {
       if (personId) await this.nameFace(trx, ownerId, faceId, personId);
       else {
         if (face.person_id && face.assigned_by === 'match') await people.recordRejection(trx, faceId, face.person_id);
-        await trx.updateTable('faces').set({ person_id: null, assigned_by: null, distance: null }).where('id', '=', faceId).execute();
+        await faces.unnameFace(trx, faceId);
       }
     });
     if (personId) await this.propagate(ownerId, personId);
@@ -201,7 +191,7 @@ export class PeopleService {
     if (face.suggested_person_id) {
       await this.change(ownerId, async (trx) => {
         await people.recordRejection(trx, faceId, face.suggested_person_id!);
-        await trx.updateTable('faces').set({ suggested_person_id: null, distance: face.person_id ? face.distance : null }).where('id', '=', faceId).execute();
+        await faces.clearSuggestion(trx, faceId, face.person_id ? face.distance : null);
       });
     }
     return toPublicFace((await faces.findOwnedFace(this.db, ownerId, faceId))!, true);
@@ -209,22 +199,16 @@ export class PeopleService {
 
   /** GET /people/clusters: groups of two or more unnamed faces that look alike, largest first. */
   async clusters(ownerId: string, limit: number): Promise<FaceCluster[]> {
-    const rows = await this.db
-      .selectFrom('faces')
-      .select(['id', 'file_id', 'cluster_id', 'x', 'y', 'width', 'height', 'score'])
-      .where('owner_id', '=', ownerId)
-      .where('person_id', 'is', null)
-      .where('cluster_id', 'is not', null)
-      .execute();
+    const rows = await faces.listClusteredFaces(this.db, ownerId);
     const groups = new Map<string, typeof rows>();
-    for (const row of rows) groups.set(row.cluster_id!, [...(groups.get(row.cluster_id!) ?? []), row]);
+    for (const row of rows) groups.set(row.clusterId, [...(groups.get(row.clusterId) ?? []), row]);
     return [...groups]
       .filter(([, members]) => members.length >= 2)
       .sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]))
       .slice(0, limit)
       .map(([id, members]) => {
         const cover = members.reduce((best, face) => (face.score > best.score ? face : best));
-        return { id, faceCount: members.length, faceIds: members.map((face) => face.id), coverFace: { id: cover.id, fileId: cover.file_id, box: boxOf(cover) } };
+        return { id, faceCount: members.length, faceIds: members.map((face) => face.id), coverFace: { id: cover.id, fileId: cover.fileId, box: boxOf(cover) } };
       });
   }
 
@@ -243,15 +227,7 @@ export class PeopleService {
   private async nameFace(trx: Executor, ownerId: string, faceId: string, personId: string): Promise<void> {
     const face = await faces.findOwnedFace(trx, ownerId, faceId);
     if (!face) return;
-    await trx
-      .updateTable('faces')
-      .set({ person_id: null, assigned_by: null, distance: null })
-      .where('file_id', '=', face.file_id)
-      .where('person_id', '=', personId)
-      .where('assigned_by', '=', 'match')
-      .where('id', '!=', faceId)
-      .execute();
-    await trx.updateTable('faces').set({ person_id: personId, assigned_by: 'user', suggested_person_id: null, distance: null, cluster_id: null }).where('id', '=', faceId).execute();
+    await faces.nameFaceByUser(trx, { id: faceId, fileId: face.file_id }, personId);
   }
 
   /**
@@ -278,9 +254,9 @@ export class PeopleService {
     await this.change(ownerId, async (trx) => {
       for (const { face, distance } of best.values()) {
         if (distance <= ATTACH_DISTANCE) {
-          await trx.updateTable('faces').set({ person_id: personId, assigned_by: 'match', suggested_person_id: null, distance, cluster_id: null }).where('id', '=', face.id).where('person_id', 'is', null).execute();
+          await faces.attachMatch(trx, face.id, personId, distance);
         } else {
-          await trx.updateTable('faces').set({ suggested_person_id: personId, distance }).where('id', '=', face.id).where('person_id', 'is', null).where('suggested_person_id', 'is', null).execute();
+          await faces.suggestMatch(trx, face.id, personId, distance);
         }
       }
     });
