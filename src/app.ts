@@ -54,7 +54,7 @@ export interface AppOptions {
 async function coffer(fastify: FastifyInstance, { config, clock, onComposed }: AppOptions): Promise<void> {
   const composition = await compose(config, fastify.log, { listeningPort: () => listeningPort(fastify), ...(clock ? { clock } : {}) });
   onComposed?.(composition);
-  const { backends, audit, instances, accounts, sessions, files, tokens, sharing, jwt, mail, accountMail, feedback, people, checks } = composition;
+  const { backends, instances, sessions, files, tokens, sharing, mail, accountMail, feedback, people, checks } = composition;
   // Registered once the port is known (and only by a listening server, not by inject()).
   fastify.addHook('onListen', async () => {
     await instances.start(listeningPort(fastify) ?? config.port);
@@ -89,7 +89,7 @@ async function coffer(fastify: FastifyInstance, { config, clock, onComposed }: A
   await fastify.register(accountsRoutes, { prefix: '/api/v1', auth: composition.auth, sessions, secureCookies: config.secureCookies, maxUploadBytes: config.maxUploadBytes });
   await fastify.register(duplicatesRoutes, { prefix: '/api/v1', duplicates: composition.duplicates });
   await fastify.register(filesRoutes, { prefix: '/api/v1', files, maxUploadBytes: config.maxUploadBytes, uploadIdleTimeoutMs: config.uploadIdleTimeoutMs });
-  await fastify.register(tokensRoutes, { prefix: '/api/v1', tokens, jwt });
+  await fastify.register(tokensRoutes, { prefix: '/api/v1', tokens });
   await fastify.register(adminUsersRoutes, { prefix: '/api/v1', users: composition.adminUsers });
   await fastify.register(instancesRoutes, { prefix: '/api/v1', instances });
   await fastify.register(statusRoutes, { prefix: '/api/v1', storageStatus: currentStorageStatus });

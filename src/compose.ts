@@ -224,7 +224,8 @@ async function composeOver(backends: ServerBackends, faces: FaceEngine & { close
     locateNow(db, backends.blobs, { maxPixels: config.maxImagePixels }),
     config.duplicates,
   );
-  const tokens = new TokensService(db, accounts, audit, clock);
+  const jwt = await JwtIssuer.create(config.jwt, config.secretKey, config.publicUrl ?? 'coffer', clock);
+  const tokens = new TokensService(db, accounts, audit, jwt, clock);
   const sharing = new SharingService(
     db,
     new LinkSecrets(config.secretKey, clock),
@@ -235,7 +236,6 @@ async function composeOver(backends: ServerBackends, faces: FaceEngine & { close
     audit,
     clock,
   );
-  const jwt = await JwtIssuer.create(config.jwt, config.secretKey, config.publicUrl ?? 'coffer', clock);
   const schemes: Record<AuthScheme, Authenticator> = {
     basic: basicAuthenticator(accounts),
     token: tokenAuthenticator(tokens),

@@ -128,19 +128,18 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<SharingRoutesOptions> = as
     },
   );
 
-  const visit = (request: FastifyRequest & { params: { token: string } }) =>
-    sharing.open(request.params.token, {
-      ip: request.ip,
-      unlockCookie: request.cookies[UNLOCK_COOKIE],
-      ...(typeof request.headers['x-link-password'] === 'string' ? { password: request.headers['x-link-password'] } : {}),
-    });
+  /** The visitor's proof for a link: the address (for the password limits), the unlock cookie, the password header. */
+  const visitor = (request: FastifyRequest) => ({
+    ip: request.ip,
+    unlockCookie: request.cookies[UNLOCK_COOKIE],
+    ...(typeof request.headers['x-link-password'] === 'string' ? { password: request.headers['x-link-password'] } : {}),
+  });
 
   app.get(
     '/links/:token',
     { config: { access: OPEN }, schema: { tags: ['sharing'], summary: 'A public link\'s file (password in X-Link-Password)', params: TokenParams, response: { 200: Type.Object({ file: PublicFileSchema }), ...errorResponses(401, 404, 429) } } },
     async (request) => {
-      const { link, file } = await visit(request);
-      await sharing.countView(link.id);
+      const { link, file } = await sharing.view(request.params.token, visitor(request));
       return { file: publicFileJson(request.params.token, file, link.includeLocation) };
     },
   );
@@ -162,7 +161,7 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<SharingRoutesOptions> = as
     '/links/:token/content',
     { config: { access: OPEN }, schema: { tags: ['sharing'], summary: 'A public link\'s bytes (Range, ETag), as /files/:id/content', params: TokenParams, querystring: ContentQuery, response: errorResponses(401, 403, 404, 416, 429, 503) } },
     async (request, reply) => {
-      const { link, file } = await visit(request);
+      const { link, file } = await sharing.open(request.params.token, visitor(request));
       const download = request.query.download === '1' || request.query.download === 'true';
       if (download && startsDownload(request)) sharing.recordDownload(link, file, originOf(request));
       if (link.includeLocation) return sendContent(request, reply, file, files.contentSource(file), download ? 'attachment' : 'inline');

@@ -159,8 +159,11 @@ export class SharingService {
     return { link: this.toLink(row), file };
   }
 
-  countView(linkId: string): Promise<void> {
-    return sharing.countView(this.db, linkId);
+  /** GET /links/:token: a visitor looks at the link's file (as `open`), and the view is counted. */
+  async view(token: string, access: { password?: string; unlockCookie?: string; ip: string }): Promise<{ link: Link; file: StoredFile }> {
+    const opened = await this.open(token, access);
+    await sharing.countView(this.db, opened.link.id);
+    return opened;
   }
 
   unlockCookie(linkId: string, ttlSeconds: number): string {

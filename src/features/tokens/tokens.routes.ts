@@ -1,18 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Forbidden } from '../../errors.js';
 import { AUTH, callerOf } from '../../plugins/access.js';
 import { originOf } from '../request-origin.js';
 import { errorResponses, IdParams } from '../shared.schemas.js';
-import type { JwtIssuer } from './jwt.js';
 import { AccessToken, CreatedToken, CreateTokenBody, TokenList } from './tokens.schemas.js';
 import { toTokenJson, type TokensService } from './tokens.service.js';
 
 export interface TokensRoutesOptions {
   tokens: TokensService;
-  jwt: JwtIssuer;
 }
 
-export const tokensRoutes: FastifyPluginAsyncTypebox<TokensRoutesOptions> = async (app, { tokens, jwt }) => {
+export const tokensRoutes: FastifyPluginAsyncTypebox<TokensRoutesOptions> = async (app, { tokens }) => {
   app.post(
     '/tokens',
     { config: { access: AUTH() }, schema: { tags: ['tokens'], summary: 'Create a personal access token (its secret is shown once)', body: CreateTokenBody, response: { 201: CreatedToken, ...errorResponses(400, 401, 403) } } },
@@ -43,12 +40,6 @@ export const tokensRoutes: FastifyPluginAsyncTypebox<TokensRoutesOptions> = asyn
       config: { access: AUTH() },
       schema: { tags: ['tokens'], summary: 'Exchange Basic credentials or a personal access token for a short-lived JWT', response: { 200: AccessToken, ...errorResponses(401, 403) } },
     },
-    async (request) => {
-      const caller = callerOf(request);
-      if (caller.via !== 'basic' && caller.via !== 'token') throw new Forbidden('Ask for an access token with Basic credentials or a personal access token.');
-      const scopes = [...caller.scopes];
-      const accessToken = await jwt.issue(caller.user.id, scopes, caller.tokenId ?? null);
-      return { accessToken, tokenType: 'Bearer' as const, expiresIn: jwt.ttlSeconds, scope: scopes.join(' ') };
-    },
+    async (request) => tokens.issueAccessToken(callerOf(request)),
   );
 };

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Db } from '../../db/connect.js';
-import { InvalidRequest, NotFound } from '../../errors.js';
+import { Forbidden, InvalidRequest, NotFound } from '../../errors.js';
 import type { Caller, Scope } from '../../domain/access.js';
 import { SCOPES } from '../../domain/access.js';
 import type { Origin } from '../../domain/origin.js';
@@ -8,6 +8,7 @@ import { systemClock, type Clock } from '../../shared/clock.js';
 import type { AccountsService, User } from '../accounts/accounts.service.js';
 import { requirePasswordCaller } from '../accounts/auth.service.js';
 import type { AuditLog } from '../audit/audit.log.js';
+import type { JwtIssuer } from './jwt.js';
 import * as tokens from './tokens.repository.js';
 import type { PersonalToken } from './tokens.repository.js';
 
@@ -32,8 +33,20 @@ export class TokensService {
     private readonly db: Db,
     private readonly accounts: AccountsService,
     private readonly audit: AuditLog,
+    private readonly jwt: JwtIssuer,
     private readonly clock: Clock = systemClock,
   ) {}
+
+  /**
+   * POST /auth/token: a short-lived JWT with the caller's scopes, for Basic credentials or a
+   * personal access token (whose family it joins: revoking the token ends it).
+   */
+  async issueAccessToken(caller: Caller): Promise<{ accessToken: string; tokenType: 'Bearer'; expiresIn: number; scope: string }> {
+    if (caller.via !== 'basic' && caller.via !== 'token') throw new Forbidden('Ask for an access token with Basic credentials or a personal access token.');
+    const scopes = [...caller.scopes];
+    const accessToken = await this.jwt.issue(caller.user.id, scopes, caller.tokenId ?? null);
+    return { accessToken, tokenType: 'Bearer', expiresIn: this.jwt.ttlSeconds, scope: scopes.join(' ') };
+  }
 
   /** Creates a token; its secret is returned here once and stored only as a hash. */
   async create(caller: Caller, input: NewToken, origin: Origin): Promise<{ token: PersonalToken; secret: string }> {
