@@ -80,7 +80,7 @@ export class TokensService {
     return { token, secret };
   }
 
-  list(caller: Caller): Promise<PersonalToken[]> {
+  async list(caller: Caller): Promise<PersonalToken[]> {
     return tokens.listActiveTokens(this.db, requirePasswordCaller(caller, WITH_PASSWORD).user.id);
   }
 
