@@ -1,18 +1,35 @@
 import type { Executor } from '../../db/connect.js';
 import type { PersonRow } from '../../db/schema.js';
 
-export async function findOwnedPerson(db: Executor, ownerId: string, id: string): Promise<PersonRow | undefined> {
-  return db.selectFrom('people').selectAll().where('id', '=', id).where('owner_id', '=', ownerId).executeTakeFirst();
+/** A person of the owner's as the service sees it. */
+export interface StoredPerson {
+  id: string;
+  ownerId: string;
+  name: string;
+  link: string | null;
+  hidden: boolean;
+  coverFaceId: string | null;
+  createdAt: string;
 }
 
-export async function findPersonByName(db: Executor, ownerId: string, name: string): Promise<PersonRow | undefined> {
-  return db.selectFrom('people').selectAll().where('owner_id', '=', ownerId).where('name', '=', name).orderBy('created_at').executeTakeFirst();
+function toPerson(row: PersonRow): StoredPerson {
+  return { id: row.id, ownerId: row.owner_id, name: row.name, link: row.link, hidden: Number(row.hidden) === 1, coverFaceId: row.cover_face_id, createdAt: row.created_at };
 }
 
-export async function listPeople(db: Executor, ownerId: string, includeHidden: boolean): Promise<PersonRow[]> {
+export async function findOwnedPerson(db: Executor, ownerId: string, id: string): Promise<StoredPerson | undefined> {
+  const row = await db.selectFrom('people').selectAll().where('id', '=', id).where('owner_id', '=', ownerId).executeTakeFirst();
+  return row && toPerson(row);
+}
+
+export async function findPersonByName(db: Executor, ownerId: string, name: string): Promise<StoredPerson | undefined> {
+  const row = await db.selectFrom('people').selectAll().where('owner_id', '=', ownerId).where('name', '=', name).orderBy('created_at').executeTakeFirst();
+  return row && toPerson(row);
+}
+
+export async function listPeople(db: Executor, ownerId: string, includeHidden: boolean): Promise<StoredPerson[]> {
   let select = db.selectFrom('people').selectAll().where('owner_id', '=', ownerId);
   if (!includeHidden) select = select.where('hidden', '=', 0);
-  return select.orderBy('name').orderBy('id').execute();
+  return (await select.orderBy('name').orderBy('id').execute()).map(toPerson);
 }
 
 export interface PersonCounts {

@@ -4,7 +4,6 @@ import type { Db, Executor } from '../../db/connect.js';
 import type { Caller } from '../../domain/access.js';
 import type { Origin } from '../../domain/origin.js';
 import type { AuditLog } from '../audit/audit.log.js';
-import type { PersonRow } from '../../db/schema.js';
 import { InvalidRequest, NotFound } from '../../errors.js';
 import type { StoredFile } from '../files/stored-file.js';
 import type { FaceIndex } from './face-index.js';
@@ -271,23 +270,23 @@ export class PeopleService {
     this.index.forget(ownerId);
   }
 
-  private async describe(ownerId: string, rows: PersonRow[]): Promise<PublicPerson[]> {
+  private async describe(ownerId: string, rows: people.StoredPerson[]): Promise<PublicPerson[]> {
     const ids = rows.map((row) => row.id);
     const counts = await people.countFacesByPerson(this.db, ownerId, ids);
-    const chosen = await people.findCoverFaces(this.db, ownerId, rows.flatMap((row) => (row.cover_face_id ? [row.cover_face_id] : [])));
+    const chosen = await people.findCoverFaces(this.db, ownerId, rows.flatMap((row) => (row.coverFaceId ? [row.coverFaceId] : [])));
     const newest = await people.newestFaces(this.db, ownerId, ids);
     return rows.map((row) => {
-      const pick = row.cover_face_id ? chosen.get(row.cover_face_id) : undefined;
+      const pick = row.coverFaceId ? chosen.get(row.coverFaceId) : undefined;
       const cover = pick && pick.person_id === row.id ? pick : newest.get(row.id);
       return {
         id: row.id,
         name: row.name,
         link: row.link,
-        hidden: Number(row.hidden) === 1,
+        hidden: row.hidden,
         faceCount: counts.get(row.id)?.faceCount ?? 0,
         fileCount: counts.get(row.id)?.fileCount ?? 0,
         coverFace: cover ? { id: cover.id, fileId: cover.file_id, box: boxOf(cover) } : null,
-        createdAt: row.created_at,
+        createdAt: row.createdAt,
       };
     });
   }
