@@ -54,7 +54,7 @@ export interface AppOptions {
 async function coffer(fastify: FastifyInstance, { config, clock, onComposed }: AppOptions): Promise<void> {
   const composition = await compose(config, fastify.log, { listeningPort: () => listeningPort(fastify), ...(clock ? { clock } : {}) });
   onComposed?.(composition);
-  const { backends, audit, instances, accounts, sessions, files, tokens, sharing, jwt, mail, accountMail, feedback, people, checks } = composition;
+  const { backends, instances, sessions, files, tokens, sharing, mail, accountMail, feedback, people, checks } = composition;
   // Registered once the port is known (and only by a listening server, not by inject()).
   fastify.addHook('onListen', async () => {
     await instances.start(listeningPort(fastify) ?? config.port);
@@ -86,24 +86,23 @@ async function coffer(fastify: FastifyInstance, { config, clock, onComposed }: A
   await fastify.register(openapi);
 
   await fastify.register(healthRoutes, { checks, storageStatus: currentStorageStatus });
-  await fastify.register(accountsRoutes, { prefix: '/api/v1', accounts, sessions, audit, secureCookies: config.secureCookies, maxUploadBytes: config.maxUploadBytes });
+  await fastify.register(accountsRoutes, { prefix: '/api/v1', auth: composition.auth, sessions, secureCookies: config.secureCookies, maxUploadBytes: config.maxUploadBytes });
   await fastify.register(duplicatesRoutes, { prefix: '/api/v1', duplicates: composition.duplicates });
-  await fastify.register(filesRoutes, { prefix: '/api/v1', files, audit, maxUploadBytes: config.maxUploadBytes, uploadIdleTimeoutMs: config.uploadIdleTimeoutMs });
-  await fastify.register(tokensRoutes, { prefix: '/api/v1', tokens, jwt, audit });
-  await fastify.register(adminUsersRoutes, { prefix: '/api/v1', users: composition.adminUsers, audit });
+  await fastify.register(filesRoutes, { prefix: '/api/v1', files, maxUploadBytes: config.maxUploadBytes, uploadIdleTimeoutMs: config.uploadIdleTimeoutMs });
+  await fastify.register(tokensRoutes, { prefix: '/api/v1', tokens });
+  await fastify.register(adminUsersRoutes, { prefix: '/api/v1', users: composition.adminUsers });
   await fastify.register(instancesRoutes, { prefix: '/api/v1', instances });
   await fastify.register(statusRoutes, { prefix: '/api/v1', storageStatus: currentStorageStatus });
-  await fastify.register(jobsRoutes, { prefix: '/api/v1', jobs: backends.jobs, audit });
+  await fastify.register(jobsRoutes, { prefix: '/api/v1', jobs: composition.jobsAdmin });
   await fastify.register(auditRoutes, { prefix: '/api/v1', auditEvents: composition.auditEvents });
-  await fastify.register(sharingRoutes, { prefix: '/api/v1', sharing, files, audit, publicUrl: composition.publicUrl });
-  await fastify.register(emailRoutes, { prefix: '/api/v1', accountMail, audit, setFaceRecognition: (userId, on) => people.setRecognition(userId, on) });
-  await fastify.register(facesRoutes, { prefix: '/api/v1', people, audit });
-  await fastify.register(mailRoutes, { prefix: '/api/v1', mail, feedback, tokens, audit });
+  await fastify.register(sharingRoutes, { prefix: '/api/v1', sharing, files, publicUrl: composition.publicUrl });
+  await fastify.register(emailRoutes, { prefix: '/api/v1', accountMail });
+  await fastify.register(facesRoutes, { prefix: '/api/v1', people });
+  await fastify.register(mailRoutes, { prefix: '/api/v1', mail, feedback, tokens });
   await fastify.register(peopleRoutes, {
     prefix: '/api/v1',
     notablePeople: composition.notablePeople,
     who: composition.who,
-    audit,
     maxPhotoBytes: composition.maxFacePhotoBytes,
   });
   await fastify.register(eventsRoutes, { prefix: '/api/v1', events: composition.liveEvents });

@@ -7,7 +7,7 @@ import { BALANCE_METHODS, type BalanceMethod } from './cluster/nginx-config.js';
 import { commandAccounts, commandAudit, commandJobs, commandNotablePeople, openConfiguredBlobStore, openDatabase } from './compose.js';
 import type { AccountsService } from './features/accounts/accounts.service.js';
 import { parseUserCsv } from './features/accounts/csv-import.js';
-import type { AuditLog } from './features/audit/audit.log.js';
+import type { BatchedAuditLog } from './features/audit/audit.log.js';
 import { AppError } from './errors.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { checkConsistency } from './features/maintenance/fsck.service.js';
@@ -65,7 +65,7 @@ program
 const say = (message: string) => console.error(`coffer: ${message}`);
 
 /** The accounts service over the configured database, for the `user` commands. */
-async function withAccounts(work: (accounts: AccountsService, audit: AuditLog) => Promise<void>): Promise<void> {
+async function withAccounts(work: (accounts: AccountsService, audit: BatchedAuditLog) => Promise<void>): Promise<void> {
   const { db } = await openDatabase(configOrExit(), { migrate: true });
   const audit = commandAudit(db, say);
   try {
@@ -77,7 +77,7 @@ async function withAccounts(work: (accounts: AccountsService, audit: AuditLog) =
 }
 
 /** The job queue over the configured database and engine, only sending (working is for servers and workers). */
-async function withJobs(work: (jobs: JobsService, audit: AuditLog) => Promise<void>): Promise<void> {
+async function withJobs(work: (jobs: JobsService, audit: BatchedAuditLog) => Promise<void>): Promise<void> {
   const config = configOrExit();
   const { db } = await openDatabase(config, { migrate: true });
   const audit = commandAudit(db, say);
@@ -166,7 +166,8 @@ program
     }
     const config = configOrExit();
     const { db } = await openDatabase(config, { migrate: true });
-    const { service, close } = await commandNotablePeople(db);
+    const audit = commandAudit(db, say);
+    const { service, close } = await commandNotablePeople(db, audit);
     try {
       let faces = 0;
       for (const person of people) {
@@ -177,6 +178,7 @@ program
       }
       console.log(`imported ${faces} reference face(s) for ${people.length} person(s)`);
     } finally {
+      await audit.flush();
       await close();
       await db.destroy();
     }

@@ -22,6 +22,7 @@ import { maskUrl } from './shared/mask-url.js';
 import { migrateToLatest } from './db/migrate.js';
 import { AccessService } from './features/access/access.service.js';
 import { AccountsService } from './features/accounts/accounts.service.js';
+import { AuthService } from './features/accounts/auth.service.js';
 import { basicAuthenticator, sessionAuthenticator } from './features/accounts/authenticators.js';
 import { LoginThrottle } from './features/accounts/login-throttle.js';
 import { PasswordHasher } from './features/accounts/passwords.js';
@@ -29,7 +30,7 @@ import { csrfTokenMatches, DEFAULT_SESSION_POLICY, SessionsService } from './fea
 import { InstancesService } from './features/admin/instances.service.js';
 import { storageStatus, type StorageStatus } from './features/admin/status.service.js';
 import { AdminUsersService } from './features/admin/users.service.js';
-import { AuditLog } from './features/audit/audit.log.js';
+import { BatchedAuditLog, type AuditLog } from './features/audit/audit.log.js';
 import { AuditService } from './features/audit/audit.service.js';
 import { describeOwnedFiles } from './features/events/describe-files.js';
 import { LiveEvents } from './features/events/live-events.js';
@@ -39,6 +40,7 @@ import { DuplicatesService } from './features/files/duplicates.js';
 import { FilesService } from './features/files/files.service.js';
 import { locateNow } from './features/files/media-facts.js';
 import { mediaPipeline } from './features/files/pipeline.js';
+import { JobsAdminService } from './features/jobs/jobs-admin.service.js';
 import { jobOptions, JobsService, type JobsLog } from './features/jobs/jobs.service.js';
 import { AccountMailService } from './features/mail/account-mail.service.js';
 import { BackgroundWork } from './features/mail/background.js';
@@ -118,15 +120,19 @@ export interface BackendCheck {
 export interface Composition {
   config: Config;
   backends: ServerBackends;
-  audit: AuditLog;
+  audit: BatchedAuditLog;
   auditEvents: AuditService;
   instances: InstancesService;
   accounts: AccountsService;
+  /** Signing up, in and out, changing the password. */
+  auth: AuthService;
   sessions: SessionsService;
   files: FilesService;
   tokens: TokensService;
   sharing: SharingService;
   adminUsers: AdminUsersService;
+  /** The administrators' view of the job queue (the queue itself is `backends.jobs`). */
+  jobsAdmin: JobsAdminService;
   jwt: JwtIssuer;
   /** Who may reach which files and links (the object rules, and the services' bulk checks). */
   access: AccessService;
@@ -190,7 +196,7 @@ async function composeOver(backends: ServerBackends, faces: FaceEngine & { close
   if (!config.publicUrl && (config.trustProxy || config.host === '0.0.0.0' || config.host === '::')) {
     log.warn(`PUBLIC_URL is not set: public links are built on ${publicUrl(config, options.listeningPort?.())}; set PUBLIC_URL to the address people use`);
   }
-  const audit = new AuditLog(db, log);
+  const audit = new BatchedAuditLog(db, log);
   const auditEvents = new AuditService(db);
   const instances = new InstancesService(db, { id: config.instanceId, host: os.hostname(), pid: process.pid, version: VERSION }, log);
   const linkBase = () => publicUrl(config, options.listeningPort?.());
@@ -208,6 +214,7 @@ async function composeOver(backends: ServerBackends, faces: FaceEngine & { close
   const files = new FilesService(
     db,
     access,
+    audit,
     backends.blobs,
     backends.jobs,
     config.maxUploadBytes,
@@ -217,19 +224,21 @@ async function composeOver(backends: ServerBackends, faces: FaceEngine & { close
     locateNow(db, backends.blobs, { maxPixels: config.maxImagePixels }),
     config.duplicates,
   );
-  const tokens = new TokensService(db, accounts, clock);
+  const jwt = await JwtIssuer.create(config.jwt, config.secretKey, config.publicUrl ?? 'coffer', clock);
+  const tokens = new TokensService(db, accounts, audit, jwt, clock);
   const sharing = new SharingService(
     db,
     new LinkSecrets(config.secretKey, clock),
     hasher,
     { perAddress: backends.sessions.limiter(LINK_PASSWORD_LIMITS.perAddress), perLink: backends.sessions.limiter(LINK_PASSWORD_LIMITS.perLink) },
     accounts,
+    access,
+    audit,
     clock,
   );
-  const jwt = await JwtIssuer.create(config.jwt, config.secretKey, config.publicUrl ?? 'coffer', clock);
   const schemes: Record<AuthScheme, Authenticator> = {
     basic: basicAuthenticator(accounts),
-    token: tokenAuthenticator(tokens, audit),
+    token: tokenAuthenticator(tokens),
     jwt: jwtAuthenticator(jwt, tokens),
     session: sessionAuthenticator(accounts, sessions),
   };
@@ -237,6 +246,7 @@ async function composeOver(backends: ServerBackends, faces: FaceEngine & { close
   const mailSender = new MailSender(db, mailer, log, { instanceId: config.instanceId, from: config.mail.from, retryBaseMs: config.mail.retryBaseSeconds * 1000 });
   const mail = new MailService(db, mailSender, linkBase);
   const mailWork = new BackgroundWork(log);
+  const people = new PeopleService(db, backends.faceIndex, audit);
   const accountMail = new AccountMailService(
     db,
     accounts,
@@ -247,12 +257,13 @@ async function composeOver(backends: ServerBackends, faces: FaceEngine & { close
       forgotPerAddress: backends.sessions.limiter(MAIL_LIMITS.forgotPerAddress),
     },
     mailWork,
+    audit,
+    (userId, on) => people.setRecognition(userId, on),
     clock,
   );
   const feedback = new MailFeedbackService(db, new SnsVerifier(config.mail.snsCertUrlPattern ?? DEFAULT_CERT_URL_PATTERN), { topics: config.mail.snsTopicArns, softBounceLimit: config.mail.softBounceLimit }, audit, log);
   sendNoticesFor(audit, { accounts, files }, mail, accountMail, mailWork);
 
-  const people = new PeopleService(db, backends.faceIndex);
   const liveEvents = new LiveEvents(
     db,
     backends.events,
@@ -269,11 +280,13 @@ async function composeOver(backends: ServerBackends, faces: FaceEngine & { close
     auditEvents,
     instances,
     accounts,
+    auth: new AuthService(accounts, sessions, audit),
     sessions,
     files,
     tokens,
     sharing,
-    adminUsers: new AdminUsersService(db, accounts, sharing),
+    adminUsers: new AdminUsersService(db, accounts, sharing, audit),
+    jobsAdmin: new JobsAdminService(backends.jobs, audit),
     jwt,
     access,
     authenticators: config.authSchemes.map((scheme) => schemes[scheme]),
@@ -287,7 +300,7 @@ async function composeOver(backends: ServerBackends, faces: FaceEngine & { close
     feedback,
     duplicates: new DuplicatesService(db),
     people,
-    notablePeople: new NotablePeopleService(db, faces),
+    notablePeople: new NotablePeopleService(db, faces, audit),
     who: new WhoService(db, faces, { enabled: config.whoEnabled, limiter: backends.sessions.limiter(WHO_LIMIT) }),
     maxFacePhotoBytes: Math.min(config.maxUploadBytes, MAX_FACE_PHOTO_BYTES),
     liveEvents,
@@ -384,14 +397,14 @@ export async function commandJobs(config: Config, db: Db, log: JobsLog): Promise
 }
 
 /** The notable-people service of `coffer people import`, with a face engine of its own (closed by `close`). */
-export async function commandNotablePeople(db: Db): Promise<{ service: NotablePeopleService; close(): Promise<void> }> {
+export async function commandNotablePeople(db: Db, audit: AuditLog): Promise<{ service: NotablePeopleService; close(): Promise<void> }> {
   const engine = new FaceApiEngine();
-  return { service: new NotablePeopleService(db, engine), close: () => engine.close() };
+  return { service: new NotablePeopleService(db, engine, audit), close: () => engine.close() };
 }
 
 /** The audit log of a command: events are flushed before the command ends; failures are said on stderr. */
-export function commandAudit(db: Db, say: (message: string) => void): AuditLog {
-  return new AuditLog(db, { error: (_details: object, message: string) => say(message) });
+export function commandAudit(db: Db, say: (message: string) => void): BatchedAuditLog {
+  return new BatchedAuditLog(db, { error: (_details: object, message: string) => say(message) });
 }
 
 /**

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { callerFromClaim, GROUPS, isClaim, OPEN, SCOPES, type Access, type Authenticator, type Caller, type Claim, type ObjectMode, type ObjectRule, type Verdict } from '../access/rules.js';
 import type { Session, User } from '../domain/user.js';
-import { Forbidden, NotFound, Unauthenticated } from '../errors.js';
+import { Forbidden, NotFound, Unauthenticated, type ErrorBody } from '../errors.js';
 
 // The rules live in src/access/; routes and authenticators have imported them from here.
 export { AUTH, GROUP, GROUPS, OBJECT, OPEN, SCOPES, scopesOf } from '../access/rules.js';
@@ -116,7 +116,7 @@ async function accessPlugin(app: FastifyInstance, { authenticators, objects, fin
     request.log.error({ route: request.routeOptions.url }, 'a 2xx reply escaped the access check; answering 500');
     if (payload && typeof (payload as NodeJS.ReadableStream).pipe === 'function') (payload as unknown as { destroy(): void }).destroy();
     reply.code(500).type('application/json; charset=utf-8').removeHeader('content-length');
-    return JSON.stringify({ error: `Something went wrong on our side; it was logged with request id ${request.id}.`, code: 'internal_error' });
+    return JSON.stringify({ error: `Something went wrong on our side; it was logged with request id ${request.id}.`, code: 'internal_error' } satisfies ErrorBody);
   });
 }
 

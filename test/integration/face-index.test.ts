@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeDescriptor } from '../../src/features/faces/descriptors.js';
 import { FaceIndex } from '../../src/features/faces/face-index.js';
+import type { Scope } from '../../src/domain/access.js';
 import { PeopleService } from '../../src/features/faces/people.service.js';
 import { createTestApp, fixture, multipart, signUp, type TestApp } from '../helpers/app.js';
 
@@ -49,8 +50,9 @@ describe('per-user face index', () => {
     expect([...(await web.forUser(owner)).keys()]).toEqual([first]);
 
     // Named through the "worker" process: the web copy is stale and must be read again.
-    const people = new PeopleService(t.services.backends.db, worker);
-    const person = await people.create(owner, { name: 'Ana', faceIds: [first] });
+    const people = new PeopleService(t.services.backends.db, worker, t.services.audit);
+    const ownerCaller = { user: (await t.services.accounts.findUser(owner))!, via: 'session' as const, scopes: new Set<Scope>() };
+    const person = await people.create(ownerCaller, { name: 'Ana', faceIds: [first] }, { ip: '127.0.0.1', userAgent: 'test' });
     expect((await web.forUser(owner)).get(first)!.personId).toBe(person.id);
 
     // Another face added with a version bump, then the file deleted (cascade, no bump).

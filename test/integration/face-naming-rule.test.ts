@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeDescriptor } from '../../src/features/faces/descriptors.js';
-import { FaceIndex } from '../../src/features/faces/face-index.js';
-import { PeopleService } from '../../src/features/faces/people.service.js';
 import { createTestApp, fixture, multipart, signUp, type TestApp } from '../helpers/app.js';
 
 // Naming a person attaches the owner's other faces near them, but not a face about as near
@@ -39,16 +37,20 @@ describe('naming a person: the runner-up test', () => {
   afterAll(() => t.close());
 
   it('attaches a face clearly nearest the named person, and only suggests one about as near someone else', async () => {
-    const people = new PeopleService(t.services.backends.db, new FaceIndex(t.services.backends.db));
+    const name = async (person: string, faceId: string) => {
+      const response = await t.app.inject({ method: 'POST', url: '/api/v1/people', headers: { authorization: basic }, payload: { name: person, faceIds: [faceId] } });
+      expect(response.statusCode).toBe(201);
+      return response.json().person as { id: string };
+    };
     const anaFace = await addFace(0);
     const beaFace = await addFace(0.84);
     const between = await addFace(0.39); // 0.39 from Ana (within 0.40), 0.45 from Bea
     const clear = await addFace(-0.3); // 0.30 from Ana, 1.14 from Bea
 
-    const bea = await people.create(owner, { name: 'Bea', faceIds: [beaFace] });
+    const bea = await name('Bea', beaFace);
     expect(await row(between)).toEqual({ person_id: null, suggested_person_id: bea.id }); // 0.45: a suggestion
 
-    const ana = await people.create(owner, { name: 'Ana', faceIds: [anaFace] });
+    const ana = await name('Ana', anaFace);
     expect(await row(clear)).toEqual({ person_id: ana.id, suggested_person_id: null });
     // Within Ana's distance, but 0.39 is 0.87 of Bea's 0.45: not attached to Ana.
     expect((await row(between)).person_id).toBeNull();

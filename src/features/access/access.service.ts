@@ -36,6 +36,11 @@ export class AccessService {
     if (denied.length > 0) throw new Forbidden('Only the owner can delete a file.', denied.map((id) => ({ field: 'ids', message: `Shared with you, not yours: ${id}.`, reason: id })));
   }
 
+  /** Who owns the file each of `ids` links to; absent ids are no live link's. */
+  linkOwners(ids: ReadonlySet<string>): Promise<Map<string, string>> {
+    return access.findLinkOwners(this.db, ids);
+  }
+
   /** The `file` domain: the file, the right and the caller's account in one query. */
   readonly fileRule: ObjectRule = {
     loadsAccount: true,

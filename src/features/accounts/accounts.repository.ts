@@ -14,7 +14,31 @@ function emailSuppressed(eb: ExpressionBuilder<Database, 'users'>) {
   return isEmailSuppressed(eb).as('email_suppressed');
 }
 
-export async function insertUser(db: Executor, row: NewUserRow): Promise<void> {
+/** A new account as the service describes it; the other columns take their defaults. */
+export interface NewAccount {
+  id: string;
+  username: string;
+  email: string;
+  name: string;
+  passwordHash: string;
+  isAdmin: boolean;
+  createdAt: string;
+  /** The language of the account's mail; the column's default (en) when absent. */
+  language?: string;
+}
+
+export async function insertUser(db: Executor, account: NewAccount): Promise<void> {
+  const row: NewUserRow = {
+    id: account.id,
+    username: account.username,
+    email: account.email,
+    name: account.name,
+    password_hash: account.passwordHash,
+    is_admin: account.isAdmin ? 1 : 0,
+    disabled: 0,
+    created_at: account.createdAt,
+    ...(account.language ? { language: account.language } : {}),
+  };
   await db.insertInto('users').values(row).execute();
 }
 

@@ -129,7 +129,7 @@ export class AccountsService {
     try {
       await this.db.transaction().execute(async (trx) => {
         for (const u of withEmail) {
-          await users.insertUser(trx, { id: randomUUID(), username: u.username, email: u.email, name: u.username, password_hash: u.passwordHash, is_admin: u.isAdmin ? 1 : 0, disabled: 0, created_at: createdAt });
+          await users.insertUser(trx, { id: randomUUID(), username: u.username, email: u.email, name: u.username, passwordHash: u.passwordHash, isAdmin: u.isAdmin, createdAt });
         }
       });
     } catch (error) {
@@ -156,10 +156,9 @@ export class AccountsService {
       username: registration.username,
       email: registration.email,
       name: registration.name,
-      password_hash: await this.hasher.hash(registration.password),
-      is_admin: 0,
-      disabled: 0,
-      created_at: new Date().toISOString(),
+      passwordHash: await this.hasher.hash(registration.password),
+      isAdmin: false,
+      createdAt: new Date().toISOString(),
       ...(registration.language ? { language: registration.language } : {}),
     };
     try {

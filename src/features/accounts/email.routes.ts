@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { AppError, Forbidden } from '../../errors.js';
 import { AUTH, callerOf, OPEN } from '../../plugins/access.js';
-import { origin, type AuditLog } from '../audit/audit.log.js';
+import { originOf } from '../request-origin.js';
 import type { AccountMailService } from '../mail/account-mail.service.js';
 import { LANGUAGES } from '../mail/templates.js';
 import { errorResponses } from '../shared.schemas.js';
@@ -15,18 +14,14 @@ const FORGOT_ANSWER = { message: 'If an account uses this address, a link to res
 /** API.md "Mail": address verification, profile changes, forgotten passwords. */
 export interface EmailRoutesOptions {
   accountMail: AccountMailService;
-  audit: AuditLog;
-  /** Turns face recognition on or off for the user's library (off deletes their faces). */
-  setFaceRecognition: (userId: string, on: boolean) => Promise<void>;
 }
 
-export const emailRoutes: FastifyPluginAsyncTypebox<EmailRoutesOptions> = async (app, { accountMail, audit, setFaceRecognition }) => {
+export const emailRoutes: FastifyPluginAsyncTypebox<EmailRoutesOptions> = async (app, { accountMail }) => {
   app.post(
     '/auth/email/verify',
     { config: { access: OPEN }, schema: { tags: ['accounts'], summary: 'Confirm an e-mail address with the token of its link', body: TokenBody, response: { 200: UserEnvelope, ...errorResponses(400) } } },
     async (request) => {
-      const user = await accountMail.verifyEmail(request.body.token);
-      audit.record({ action: 'account.email_verified', outcome: 'success', actor: user, target: `user:${user.id}`, details: { email: user.email }, ...origin(request) });
+      const user = await accountMail.verifyEmail(request.body.token, originOf(request));
       return { user: toPublicUser(user) };
     },
   );
@@ -62,20 +57,7 @@ export const emailRoutes: FastifyPluginAsyncTypebox<EmailRoutesOptions> = async 
       },
     },
     async (request) => {
-      const caller = callerOf(request);
-      if (caller.via === 'token' || caller.via === 'jwt') throw new Forbidden('Change your account while signed in with your password, not with a token.');
-      const { currentPassword: _password, faceRecognition, ...changes } = request.body;
-      const updated = await accountMail.updateProfile(caller.user, { ...changes, currentPassword: request.body.currentPassword }, request.ip).catch((error: unknown) => {
-        audit.record({ action: 'account.update', outcome: 'failure', actor: caller.user, target: `user:${caller.user.id}`, ...origin(request) });
-        throw error;
-      });
-      const { emailChangedFrom } = updated;
-      let user = updated.user;
-      if (faceRecognition !== undefined && faceRecognition !== user.faceRecognition) {
-        await setFaceRecognition(user.id, faceRecognition);
-        user = { ...user, faceRecognition };
-      }
-      audit.record({ action: 'account.update', outcome: 'success', actor: user, target: `user:${user.id}`, details: { ...changes, ...(faceRecognition !== undefined ? { faceRecognition } : {}), ...(emailChangedFrom ? { previousEmail: emailChangedFrom } : {}) }, ...origin(request) });
+      const user = await accountMail.updateProfile(callerOf(request), request.body, originOf(request));
       return { user: toPublicUser(user) };
     },
   );
@@ -109,11 +91,7 @@ export const emailRoutes: FastifyPluginAsyncTypebox<EmailRoutesOptions> = async 
       },
     },
     async (request, reply) => {
-      const user = await accountMail.resetPassword(request.body.token, request.body.password).catch((error: unknown) => {
-        audit.record({ action: 'auth.password_reset', outcome: 'failure', details: { reason: error instanceof AppError ? error.code : 'error' }, ...origin(request) });
-        throw error;
-      });
-      audit.record({ action: 'auth.password_reset', outcome: 'success', actor: user, target: `user:${user.id}`, ...origin(request) });
+      await accountMail.resetPassword(request.body.token, request.body.password, originOf(request));
       return reply.status(204).send(null);
     },
   );

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { callerOf, GROUP } from '../../plugins/access.js';
-import { origin, type AuditLog } from '../audit/audit.log.js';
+import { originOf } from '../request-origin.js';
 import { errorResponses, IdParams } from '../shared.schemas.js';
 import type { AdminUsersService } from './users.service.js';
 
@@ -23,7 +23,7 @@ const UserSummary = Type.Object({
 });
 const UpdateBody = Type.Object({ disabled: Type.Optional(Type.Boolean()), isAdmin: Type.Optional(Type.Boolean()) }, { additionalProperties: false, minProperties: 1 });
 
-export const adminUsersRoutes: FastifyPluginAsyncTypebox<{ users: AdminUsersService; audit: AuditLog }> = async (app, { users, audit }) => {
+export const adminUsersRoutes: FastifyPluginAsyncTypebox<{ users: AdminUsersService }> = async (app, { users }) => {
   const admin = { access: GROUP('admin', 'admin') };
 
   app.get(
@@ -36,10 +36,7 @@ export const adminUsersRoutes: FastifyPluginAsyncTypebox<{ users: AdminUsersServ
     '/admin/users/:id',
     { config: admin, schema: { tags: ['administration'], summary: 'Disable or enable a user, grant or remove administrator rights', params: IdParams, body: UpdateBody, response: { 200: Type.Object({ user: Type.Ref('User') }), ...errorResponses(400, 401, 403, 404) } } },
     async (request) => {
-      const actor = callerOf(request).user;
-      const user = await users.update(actor, request.params.id, request.body);
-      audit.record({ action: 'admin.user_update', outcome: 'success', actor, target: `user:${user.id}`, details: { ...request.body, username: user.username }, ...origin(request) });
-      return { user };
+      return { user: await users.update(callerOf(request), request.params.id, request.body, originOf(request)) };
     },
   );
 
@@ -47,8 +44,7 @@ export const adminUsersRoutes: FastifyPluginAsyncTypebox<{ users: AdminUsersServ
     '/admin/users/:id/sign-out',
     { config: admin, schema: { tags: ['administration'], summary: 'End every session and JWT of a user', params: IdParams, response: { 204: { type: 'null' }, ...errorResponses(401, 403, 404) } } },
     async (request, reply) => {
-      await users.signOut(request.params.id);
-      audit.record({ action: 'admin.sign_out', outcome: 'success', actor: callerOf(request).user, target: `user:${request.params.id}`, ...origin(request) });
+      await users.signOut(callerOf(request), request.params.id, originOf(request));
       return reply.status(204).send(null);
     },
   );
@@ -60,8 +56,7 @@ export const adminUsersRoutes: FastifyPluginAsyncTypebox<{ users: AdminUsersServ
       schema: { tags: ['administration'], summary: 'Revoke every public link to the files of a user (their own shares with other users stay)', params: IdParams, response: { 204: { type: 'null' }, ...errorResponses(401, 403, 404) } },
     },
     async (request, reply) => {
-      const revoked = await users.revokeLinks(request.params.id);
-      audit.record({ action: 'admin.links_revoke', outcome: 'success', actor: callerOf(request).user, target: `user:${request.params.id}`, details: { revoked }, ...origin(request) });
+      await users.revokeLinks(callerOf(request), request.params.id, originOf(request));
       return reply.status(204).send(null);
     },
   );

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
 import type { Db } from '../../db/connect.js';
-import type { NewAuditEventRow } from '../../db/schema.js';
+import { insertEvents, type NewAuditEvent } from './audit.repository.js';
 
 export interface AuditEntry {
   action: string;
@@ -18,11 +17,20 @@ export interface AuditEntry {
 const MAX_PENDING = 10_000;
 
 /**
- * The append-only security log. Recording never blocks or fails a request: events are
- * queued and written in batches in the background; a write that fails is logged.
+ * The port services record security events through: each use case records its own
+ * (the actor, the target, the outcome and the request's `Origin`). Recording never blocks
+ * or fails the use case.
  */
-export class AuditLog {
-  private pending: NewAuditEventRow[] = [];
+export interface AuditLog {
+  record(entry: AuditEntry): void;
+}
+
+/**
+ * The append-only security log behind the port. Events are queued and written in batches
+ * in the background (audit.repository.ts); a write that fails is logged.
+ */
+export class BatchedAuditLog implements AuditLog {
+  private pending: NewAuditEvent[] = [];
   private flushing: Promise<void> | undefined;
   private readonly listeners: Array<(entry: AuditEntry) => void> = [];
 
@@ -39,12 +47,12 @@ export class AuditLog {
     this.pending.push({
       id: randomUUID(),
       at: new Date().toISOString(),
-      actor_id: entry.actor?.id ?? null,
+      actorId: entry.actor?.id ?? null,
       actor: (entry.actor?.username ?? entry.actorName ?? null)?.slice(0, 64) ?? null,
       action: entry.action,
       target: entry.target?.slice(0, 255) ?? null,
       ip: entry.ip?.slice(0, 64) ?? null,
-      user_agent: entry.userAgent?.slice(0, 255) ?? null,
+      userAgent: entry.userAgent?.slice(0, 255) ?? null,
       outcome: entry.outcome,
       details: entry.details ? JSON.stringify(entry.details) : null,
     });
@@ -76,16 +84,11 @@ export class AuditLog {
     while (this.pending.length > 0) {
       const batch = this.pending.splice(0, 200);
       try {
-        await this.db.insertInto('audit_events').values(batch).execute();
+        await insertEvents(this.db, batch);
       } catch (error) {
         this.log.error({ err: error, events: batch.length }, 'could not write audit events');
       }
     }
     this.flushing = undefined;
   }
-}
-
-/** Who and where, from the request: the address (proxy-aware) and the user agent. */
-export function origin(request: FastifyRequest): Pick<AuditEntry, 'ip' | 'userAgent'> {
-  return { ip: request.ip, userAgent: request.headers['user-agent'] ?? '' };
 }

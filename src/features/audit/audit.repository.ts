@@ -24,6 +24,17 @@ export interface AuditEvent {
   details: unknown;
 }
 
+/** An event to append, its details already as JSON text (so a bad one fails where it is recorded). */
+export type NewAuditEvent = Omit<AuditEvent, 'details' | 'outcome'> & { outcome: 'success' | 'failure'; details: string | null };
+
+export async function insertEvents(db: Executor, events: readonly NewAuditEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await db
+    .insertInto('audit_events')
+    .values(events.map((event) => ({ id: event.id, at: event.at, actor_id: event.actorId, actor: event.actor, action: event.action, target: event.target, ip: event.ip, user_agent: event.userAgent, outcome: event.outcome, details: event.details })))
+    .execute();
+}
+
 function toEvent(row: AuditEventRow): AuditEvent {
   return { id: row.id, at: row.at, actor: row.actor, actorId: row.actor_id, action: row.action, target: row.target, ip: row.ip, userAgent: row.user_agent, outcome: row.outcome, details: row.details ? (JSON.parse(row.details) as unknown) : null };
 }

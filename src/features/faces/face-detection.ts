@@ -5,10 +5,8 @@ import { FaceImageError, type DetectedFace, type FaceBox, type FaceEngine } from
 import { extractFrame, probeAv } from '../../adapters/media/ffmpeg.js';
 import type { BlobStore } from '../../adapters/storage/blob-store.js';
 import type { Db } from '../../db/connect.js';
-import type { NewFaceRow } from '../../db/schema.js';
 import type { StoredFile } from '../files/stored-file.js';
 import type { FaceIndex } from './face-index.js';
-import { encodeDescriptor } from './descriptors.js';
 import * as faces from './faces.repository.js';
 import { ATTACH_DISTANCE, CLUSTER_DISTANCE, matchPeople, nearest, type IndexedFace } from './matching.js';
 
@@ -69,33 +67,31 @@ async function storeFaces(db: Db, index: FaceIndex, file: StoredFile, detected: 
   const named = others.filter((face) => face.personId && face.assignedBy === 'user');
   const matches = matchPeople(detected.map((face) => face.descriptor), named);
   const now = new Date().toISOString();
-  const rows: NewFaceRow[] = [];
+  const found: faces.NewFace[] = [];
   const clusterUpdates = new Map<string, string[]>();
   const clustersHere = new Set<string>();
   detected.forEach((face, i) => {
     const match = matches[i];
     const attach = match && match.distinct && match.distance <= ATTACH_DISTANCE;
-    const row: NewFaceRow = {
+    found.push({
       id: randomUUID(),
-      file_id: file.id,
-      owner_id: file.ownerId,
+      fileId: file.id,
+      ownerId: file.ownerId,
       ...clampBox(face.box),
       score: face.score,
-      descriptor: encodeDescriptor(face.descriptor),
-      person_id: attach ? match.personId : null,
-      assigned_by: attach ? 'match' : null,
-      suggested_person_id: match && !attach ? match.personId : null,
+      descriptor: face.descriptor,
+      personId: attach ? match.personId : null,
+      assignedBy: attach ? 'match' : null,
+      suggestedPersonId: match && !attach ? match.personId : null,
       distance: match ? match.distance : null,
-      cluster_id: null,
-      created_at: now,
-    };
-    if (!attach) row.cluster_id = clusterFor(others, face.descriptor, clustersHere, clusterUpdates);
-    rows.push(row);
+      clusterId: attach ? null : clusterFor(others, face.descriptor, clustersHere, clusterUpdates),
+      createdAt: now,
+    });
   });
   const stamp = await db.transaction().execute(async (trx) => {
     // Turned off, or the file deleted, while the engine worked: nothing is kept.
     if (!(await faces.faceRecognitionOn(trx, file.ownerId)) || !(await faces.findFile(trx, file.id))) return undefined;
-    await faces.replaceFacesOfFile(trx, file.id, rows);
+    await faces.replaceFacesOfFile(trx, file.id, found);
     for (const [clusterId, ids] of clusterUpdates) await faces.setCluster(trx, file.ownerId, ids, clusterId);
     return faces.bumpFacesVersion(trx, file.ownerId);
   });
@@ -103,7 +99,7 @@ async function storeFaces(db: Db, index: FaceIndex, file: StoredFile, detected: 
   index.committed(file.ownerId, stamp, (cached) => {
     for (const [id, face] of cached) if (face.fileId === file.id) cached.delete(id);
     for (const [clusterId, ids] of clusterUpdates) for (const id of ids) cached.get(id)!.clusterId = clusterId;
-    rows.forEach((row, i) => cached.set(row.id, indexed(row, detected[i]!.descriptor)));
+    for (const face of found) cached.set(face.id, indexed(face));
   });
 }
 
@@ -130,6 +126,6 @@ function clampBox(box: FaceBox): FaceBox {
   return { x, y, width: Math.min(1 - x, Math.max(0, box.x + box.width - x)), height: Math.min(1 - y, Math.max(0, box.y + box.height - y)) };
 }
 
-function indexed(row: NewFaceRow, descriptor: Float32Array): IndexedFace {
-  return { id: row.id!, fileId: row.file_id, personId: row.person_id ?? null, assignedBy: row.assigned_by ?? null, clusterId: row.cluster_id ?? null, descriptor };
+function indexed(face: faces.NewFace): IndexedFace {
+  return { id: face.id, fileId: face.fileId, personId: face.personId, assignedBy: face.assignedBy, clusterId: face.clusterId, descriptor: face.descriptor };
 }

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../db/connect.js';
 import type { FaceRow, NewFaceRow } from '../../db/schema.js';
-import { decodeDescriptor } from './descriptors.js';
+import { decodeDescriptor, encodeDescriptor } from './descriptors.js';
 import type { IndexedFace } from './matching.js';
 import { toStoredFile, type StoredFile } from '../files/stored-file.js';
 
@@ -86,7 +86,43 @@ export async function faceRecognitionOn(db: Executor, ownerId: string): Promise<
   return Number(row?.face_recognition ?? 0) === 1;
 }
 
-export async function replaceFacesOfFile(db: Executor, fileId: string, rows: NewFaceRow[]): Promise<void> {
+/** A face the detector found, as the faces step describes it (box in 0–1 of the picture). */
+export interface NewFace {
+  id: string;
+  fileId: string;
+  ownerId: string;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  score: number;
+  descriptor: Float32Array;
+  personId: string | null;
+  assignedBy: 'match' | null;
+  suggestedPersonId: string | null;
+  distance: number | null;
+  clusterId: string | null;
+  createdAt: string;
+}
+
+export async function replaceFacesOfFile(db: Executor, fileId: string, found: readonly NewFace[]): Promise<void> {
+  const rows: NewFaceRow[] = found.map((face) => ({
+    id: face.id,
+    file_id: face.fileId,
+    owner_id: face.ownerId,
+    x: face.x,
+    y: face.y,
+    width: face.width,
+    height: face.height,
+    score: face.score,
+    descriptor: encodeDescriptor(face.descriptor),
+    person_id: face.personId,
+    assigned_by: face.assignedBy,
+    suggested_person_id: face.suggestedPersonId,
+    distance: face.distance,
+    cluster_id: face.clusterId,
+    created_at: face.createdAt,
+  }));
   await db.deleteFrom('faces').where('file_id', '=', fileId).execute();
   if (rows.length > 0) await db.insertInto('faces').values(rows).execute();
 }
@@ -101,4 +137,63 @@ export async function deleteFacesOfOwner(db: Executor, ownerId: string): Promise
 
 export async function setFaceRecognition(db: Executor, ownerId: string, on: boolean): Promise<void> {
   await db.updateTable('users').set({ face_recognition: on ? 1 : 0 }).where('id', '=', ownerId).execute();
+}
+
+/** The face is nobody's (the person it named is unset). */
+export async function unnameFace(db: Executor, faceId: string): Promise<void> {
+  await db.updateTable('faces').set({ person_id: null, assigned_by: null, distance: null }).where('id', '=', faceId).execute();
+}
+
+/** The face's suggestion goes; `distance` is what remains of its match (null without one). */
+export async function clearSuggestion(db: Executor, faceId: string, distance: number | null): Promise<void> {
+  await db.updateTable('faces').set({ suggested_person_id: null, distance }).where('id', '=', faceId).execute();
+}
+
+/** An unnamed face in a group of look-alikes (GET /people/clusters). */
+export interface ClusteredFace {
+  id: string;
+  fileId: string;
+  clusterId: string;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  score: number;
+}
+
+export async function listClusteredFaces(db: Executor, ownerId: string): Promise<ClusteredFace[]> {
+  const rows = await db
+    .selectFrom('faces')
+    .select(['id', 'file_id', 'cluster_id', 'x', 'y', 'width', 'height', 'score'])
+    .where('owner_id', '=', ownerId)
+    .where('person_id', 'is', null)
+    .where('cluster_id', 'is not', null)
+    .execute();
+  return rows.map((row) => ({ id: row.id, fileId: row.file_id, clusterId: row.cluster_id!, x: row.x, y: row.y, width: row.width, height: row.height, score: row.score }));
+}
+
+/**
+ * The user's word: this face is this person. Another face of the same photo that was only
+ * matched to them is unnamed.
+ */
+export async function nameFaceByUser(db: Executor, face: { id: string; fileId: string }, personId: string): Promise<void> {
+  await db
+    .updateTable('faces')
+    .set({ person_id: null, assigned_by: null, distance: null })
+    .where('file_id', '=', face.fileId)
+    .where('person_id', '=', personId)
+    .where('assigned_by', '=', 'match')
+    .where('id', '!=', face.id)
+    .execute();
+  await db.updateTable('faces').set({ person_id: personId, assigned_by: 'user', suggested_person_id: null, distance: null, cluster_id: null }).where('id', '=', face.id).execute();
+}
+
+/** A match: the still unnamed face is attached to the person. */
+export async function attachMatch(db: Executor, faceId: string, personId: string, distance: number): Promise<void> {
+  await db.updateTable('faces').set({ person_id: personId, assigned_by: 'match', suggested_person_id: null, distance, cluster_id: null }).where('id', '=', faceId).where('person_id', 'is', null).execute();
+}
+
+/** A near match: the person is suggested for the still unnamed face without a suggestion. */
+export async function suggestMatch(db: Executor, faceId: string, personId: string, distance: number): Promise<void> {
+  await db.updateTable('faces').set({ suggested_person_id: personId, distance }).where('id', '=', faceId).where('person_id', 'is', null).where('suggested_person_id', 'is', null).execute();
 }

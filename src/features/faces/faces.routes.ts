@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { InvalidRequest } from '../../errors.js';
 import { AUTH, callerOf, OBJECT } from '../../plugins/access.js';
 import { loadedFile } from '../access/access.service.js';
-import { origin, type AuditLog } from '../audit/audit.log.js';
+import { originOf } from '../request-origin.js';
 import { errorResponses, IdParams } from '../shared.schemas.js';
 import type { PeopleService } from './people.service.js';
 
@@ -35,7 +35,7 @@ const Link = Type.String({ maxLength: 2000, format: 'uri', pattern: '^https?://'
 const Uuid = Type.String({ format: 'uuid' });
 
 /** API.md "People": a user's faces and the people they name — only ever their own. */
-export const facesRoutes: FastifyPluginAsyncTypebox<{ people: PeopleService; audit: AuditLog }> = async (app, { people, audit }) => {
+export const facesRoutes: FastifyPluginAsyncTypebox<{ people: PeopleService }> = async (app, { people }) => {
   app.get(
     '/files/:id/faces',
     {
@@ -94,9 +94,7 @@ export const facesRoutes: FastifyPluginAsyncTypebox<{ people: PeopleService; aud
       },
     },
     async (request, reply) => {
-      const { user } = callerOf(request);
-      const person = await people.create(user.id, request.body);
-      audit.record({ action: 'person.create', outcome: 'success', actor: user, target: `person:${person.id}`, details: { faces: request.body.faceIds.length }, ...origin(request) });
+      const person = await people.create(callerOf(request), request.body, originOf(request));
       return reply.status(201).send({ person });
     },
   );
@@ -120,9 +118,7 @@ export const facesRoutes: FastifyPluginAsyncTypebox<{ people: PeopleService; aud
     '/people/:id',
     { config: { access: AUTH('files:write') }, schema: { tags: ['people'], summary: 'Delete a person; their faces become unnamed', params: IdParams, response: { 204: { type: 'null' }, ...errorResponses(401, 403, 404) } } },
     async (request, reply) => {
-      const { user } = callerOf(request);
-      await people.delete(user.id, request.params.id);
-      audit.record({ action: 'person.delete', outcome: 'success', actor: user, target: `person:${request.params.id}`, ...origin(request) });
+      await people.delete(callerOf(request), request.params.id, originOf(request));
       return reply.status(204).send(null);
     },
   );

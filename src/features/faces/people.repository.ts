@@ -1,18 +1,35 @@
 import type { Executor } from '../../db/connect.js';
 import type { PersonRow } from '../../db/schema.js';
 
-export async function findOwnedPerson(db: Executor, ownerId: string, id: string): Promise<PersonRow | undefined> {
-  return db.selectFrom('people').selectAll().where('id', '=', id).where('owner_id', '=', ownerId).executeTakeFirst();
+/** A person of the owner's as the service sees it. */
+export interface StoredPerson {
+  id: string;
+  ownerId: string;
+  name: string;
+  link: string | null;
+  hidden: boolean;
+  coverFaceId: string | null;
+  createdAt: string;
 }
 
-export async function findPersonByName(db: Executor, ownerId: string, name: string): Promise<PersonRow | undefined> {
-  return db.selectFrom('people').selectAll().where('owner_id', '=', ownerId).where('name', '=', name).orderBy('created_at').executeTakeFirst();
+function toPerson(row: PersonRow): StoredPerson {
+  return { id: row.id, ownerId: row.owner_id, name: row.name, link: row.link, hidden: Number(row.hidden) === 1, coverFaceId: row.cover_face_id, createdAt: row.created_at };
 }
 
-export async function listPeople(db: Executor, ownerId: string, includeHidden: boolean): Promise<PersonRow[]> {
+export async function findOwnedPerson(db: Executor, ownerId: string, id: string): Promise<StoredPerson | undefined> {
+  const row = await db.selectFrom('people').selectAll().where('id', '=', id).where('owner_id', '=', ownerId).executeTakeFirst();
+  return row && toPerson(row);
+}
+
+export async function findPersonByName(db: Executor, ownerId: string, name: string): Promise<StoredPerson | undefined> {
+  const row = await db.selectFrom('people').selectAll().where('owner_id', '=', ownerId).where('name', '=', name).orderBy('created_at').executeTakeFirst();
+  return row && toPerson(row);
+}
+
+export async function listPeople(db: Executor, ownerId: string, includeHidden: boolean): Promise<StoredPerson[]> {
   let select = db.selectFrom('people').selectAll().where('owner_id', '=', ownerId);
   if (!includeHidden) select = select.where('hidden', '=', 0);
-  return select.orderBy('name').orderBy('id').execute();
+  return (await select.orderBy('name').orderBy('id').execute()).map(toPerson);
 }
 
 export interface PersonCounts {
@@ -72,4 +89,49 @@ export async function rejectedFaceIds(db: Executor, personId: string): Promise<S
 export async function recordRejection(db: Executor, faceId: string, personId: string): Promise<void> {
   const exists = await db.selectFrom('face_rejections').select('face_id').where('face_id', '=', faceId).where('person_id', '=', personId).executeTakeFirst();
   if (!exists) await db.insertInto('face_rejections').values({ face_id: faceId, person_id: personId }).execute();
+}
+
+/** A new person of the owner's, shown (not hidden). */
+export interface NewPerson {
+  id: string;
+  ownerId: string;
+  name: string;
+  link: string | null;
+  coverFaceId: string | null;
+  createdAt: string;
+}
+
+export async function insertPerson(db: Executor, person: NewPerson): Promise<void> {
+  await db.insertInto('people').values({ id: person.id, owner_id: person.ownerId, name: person.name, link: person.link, hidden: 0, cover_face_id: person.coverFaceId, created_at: person.createdAt }).execute();
+}
+
+export interface PersonChanges {
+  name?: string;
+  link?: string | null;
+  hidden?: boolean;
+  coverFaceId?: string;
+}
+
+export async function updatePerson(db: Executor, ownerId: string, id: string, changes: PersonChanges): Promise<void> {
+  const set = {
+    ...(changes.name !== undefined ? { name: changes.name } : {}),
+    ...(changes.link !== undefined ? { link: changes.link } : {}),
+    ...(changes.hidden !== undefined ? { hidden: changes.hidden ? 1 : 0 } : {}),
+    ...(changes.coverFaceId !== undefined ? { cover_face_id: changes.coverFaceId } : {}),
+  };
+  if (Object.keys(set).length > 0) await db.updateTable('people').set(set).where('id', '=', id).where('owner_id', '=', ownerId).execute();
+}
+
+/** Deletes a person; their faces become unnamed and their suggestions go. */
+export async function deletePerson(db: Executor, ownerId: string, id: string): Promise<void> {
+  await db.updateTable('faces').set({ person_id: null, assigned_by: null, distance: null }).where('owner_id', '=', ownerId).where('person_id', '=', id).execute();
+  await db.updateTable('faces').set({ suggested_person_id: null, distance: null }).where('owner_id', '=', ownerId).where('suggested_person_id', '=', id).execute();
+  await db.deleteFrom('people').where('id', '=', id).where('owner_id', '=', ownerId).execute();
+}
+
+/** The others' faces and suggestions become `id`'s; the others go. */
+export async function mergePeople(db: Executor, ownerId: string, id: string, others: readonly string[]): Promise<void> {
+  await db.updateTable('faces').set({ person_id: id }).where('owner_id', '=', ownerId).where('person_id', 'in', others).execute();
+  await db.updateTable('faces').set({ suggested_person_id: id }).where('owner_id', '=', ownerId).where('suggested_person_id', 'in', others).execute();
+  await db.deleteFrom('people').where('owner_id', '=', ownerId).where('id', 'in', others).execute();
 }

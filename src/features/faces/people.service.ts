@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { DISTINCT_RATIO, faceSimilarity, isDistinct } from '../../adapters/faces/face-engine.js';
 import type { Db, Executor } from '../../db/connect.js';
-import type { PersonRow } from '../../db/schema.js';
+import type { Caller } from '../../domain/access.js';
+import type { Origin } from '../../domain/origin.js';
+import type { AuditLog } from '../audit/audit.log.js';
 import { InvalidRequest, NotFound } from '../../errors.js';
 import type { StoredFile } from '../files/stored-file.js';
 import type { FaceIndex } from './face-index.js';
@@ -72,6 +74,7 @@ export class PeopleService {
   constructor(
     private readonly db: Db,
     private readonly index: FaceIndex,
+    private readonly audit: AuditLog,
   ) {}
 
   /** GET /files/:id/faces — for a file the route's access check let the caller read; names only for its owner. */
@@ -100,17 +103,20 @@ export class PeopleService {
   }
 
   /** POST /people: a named person from one or more of the owner's faces. */
-  async create(ownerId: string, input: { name: string; link?: string; faceIds: string[] }): Promise<PublicPerson> {
+  async create(caller: Caller, input: { name: string; link?: string; faceIds: string[] }, origin: Origin): Promise<PublicPerson> {
+    const ownerId = caller.user.id;
     const name = cleanName(input.name);
     const faceIds = [...new Set(input.faceIds)];
     await this.requireFaces(ownerId, faceIds);
     const id = randomUUID();
     await this.change(ownerId, async (trx) => {
-      await trx.insertInto('people').values({ id, owner_id: ownerId, name, link: input.link ?? null, hidden: 0, cover_face_id: faceIds[0] ?? null, created_at: new Date().toISOString() }).execute();
+      await people.insertPerson(trx, { id, ownerId, name, link: input.link ?? null, coverFaceId: faceIds[0] ?? null, createdAt: new Date().toISOString() });
       for (const faceId of faceIds) await this.nameFace(trx, ownerId, faceId, id);
     });
     await this.propagate(ownerId, id);
-    return this.get(ownerId, id);
+    const person = await this.get(ownerId, id);
+    this.audit.record({ action: 'person.create', outcome: 'success', actor: caller.user, target: `person:${person.id}`, details: { faces: input.faceIds.length }, ...origin });
+    return person;
   }
 
   async update(ownerId: string, id: string, changes: { name?: string; link?: string | null; hidden?: boolean; coverFaceId?: string }): Promise<PublicPerson> {
@@ -120,24 +126,18 @@ export class PeopleService {
       const face = await faces.findOwnedFace(this.db, ownerId, changes.coverFaceId);
       if (!face || face.person_id !== id) throw new InvalidRequest('The cover must be one of this person’s faces.', [{ field: 'coverFaceId', message: 'Choose one of this person’s faces.' }]);
     }
-    const set = {
-      ...(changes.name !== undefined ? { name: cleanName(changes.name) } : {}),
-      ...(changes.link !== undefined ? { link: changes.link } : {}),
-      ...(changes.hidden !== undefined ? { hidden: changes.hidden ? 1 : 0 } : {}),
-      ...(changes.coverFaceId !== undefined ? { cover_face_id: changes.coverFaceId } : {}),
-    };
-    if (Object.keys(set).length > 0) await this.db.updateTable('people').set(set).where('id', '=', id).where('owner_id', '=', ownerId).execute();
+    await people.updatePerson(this.db, ownerId, id, { ...changes, ...(changes.name !== undefined ? { name: cleanName(changes.name) } : {}) });
     return this.get(ownerId, id);
   }
 
   /** DELETE /people/:id: its faces become unnamed (and may be clustered again). */
-  async delete(ownerId: string, id: string): Promise<void> {
+  async delete(caller: Caller, id: string, origin: Origin): Promise<void> {
+    const ownerId = caller.user.id;
     if (!(await people.findOwnedPerson(this.db, ownerId, id))) throw new NotFound('person');
     await this.change(ownerId, async (trx) => {
-      await trx.updateTable('faces').set({ person_id: null, assigned_by: null, distance: null }).where('owner_id', '=', ownerId).where('person_id', '=', id).execute();
-      await trx.updateTable('faces').set({ suggested_person_id: null, distance: null }).where('owner_id', '=', ownerId).where('suggested_person_id', '=', id).execute();
-      await trx.deleteFrom('people').where('id', '=', id).where('owner_id', '=', ownerId).execute();
+      await people.deletePerson(trx, ownerId, id);
     });
+    this.audit.record({ action: 'person.delete', outcome: 'success', actor: caller.user, target: `person:${id}`, ...origin });
   }
 
   /** POST /people/:id/merge {ids}: the others' faces become this person's; the others go. */
@@ -146,9 +146,7 @@ export class PeopleService {
     for (const personId of [id, ...others]) if (!(await people.findOwnedPerson(this.db, ownerId, personId))) throw new NotFound('person', [{ field: 'ids', message: `No such person: ${personId}.`, reason: personId }]);
     if (others.length === 0) throw new InvalidRequest('Name at least one other person to merge.', [{ field: 'ids', message: 'Give the ids of other people.' }]);
     await this.change(ownerId, async (trx) => {
-      await trx.updateTable('faces').set({ person_id: id }).where('owner_id', '=', ownerId).where('person_id', 'in', others).execute();
-      await trx.updateTable('faces').set({ suggested_person_id: id }).where('owner_id', '=', ownerId).where('suggested_person_id', 'in', others).execute();
-      await trx.deleteFrom('people').where('owner_id', '=', ownerId).where('id', 'in', others).execute();
+      await people.mergePeople(trx, ownerId, id, others);
     });
     await this.propagate(ownerId, id);
     return this.get(ownerId, id);
@@ -168,7 +166,7 @@ export class PeopleService {
       personId = (await people.findPersonByName(this.db, ownerId, name))?.id ?? null;
       if (!personId) {
         personId = randomUUID();
-        await this.db.insertInto('people').values({ id: personId, owner_id: ownerId, name, link: null, hidden: 0, cover_face_id: faceId, created_at: new Date().toISOString() }).execute();
+        await people.insertPerson(this.db, { id: personId, ownerId, name, link: null, coverFaceId: faceId, createdAt: new Date().toISOString() });
       }
     } else if (target.personId) {
       if (!(await people.findOwnedPerson(this.db, ownerId, target.personId))) throw new NotFound('person');
@@ -178,7 +176,7 @@ export class PeopleService {
       if (personId) await this.nameFace(trx, ownerId, faceId, personId);
       else {
         if (face.person_id && face.assigned_by === 'match') await people.recordRejection(trx, faceId, face.person_id);
-        await trx.updateTable('faces').set({ person_id: null, assigned_by: null, distance: null }).where('id', '=', faceId).execute();
+        await faces.unnameFace(trx, faceId);
       }
     });
     if (personId) await this.propagate(ownerId, personId);
@@ -192,7 +190,7 @@ export class PeopleService {
     if (face.suggested_person_id) {
       await this.change(ownerId, async (trx) => {
         await people.recordRejection(trx, faceId, face.suggested_person_id!);
-        await trx.updateTable('faces').set({ suggested_person_id: null, distance: face.person_id ? face.distance : null }).where('id', '=', faceId).execute();
+        await faces.clearSuggestion(trx, faceId, face.person_id ? face.distance : null);
       });
     }
     return toPublicFace((await faces.findOwnedFace(this.db, ownerId, faceId))!, true);
@@ -200,22 +198,16 @@ export class PeopleService {
 
   /** GET /people/clusters: groups of two or more unnamed faces that look alike, largest first. */
   async clusters(ownerId: string, limit: number): Promise<FaceCluster[]> {
-    const rows = await this.db
-      .selectFrom('faces')
-      .select(['id', 'file_id', 'cluster_id', 'x', 'y', 'width', 'height', 'score'])
-      .where('owner_id', '=', ownerId)
-      .where('person_id', 'is', null)
-      .where('cluster_id', 'is not', null)
-      .execute();
+    const rows = await faces.listClusteredFaces(this.db, ownerId);
     const groups = new Map<string, typeof rows>();
-    for (const row of rows) groups.set(row.cluster_id!, [...(groups.get(row.cluster_id!) ?? []), row]);
+    for (const row of rows) groups.set(row.clusterId, [...(groups.get(row.clusterId) ?? []), row]);
     return [...groups]
       .filter(([, members]) => members.length >= 2)
       .sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]))
       .slice(0, limit)
       .map(([id, members]) => {
         const cover = members.reduce((best, face) => (face.score > best.score ? face : best));
-        return { id, faceCount: members.length, faceIds: members.map((face) => face.id), coverFace: { id: cover.id, fileId: cover.file_id, box: boxOf(cover) } };
+        return { id, faceCount: members.length, faceIds: members.map((face) => face.id), coverFace: { id: cover.id, fileId: cover.fileId, box: boxOf(cover) } };
       });
   }
 
@@ -234,15 +226,7 @@ export class PeopleService {
   private async nameFace(trx: Executor, ownerId: string, faceId: string, personId: string): Promise<void> {
     const face = await faces.findOwnedFace(trx, ownerId, faceId);
     if (!face) return;
-    await trx
-      .updateTable('faces')
-      .set({ person_id: null, assigned_by: null, distance: null })
-      .where('file_id', '=', face.file_id)
-      .where('person_id', '=', personId)
-      .where('assigned_by', '=', 'match')
-      .where('id', '!=', faceId)
-      .execute();
-    await trx.updateTable('faces').set({ person_id: personId, assigned_by: 'user', suggested_person_id: null, distance: null, cluster_id: null }).where('id', '=', faceId).execute();
+    await faces.nameFaceByUser(trx, { id: faceId, fileId: face.file_id }, personId);
   }
 
   /**
@@ -272,9 +256,9 @@ export class PeopleService {
     await this.change(ownerId, async (trx) => {
       for (const { face, distance } of best.values()) {
         if (distance <= ATTACH_DISTANCE && distinct(face, distance)) {
-          await trx.updateTable('faces').set({ person_id: personId, assigned_by: 'match', suggested_person_id: null, distance, cluster_id: null }).where('id', '=', face.id).where('person_id', 'is', null).execute();
+          await faces.attachMatch(trx, face.id, personId, distance);
         } else {
-          await trx.updateTable('faces').set({ suggested_person_id: personId, distance }).where('id', '=', face.id).where('person_id', 'is', null).where('suggested_person_id', 'is', null).execute();
+          await faces.suggestMatch(trx, face.id, personId, distance);
         }
       }
     });
@@ -289,23 +273,23 @@ export class PeopleService {
     this.index.forget(ownerId);
   }
 
-  private async describe(ownerId: string, rows: PersonRow[]): Promise<PublicPerson[]> {
+  private async describe(ownerId: string, rows: people.StoredPerson[]): Promise<PublicPerson[]> {
     const ids = rows.map((row) => row.id);
     const counts = await people.countFacesByPerson(this.db, ownerId, ids);
-    const chosen = await people.findCoverFaces(this.db, ownerId, rows.flatMap((row) => (row.cover_face_id ? [row.cover_face_id] : [])));
+    const chosen = await people.findCoverFaces(this.db, ownerId, rows.flatMap((row) => (row.coverFaceId ? [row.coverFaceId] : [])));
     const newest = await people.newestFaces(this.db, ownerId, ids);
     return rows.map((row) => {
-      const pick = row.cover_face_id ? chosen.get(row.cover_face_id) : undefined;
+      const pick = row.coverFaceId ? chosen.get(row.coverFaceId) : undefined;
       const cover = pick && pick.person_id === row.id ? pick : newest.get(row.id);
       return {
         id: row.id,
         name: row.name,
         link: row.link,
-        hidden: Number(row.hidden) === 1,
+        hidden: row.hidden,
         faceCount: counts.get(row.id)?.faceCount ?? 0,
         fileCount: counts.get(row.id)?.fileCount ?? 0,
         coverFace: cover ? { id: cover.id, fileId: cover.file_id, box: boxOf(cover) } : null,
-        createdAt: row.created_at,
+        createdAt: row.createdAt,
       };
     });
   }

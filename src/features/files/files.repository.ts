@@ -43,8 +43,55 @@ function parsePatches(json: string | null): StoredFile['locationPatches'] {
   return Array.isArray(value) ? (value as BytePatch[]) : 'unremovable';
 }
 
-export async function insertFiles(db: Executor, rows: NewFileRow[]): Promise<void> {
+/** A file an upload stored, before its row exists: what the upload knows of it. */
+export interface NewFile {
+  id: string;
+  ownerId: string;
+  name: string;
+  kind: MediaKind;
+  contentType: string;
+  size: number;
+  sha256: string;
+  blobKey: string;
+  createdAt: string;
+  /** `[]` when the kind never carries a location; null until the describe step has looked (photos). */
+  locationPatches: BytePatch[] | null;
+}
+
+/**
+ * A new file's row: pending its background steps, and until the describe step reads the
+ * bytes taken when uploaded.
+ */
+function newFileRow(file: NewFile): FileRow & { size: number } {
+  return {
+    id: file.id,
+    owner_id: file.ownerId,
+    name: file.name,
+    kind: file.kind,
+    content_type: file.contentType,
+    size: file.size,
+    sha256: file.sha256,
+    blob_key: file.blobKey,
+    thumbnail_key: null,
+    width: null,
+    height: null,
+    duration_seconds: null,
+    created_at: file.createdAt,
+    processing: 'pending',
+    failed_steps: null,
+    taken_at: file.createdAt,
+    taken_at_source: 'upload',
+    taken_month: file.createdAt.slice(0, 7),
+    metadata: null,
+    location_patches: file.locationPatches === null ? null : JSON.stringify(file.locationPatches),
+  };
+}
+
+/** Inserts the files of an upload in one statement; returns them as stored. */
+export async function insertFiles(db: Executor, files: readonly NewFile[]): Promise<StoredFile[]> {
+  const rows: NewFileRow[] = files.map(newFileRow);
   if (rows.length > 0) await db.insertInto('files').values(rows).execute();
+  return files.map((file) => toStoredFile(newFileRow(file)));
 }
 
 export async function findOwnedFile(db: Executor, ownerId: string, id: string): Promise<StoredFile | undefined> {

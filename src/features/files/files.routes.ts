@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { InvalidRequest } from '../../errors.js';
 import { AUTH, callerOf, OBJECT, type Caller } from '../../plugins/access.js';
 import { watchUploadProgress } from '../../plugins/bodies.js';
-import { origin, type AuditLog } from '../audit/audit.log.js';
+import { originOf } from '../request-origin.js';
 import { loadedFile } from '../access/access.service.js';
 import { errorResponses, IdParams } from '../shared.schemas.js';
 import { sendContent, startsDownload } from './content.js';
@@ -15,7 +15,6 @@ import type { FilesService, UploadPart } from './files.service.js';
 
 export interface FilesRoutesOptions {
   files: FilesService;
-  audit: AuditLog;
   maxUploadBytes: number;
   /** An upload that sends (almost) nothing for this long is aborted. */
   uploadIdleTimeoutMs: number;
@@ -49,7 +48,7 @@ async function* fileParts(request: FastifyRequest, maxUploadBytes: number, idleT
   }
 }
 
-export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async (app, { files, audit, maxUploadBytes, uploadIdleTimeoutMs }) => {
+export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async (app, { files, maxUploadBytes, uploadIdleTimeoutMs }) => {
   app.get(
     '/files',
     { config: { access: AUTH('files:read') }, schema: { tags: ['files'], summary: 'List your files, newest first unless sort/order say otherwise', querystring: ListQuery, response: { 200: FilePage, ...errorResponses(400, 401) } } },
@@ -83,9 +82,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
     async (request, reply) => {
       if (!request.isMultipart()) throw new InvalidRequest('Send the files as multipart/form-data, in parts named "file".');
       const caller = callerOf(request);
-      const { user } = caller;
-      const stored = await files.upload(user.id, fileParts(request, maxUploadBytes, uploadIdleTimeoutMs));
-      for (const file of stored) audit.record({ action: 'file.upload', outcome: 'success', actor: user, target: `file:${file.id}`, details: { name: file.name, size: file.size, ...(file.duplicateOf ? { duplicateOf: file.duplicateOf } : {}) }, ...origin(request) });
+      const stored = await files.upload(caller, fileParts(request, maxUploadBytes, uploadIdleTimeoutMs), originOf(request));
       return reply.status(201).send({ items: stored.map((file) => ({ ...toFileJson(file, caller), ...(file.duplicateOf ? { duplicateOf: file.duplicateOf } : {}) })) });
     },
   );
@@ -109,9 +106,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
     '/files/:id',
     { config: { access: OBJECT('file', 'id', 'write', 'files:write') }, schema: { tags: ['files'], summary: 'Delete a file', params: IdParams, response: { 204: { type: 'null' }, ...errorResponses(401, 403, 404) } } },
     async (request, reply) => {
-      const { user } = callerOf(request);
-      await files.delete(user.id, request.params.id);
-      audit.record({ action: 'file.delete', outcome: 'success', actor: user, target: `file:${request.params.id}`, ...origin(request) });
+      await files.delete(callerOf(request), request.params.id, originOf(request));
       return reply.status(204).send(null);
     },
   );
@@ -123,9 +118,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
       schema: { tags: ['files'], summary: 'Delete several files, all or none (every id checked in one query)', body: BulkDeleteBody, response: { 204: { type: 'null' }, ...errorResponses(400, 401, 403, 404) } },
     },
     async (request, reply) => {
-      const { user } = callerOf(request);
-      await files.deleteMany(user.id, request.body.ids);
-      for (const id of new Set(request.body.ids)) audit.record({ action: 'file.delete', outcome: 'success', actor: user, target: `file:${id}`, ...origin(request) });
+      await files.deleteMany(callerOf(request), request.body.ids, originOf(request));
       return reply.status(204).send(null);
     },
   );
@@ -137,11 +130,10 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
       schema: { tags: ['files'], summary: 'The stored bytes (Range, ETag)', params: IdParams, querystring: ContentQuery, response: errorResponses(401, 404, 416) },
     },
     async (request, reply) => {
-      const { user } = callerOf(request);
       const { file } = loadedFile(request);
       const download = request.query.download === '1' || request.query.download === 'true';
       // Downloads are audited once (see startsDownload); inline playback is not.
-      if (download && startsDownload(request)) audit.record({ action: 'file.download', outcome: 'success', actor: user, target: `file:${file.id}`, ...origin(request) });
+      if (download && startsDownload(request)) files.recordDownload(callerOf(request), file, originOf(request));
       return sendContent(request, reply, file, files.contentSource(file), download ? 'attachment' : 'inline');
     },
   );

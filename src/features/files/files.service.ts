@@ -5,9 +5,11 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { JobQueue } from '../../adapters/jobs/job-queue.js';
 import type { BlobStore, ByteRange } from '../../adapters/storage/blob-store.js';
 import type { Db } from '../../db/connect.js';
-import type { FileRow } from '../../db/schema.js';
+import type { Caller } from '../../domain/access.js';
+import type { Origin } from '../../domain/origin.js';
 import { Forbidden, InvalidRequest, NotFound, NotReady, TooLarge, UnsupportedType } from '../../errors.js';
 import type { AccessService } from '../access/access.service.js';
+import type { AuditLog } from '../audit/audit.log.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { findDuplicates, lockOwnerUploads, refuseDuplicates, type DuplicatePolicy } from './duplicates.js';
 import { sanitizeFileName } from './file-names.js';
@@ -15,7 +17,7 @@ import * as files from './files.repository.js';
 import { OverLimit, RejectedType, UploadInspector } from './inspector.js';
 import { patchStream } from './location.js';
 import type { MediaKind } from './media-types.js';
-import { toStoredFile, type StoredFile } from './stored-file.js';
+import type { StoredFile } from './stored-file.js';
 
 export type { StoredFile };
 
@@ -56,8 +58,6 @@ export interface ListOptions {
 /** A file an upload stored; `duplicateOf` names the file of the owner's with the same bytes. */
 export type UploadedFile = StoredFile & { duplicateOf?: string };
 
-/** A stored blob's row, before it is inserted. */
-type PendingRow = FileRow & { size: number };
 
 const PRESIGNED_DOWNLOAD_SECONDS = 5 * 60;
 
@@ -65,6 +65,7 @@ export class FilesService {
   constructor(
     private readonly db: Db,
     private readonly access: AccessService,
+    private readonly audit: AuditLog,
     private readonly blobs: BlobStore,
     private readonly jobs: JobQueue,
     private readonly maxUploadBytes: number,
@@ -81,42 +82,48 @@ export class FilesService {
    * files or none. Rows appear only after their blobs are stored; on any failure the blobs
    * already written are removed.
    */
-  async upload(ownerId: string, parts: AsyncIterable<UploadPart>): Promise<UploadedFile[]> {
-    const rows: PendingRow[] = [];
+  async upload(caller: Caller, parts: AsyncIterable<UploadPart>, origin: Origin): Promise<UploadedFile[]> {
+    const { user } = caller;
+    const ownerId = user.id;
+    const pending: files.NewFile[] = [];
     const reject = this.duplicates === 'reject';
     let duplicateOf = new Map<string, { id: string }>();
+    let stored: StoredFile[];
     try {
       for await (const part of parts) {
-        rows.push(await this.storeBlob(ownerId, part));
+        pending.push(await this.storeBlob(ownerId, part));
         // Refused as soon as a part is known to repeat: the rest of the body is not stored.
-        if (reject) await refuseDuplicates(this.db, ownerId, rows);
+        if (reject) await refuseDuplicates(this.db, ownerId, pending);
       }
-      if (rows.length === 0) {
+      if (pending.length === 0) {
         throw new InvalidRequest('Attach at least one file.', [{ field: 'file', message: 'Add one or more parts named "file".', reason: 'missing' }]);
       }
-      if (!reject) duplicateOf = await findDuplicates(this.db, ownerId, rows);
+      if (!reject) duplicateOf = await findDuplicates(this.db, ownerId, pending);
       // The files and the work they still need are recorded together: nothing is lost to a crash.
-      const deliveries = await this.db.transaction().execute(async (trx) => {
+      const { inserted, deliveries } = await this.db.transaction().execute(async (trx) => {
         // Checked again under the owner's lock: of two uploads of the same bytes at once, one is stored.
         if (reject) {
           await lockOwnerUploads(trx, ownerId);
-          await refuseDuplicates(trx, ownerId, rows);
+          await refuseDuplicates(trx, ownerId, pending);
         }
-        await files.insertFiles(trx, rows);
-        return this.jobs.record(trx, rows.map((row) => ({ id: row.id, ownerId: row.owner_id, kind: row.kind })));
+        const inserted = await files.insertFiles(trx, pending);
+        return { inserted, deliveries: await this.jobs.record(trx, pending.map((file) => ({ id: file.id, ownerId: file.ownerId, kind: file.kind }))) };
       });
       this.jobs.submit(deliveries);
+      stored = inserted;
     } catch (error) {
-      await Promise.all(rows.map((row) => this.removeBlob(row.blob_key)));
+      await Promise.all(pending.map((file) => this.removeBlob(file.blobKey)));
       throw error;
     }
-    return rows.map((row) => {
-      const original = duplicateOf.get(row.id);
-      return { ...toStoredFile(row), ...(original ? { duplicateOf: original.id } : {}) };
+    const uploaded: UploadedFile[] = stored.map((file) => {
+      const original = duplicateOf.get(file.id);
+      return { ...file, ...(original ? { duplicateOf: original.id } : {}) };
     });
+    for (const file of uploaded) this.audit.record({ action: 'file.upload', outcome: 'success', actor: user, target: `file:${file.id}`, details: { name: file.name, size: file.size, ...(file.duplicateOf ? { duplicateOf: file.duplicateOf } : {}) }, ...origin });
+    return uploaded;
   }
 
-  private async storeBlob(ownerId: string, part: UploadPart): Promise<PendingRow> {
+  private async storeBlob(ownerId: string, part: UploadPart): Promise<files.NewFile> {
     const name = sanitizeFileName(part.filename);
     const id = randomUUID();
     const blobKey = `${id.slice(0, 2)}/${id}`;
@@ -130,30 +137,18 @@ export class FilesService {
       if (failure instanceof RejectedType || failure === undefined) throw new UnsupportedType(name);
       throw failure;
     }
-    const createdAt = new Date().toISOString();
     return {
       id,
-      owner_id: ownerId,
+      ownerId,
       name,
       kind: inspector.mediaType.kind,
-      content_type: inspector.mediaType.contentType,
+      contentType: inspector.mediaType.contentType,
       size: inspector.size,
       sha256: inspector.digest(),
-      blob_key: blobKey,
-      thumbnail_key: null,
-      width: null,
-      height: null,
-      duration_seconds: null,
-      created_at: createdAt,
-      processing: 'pending',
-      failed_steps: null,
-      // Until the describe step reads the bytes: taken when uploaded, and (for photos) not yet
-      // known whether it says where — public links hold its bytes back until then.
-      taken_at: createdAt,
-      taken_at_source: 'upload',
-      taken_month: createdAt.slice(0, 7),
-      metadata: null,
-      location_patches: inspector.mediaType.kind === 'image' ? null : '[]',
+      blobKey,
+      createdAt: new Date().toISOString(),
+      // Photos: not yet known whether the bytes say where — public links hold them back until then.
+      locationPatches: inspector.mediaType.kind === 'image' ? null : [],
     };
   }
 
@@ -205,15 +200,17 @@ export class FilesService {
     return file;
   }
 
-  async delete(ownerId: string, id: string): Promise<void> {
-    await this.deleteMany(ownerId, [id]);
+  async delete(caller: Caller, id: string, origin: Origin): Promise<void> {
+    await this.deleteMany(caller, [id], origin);
   }
 
   /**
    * Deletes several files at once, all or none: the caller's access to every id is checked
    * in one query first (AccessService.requireFiles).
    */
-  async deleteMany(ownerId: string, ids: string[]): Promise<void> {
+  async deleteMany(caller: Caller, ids: string[], origin: Origin): Promise<void> {
+    const { user } = caller;
+    const ownerId = user.id;
     const unique = new Set(ids);
     await this.access.requireFiles(ownerId, unique, 'write');
     const removed = await this.db.transaction().execute(async (trx) => {
@@ -228,6 +225,16 @@ export class FilesService {
       await this.removeBlob(file.blobKey);
       if (file.thumbnailKey) await this.removeBlob(file.thumbnailKey);
     }
+    for (const id of unique) this.audit.record({ action: 'file.delete', outcome: 'success', actor: user, target: `file:${id}`, ...origin });
+  }
+
+  /**
+   * Audits a download of the file: once per download, so the route calls it for the request
+   * that starts one (content.ts `startsDownload`), not for the ranges that follow, nor for
+   * inline playback.
+   */
+  recordDownload(caller: Caller, file: StoredFile, origin: Origin): void {
+    this.audit.record({ action: 'file.download', outcome: 'success', actor: caller.user, target: `file:${file.id}`, ...origin });
   }
 
   async thumbnail(file: StoredFile): Promise<Readable> {

@@ -30,8 +30,23 @@ function toJobItem(row: JobRow): JobItem {
   };
 }
 
-export async function insertJobs(db: Executor, rows: NewJobRow[]): Promise<void> {
+/** A step of a file's background work, queued to run now. */
+export interface NewJob {
+  id: string;
+  fileId: string;
+  ownerId: string;
+  step: string;
+  createdAt: string;
+}
+
+export async function insertJobs(db: Executor, jobs: readonly NewJob[]): Promise<void> {
+  const rows: NewJobRow[] = jobs.map((job) => ({ id: job.id, file_id: job.fileId, owner_id: job.ownerId, step: job.step, status: 'queued', attempts: 0, last_error: null, run_after: job.createdAt, lease_until: null, locked_by: null, created_at: job.createdAt, updated_at: job.createdAt }));
   if (rows.length > 0) await db.insertInto('jobs').values(rows).execute();
+}
+
+/** Files no background step applies to: nothing to wait for. */
+export async function markFilesDone(db: Executor, fileIds: readonly string[]): Promise<void> {
+  if (fileIds.length > 0) await db.updateTable('files').set({ processing: 'done' }).where('id', 'in', fileIds).execute();
 }
 
 /**

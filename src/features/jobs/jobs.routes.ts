@@ -1,16 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { callerOf, GROUP } from '../../plugins/access.js';
-import { origin, type AuditLog } from '../audit/audit.log.js';
+import { originOf } from '../request-origin.js';
 import { errorResponses } from '../shared.schemas.js';
 import { JobsOverview, JobsQuery, RetryBody, RetryResult } from './jobs.schemas.js';
-import type { JobsService } from './jobs.service.js';
+import type { JobsAdminService } from './jobs-admin.service.js';
 
 export interface JobsRoutesOptions {
-  jobs: JobsService;
-  audit: AuditLog;
+  jobs: JobsAdminService;
 }
 
-export const jobsRoutes: FastifyPluginAsyncTypebox<JobsRoutesOptions> = async (app, { jobs, audit }) => {
+export const jobsRoutes: FastifyPluginAsyncTypebox<JobsRoutesOptions> = async (app, { jobs }) => {
   const admin = { access: GROUP('admin', 'admin') };
 
   app.get(
@@ -18,9 +17,7 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<JobsRoutesOptions> = async (a
     { config: admin, schema: { tags: ['administration'], summary: 'Background jobs: queue depth, running and failed jobs', querystring: JobsQuery, response: { 200: JobsOverview, ...errorResponses(400, 401, 403) } } },
     async (request) => {
       const { status, limit } = request.query;
-      const overview = await jobs.overview(status ? [status] : ['running', 'failed'], limit);
-      audit.record({ action: 'admin.jobs_view', outcome: 'success', actor: callerOf(request).user, ...origin(request) });
-      return overview;
+      return jobs.overview(callerOf(request), status ? [status] : ['running', 'failed'], limit, originOf(request));
     },
   );
 
@@ -31,10 +28,7 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<JobsRoutesOptions> = async (a
       schema: { tags: ['administration'], summary: 'Queue failed jobs again (all, or those named by `ids`), with a fresh count of attempts', body: RetryBody, response: { 200: RetryResult, ...errorResponses(400, 401, 403) } },
     },
     async (request) => {
-      const ids = request.body?.ids;
-      const retried = await jobs.retry(ids);
-      audit.record({ action: 'admin.jobs_retry', outcome: 'success', actor: callerOf(request).user, details: { retried, ...(ids ? { ids } : { all: true }) }, ...origin(request) });
-      return { retried };
+      return { retried: await jobs.retry(callerOf(request), request.body?.ids, originOf(request)) };
     },
   );
 };

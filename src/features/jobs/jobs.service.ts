@@ -3,7 +3,7 @@ import type { EventBus } from '../../adapters/events/event-bus.js';
 import { isPermanentFailure, type Delivery, type JobEngine, type JobQueue, type JobStats, type NewFileWork } from '../../adapters/jobs/job-queue.js';
 import type { Config } from '../../config.js';
 import type { Db, Executor } from '../../db/connect.js';
-import type { JobRow, JobStatus, NewJobRow } from '../../db/schema.js';
+import type { JobRow, JobStatus } from '../../db/schema.js';
 import * as jobs from './jobs.repository.js';
 import type { JobItem } from './jobs.repository.js';
 
@@ -112,7 +112,7 @@ export class JobsService implements JobQueue {
   async record(trx: Executor, files: readonly NewFileWork[]): Promise<Delivery[]> {
     const now = new Date().toISOString();
     const ahead = await jobs.countUnfinishedByOwner(trx, [...new Set(files.map((file) => file.ownerId))]);
-    const rows: NewJobRow[] = [];
+    const queued: jobs.NewJob[] = [];
     const deliveries: Delivery[] = [];
     for (const file of files) {
       for (const step of this.steps.values()) {
@@ -120,15 +120,14 @@ export class JobsService implements JobQueue {
         const id = randomUUID();
         const rank = ahead.get(file.ownerId) ?? 0;
         ahead.set(file.ownerId, rank + 1);
-        rows.push({ id, file_id: file.id, owner_id: file.ownerId, step: step.name, status: 'queued', attempts: 0, last_error: null, run_after: now, lease_until: null, locked_by: null, created_at: now, updated_at: now });
+        queued.push({ id, fileId: file.id, ownerId: file.ownerId, step: step.name, createdAt: now });
         deliveries.push({ id, ownerId: file.ownerId, attempt: 1, rank });
       }
     }
-    await jobs.insertJobs(trx, rows);
+    await jobs.insertJobs(trx, queued);
     // New files are inserted as pending; one no step applies to has nothing to wait for.
-    const withWork = new Set(rows.map((row) => row.file_id));
-    const without = files.filter((file) => !withWork.has(file.id)).map((file) => file.id);
-    if (without.length > 0) await trx.updateTable('files').set({ processing: 'done' }).where('id', 'in', without).execute();
+    const withWork = new Set(queued.map((job) => job.fileId));
+    await jobs.markFilesDone(trx, files.filter((file) => !withWork.has(file.id)).map((file) => file.id));
     return deliveries;
   }
 

@@ -4,7 +4,11 @@ import type { Db } from '../../db/connect.js';
 import { isUniqueViolation } from '../../db/connect.js';
 import type { MailTokenPurpose } from '../../db/schema.js';
 import { AppError, Conflict, InvalidRequest, RateLimited, Unavailable, type ErrorDetail } from '../../errors.js';
+import type { Caller } from '../../domain/access.js';
+import type { Origin } from '../../domain/origin.js';
+import { requirePasswordCaller } from '../accounts/auth.service.js';
 import { EMAIL, validatePassword, type AccountsService, type User } from '../accounts/accounts.service.js';
+import type { AuditLog } from '../audit/audit.log.js';
 import type { BackgroundWork } from './background.js';
 import * as mail from './mail.repository.js';
 import type { MailService } from './mail.service.js';
@@ -34,7 +38,12 @@ export interface ProfileChanges {
   notices?: boolean;
   language?: string;
   currentPassword: string;
+  /** On or off for the user's whole library (off deletes their faces). */
+  faceRecognition?: boolean;
 }
+
+/** Turns face recognition on or off for a user's library (the faces feature's). */
+export type SetFaceRecognition = (userId: string, on: boolean) => Promise<void>;
 
 /**
  * The account flows that go through mail: address verification, changing the address,
@@ -47,6 +56,8 @@ export class AccountMailService {
     private readonly mail: MailService,
     private readonly limits: AccountMailLimits,
     private readonly background: BackgroundWork,
+    private readonly audit: AuditLog,
+    private readonly setFaceRecognition: SetFaceRecognition,
     private readonly clock: Clock = systemClock,
   ) {}
 
@@ -64,19 +75,38 @@ export class AccountMailService {
   }
 
   /** POST /auth/email/verify: the link's token, once; only for the address it was sent to. */
-  async verifyEmail(token: string): Promise<User> {
+  async verifyEmail(token: string, origin: Origin): Promise<User> {
     const used = await mail.consumeMailToken(this.db, 'verify_email', hashToken(token), this.clock.now().toISOString());
     if (!used || !(await this.accounts.markEmailVerified(used.userId, used.email))) throw new InvalidToken();
     const user = await this.accounts.findActiveUser(used.userId);
     if (!user) throw new InvalidToken();
+    this.audit.record({ action: 'account.email_verified', outcome: 'success', actor: user, target: `user:${user.id}`, details: { email: user.email }, ...origin });
     return user;
   }
 
   /**
-   * PATCH /auth/me: name, address, notices, language, always with the current password. A
-   * new address is unverified until its link is used, and the old one is told of the change.
+   * PATCH /auth/me: name, address, notices, language, face recognition, always with the
+   * current password (never with a token). A new address is unverified until its link is
+   * used, and the old one is told of the change.
    */
-  async updateProfile(user: User, changes: ProfileChanges, ip: string): Promise<{ user: User; emailChangedFrom?: string }> {
+  async updateProfile(caller: Caller, changes: ProfileChanges, origin: Origin): Promise<User> {
+    requirePasswordCaller(caller, 'Change your account while signed in with your password, not with a token.');
+    const { currentPassword: _password, faceRecognition, ...audited } = changes;
+    const updated = await this.updateAccount(caller.user, changes, origin.ip).catch((error: unknown) => {
+      this.audit.record({ action: 'account.update', outcome: 'failure', actor: caller.user, target: `user:${caller.user.id}`, ...origin });
+      throw error;
+    });
+    const { emailChangedFrom } = updated;
+    let user = updated.user;
+    if (faceRecognition !== undefined && faceRecognition !== user.faceRecognition) {
+      await this.setFaceRecognition(user.id, faceRecognition);
+      user = { ...user, faceRecognition };
+    }
+    this.audit.record({ action: 'account.update', outcome: 'success', actor: user, target: `user:${user.id}`, details: { ...audited, ...(faceRecognition !== undefined ? { faceRecognition } : {}), ...(emailChangedFrom ? { previousEmail: emailChangedFrom } : {}) }, ...origin });
+    return user;
+  }
+
+  private async updateAccount(user: User, changes: ProfileChanges, ip: string): Promise<{ user: User; emailChangedFrom?: string }> {
     await this.accounts.verifyPassword(user, changes.currentPassword, ip);
     const name = changes.name?.trim();
     const email = changes.email?.trim().toLowerCase();
@@ -132,7 +162,16 @@ export class AccountMailService {
    * one leaves the link valid), then sets it and ends every session, JWT and cached Basic
    * check. Using the link also proves the address.
    */
-  async resetPassword(token: string, password: string): Promise<User> {
+  async resetPassword(token: string, password: string, origin: Origin): Promise<User> {
+    const user = await this.resetWithToken(token, password).catch((error: unknown) => {
+      this.audit.record({ action: 'auth.password_reset', outcome: 'failure', details: { reason: error instanceof AppError ? error.code : 'error' }, ...origin });
+      throw error;
+    });
+    this.audit.record({ action: 'auth.password_reset', outcome: 'success', actor: user, target: `user:${user.id}`, ...origin });
+    return user;
+  }
+
+  private async resetWithToken(token: string, password: string): Promise<User> {
     const hash = hashToken(token);
     const now = this.clock.now().toISOString();
     const pending = await mail.findUsableMailToken(this.db, 'reset_password', hash, now);

@@ -3,6 +3,8 @@ import type { Db } from '../../db/connect.js';
 import { isUniqueViolation } from '../../db/connect.js';
 import { AppError, InvalidRequest, NotFound, Unavailable } from '../../errors.js';
 import type { AuditLog } from '../audit/audit.log.js';
+import type { Caller } from '../../domain/access.js';
+import type { Origin } from '../../domain/origin.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import * as mail from './mail.repository.js';
 import { eventTypeName, MalformedSesEvent, normalizeAddress, parseSesEvent, type SesEvent } from './ses-events.js';
@@ -49,7 +51,7 @@ export class MailFeedbackService {
   ) {}
 
   /** A message posted by an SNS subscription: checked (topic, age, signature) before anything else. */
-  async receiveSns(body: unknown, origin: { ip: string; userAgent: string }): Promise<FeedbackOutcome> {
+  async receiveSns(body: unknown, origin: Origin): Promise<FeedbackOutcome> {
     const message = asSnsMessage(body);
     if (!this.options.topics.includes(message.TopicArn)) throw new InvalidSignature('the topic is not one of SES_SNS_TOPIC_ARNS.');
     const age = this.now() - Date.parse(message.Timestamp);
@@ -77,7 +79,7 @@ export class MailFeedbackService {
   }
 
   /** The SES notification JSON itself, from a relay holding a `webhooks:ses` token. */
-  async receiveRelay(body: unknown, raw: string, origin: { ip: string; userAgent: string }): Promise<FeedbackOutcome> {
+  async receiveRelay(body: unknown, raw: string, origin: Origin): Promise<FeedbackOutcome> {
     const event = parseEvent(body);
     // No SNS MessageId here: the same body twice is the same event.
     return this.record(event, `sha256:${createHash('sha256').update(raw).digest('hex')}`, 'relay', raw, origin);
@@ -95,11 +97,14 @@ export class MailFeedbackService {
     };
   }
 
-  async lift(email: string, by: string): Promise<void> {
-    if (!(await mail.liftSuppression(this.db, normalizeAddress(email), by, new Date(this.now()).toISOString()))) throw new NotFound('suppression');
+  /** An administrator lifts a suppression: mail goes to the address again. */
+  async lift(caller: Caller, email: string, origin: Origin): Promise<void> {
+    const actor = caller.user;
+    if (!(await mail.liftSuppression(this.db, normalizeAddress(email), actor.username, new Date(this.now()).toISOString()))) throw new NotFound('suppression');
+    this.audit.record({ action: 'mail.suppression_lift', outcome: 'success', actor, target: `email:${email.toLowerCase()}`, ...origin });
   }
 
-  private async confirmSubscription(message: SnsMessage, origin: { ip: string; userAgent: string }): Promise<FeedbackOutcome> {
+  private async confirmSubscription(message: SnsMessage, origin: Origin): Promise<FeedbackOutcome> {
     try {
       // The URL is part of what SNS signed; still bounded, and never redirected.
       await fetchBounded(message.SubscribeURL!, { timeoutMs: 5000, maxBytes: 64 * 1024 }, Error);
@@ -112,7 +117,7 @@ export class MailFeedbackService {
     return 'subscribed';
   }
 
-  private async record(event: SesEvent, messageId: string, source: 'sns' | 'relay', raw: string, origin: { ip: string; userAgent: string }): Promise<FeedbackOutcome> {
+  private async record(event: SesEvent, messageId: string, source: 'sns' | 'relay', raw: string, origin: Origin): Promise<FeedbackOutcome> {
     if (event.kind === 'ignored') return 'ignored';
     if (await mail.sesEventExists(this.db, messageId)) return 'duplicate';
     const type = eventTypeName(event);

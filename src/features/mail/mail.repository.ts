@@ -21,7 +21,40 @@ function toOutboxItem(row: Pick<OutboxRow, 'id' | 'to_address' | 'subject' | 'te
   return { id: row.id, to: row.to_address, subject: row.subject, template: row.template, status: row.status, attempts: row.attempts, transport: row.transport, lastError: row.last_error, at: row.created_at, updatedAt: row.updated_at };
 }
 
-export async function insertOutbox(db: Executor, row: NewOutboxRow): Promise<void> {
+/** A rendered message for the outbox; it is queued for delivery now. */
+export interface NewOutboxMessage {
+  id: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  language: string;
+  template: string;
+  /** The body holds a secret (a link's token): it is forgotten once sent. */
+  secret: boolean;
+  createdAt: string;
+}
+
+export async function insertOutbox(db: Executor, message: NewOutboxMessage): Promise<void> {
+  const row: NewOutboxRow = {
+    id: message.id,
+    to_address: message.to,
+    subject: message.subject,
+    text_body: message.text,
+    html_body: message.html,
+    language: message.language,
+    template: message.template,
+    secret: message.secret ? 1 : 0,
+    status: 'queued',
+    attempts: 0,
+    next_attempt_at: message.createdAt,
+    last_error: null,
+    transport: null,
+    claimed_by: null,
+    claimed_until: null,
+    created_at: message.createdAt,
+    updated_at: message.createdAt,
+  };
   await db.insertInto('mail_outbox').values(row).execute();
 }
 

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { InvalidRequest, Unauthenticated } from '../../errors.js';
 import { callerOf, GROUP, OPEN, scopesOf } from '../../plugins/access.js';
-import { origin, type AuditLog } from '../audit/audit.log.js';
+import { originOf } from '../request-origin.js';
 import { errorResponses } from '../shared.schemas.js';
 import { TOKEN_PREFIX, type TokensService } from '../tokens/tokens.service.js';
 import type { MailFeedbackService } from './feedback.service.js';
@@ -13,7 +13,6 @@ export interface MailRoutesOptions {
   mail: MailService;
   feedback: MailFeedbackService;
   tokens: TokensService;
-  audit: AuditLog;
 }
 
 /** SNS posts a few KiB; the issue's limit leaves room for SES's largest notifications. */
@@ -48,9 +47,9 @@ const SuppressionItem = Type.Object({
 /** The SES webhook (SNS subscription or relay) and the administrators' view of mail. */
 export const mailRoutes: FastifyPluginAsyncTypebox<MailRoutesOptions> = async (app, options) => {
   // Only what it needs: passing `options` whole would hand it the prefix a second time.
-  await app.register(sesWebhook, { mail: options.mail, feedback: options.feedback, tokens: options.tokens, audit: options.audit });
+  await app.register(sesWebhook, { mail: options.mail, feedback: options.feedback, tokens: options.tokens });
   const admin = { access: GROUP('admin', 'admin') };
-  const { mail, feedback, audit } = options;
+  const { mail, feedback } = options;
 
   app.get(
     '/admin/mail/outbox',
@@ -76,9 +75,7 @@ export const mailRoutes: FastifyPluginAsyncTypebox<MailRoutesOptions> = async (a
     '/admin/mail/suppressions/:email',
     { config: admin, schema: { tags: ['administration'], summary: 'Lift a suppression: mail goes to the address again', params: Type.Object({ email: Type.String({ minLength: 3, maxLength: 320 }) }, { additionalProperties: false }), response: { 204: { type: 'null' }, ...errorResponses(401, 403, 404) } } },
     async (request, reply) => {
-      const actor = callerOf(request).user;
-      await feedback.lift(request.params.email, actor.username);
-      audit.record({ action: 'mail.suppression_lift', outcome: 'success', actor, target: `email:${request.params.email.toLowerCase()}`, ...origin(request) });
+      await feedback.lift(callerOf(request), request.params.email, originOf(request));
       return reply.status(204).send(null);
     },
   );
@@ -137,13 +134,13 @@ const sesWebhook: FastifyPluginAsyncTypebox<MailRoutesOptions> = async (app, { f
     async (request) => {
       const body = request.body as WebhookBody | undefined;
       if (!body) throw new InvalidRequest('Send the SNS message or SES notification as a JSON body.');
-      const where = origin(request);
+      const where = originOf(request);
       if (request.headers.authorization !== undefined) {
         await relayCaller(request, tokens);
-        return { status: await feedback.receiveRelay(unwrapSnsEnvelope(body.json), body.raw, { ip: where.ip!, userAgent: where.userAgent! }) };
+        return { status: await feedback.receiveRelay(unwrapSnsEnvelope(body.json), body.raw, where) };
       }
       if (!isSnsShaped(body.json)) throw new Unauthenticated();
-      return { status: await feedback.receiveSns(body.json, { ip: where.ip!, userAgent: where.userAgent! }) };
+      return { status: await feedback.receiveSns(body.json, where) };
     },
   );
 };
@@ -152,7 +149,7 @@ const sesWebhook: FastifyPluginAsyncTypebox<MailRoutesOptions> = async (app, { f
 async function relayCaller(request: FastifyRequest, tokens: TokensService): Promise<void> {
   const secret = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
   if (!secret?.startsWith(TOKEN_PREFIX)) throw new Unauthenticated();
-  const found = await tokens.authenticate(secret, request.ip);
+  const found = await tokens.authenticate(secret, originOf(request), false);
   if (!found) throw new Unauthenticated();
   // As the issue asks: a token without the scope is no credential for this route at all.
   // Feedback suppresses any address, so only an administrator's token may carry it in.

@@ -31,22 +31,14 @@ export class MailService {
     const now = new Date().toISOString();
     await mail.insertOutbox(this.db, {
       id,
-      to_address: to.toLowerCase(),
+      to: to.toLowerCase(),
       subject: rendered.subject,
-      text_body: rendered.text,
-      html_body: rendered.html,
+      text: rendered.text,
+      html: rendered.html,
       language: lang,
       template: values.template,
-      secret: SECRET_TEMPLATES.has(values.template) ? 1 : 0,
-      status: 'queued',
-      attempts: 0,
-      next_attempt_at: now,
-      last_error: null,
-      transport: null,
-      claimed_by: null,
-      claimed_until: null,
-      created_at: now,
-      updated_at: now,
+      secret: SECRET_TEMPLATES.has(values.template),
+      createdAt: now,
     });
     this.sender.kick();
     return id;

@@ -1,5 +1,5 @@
 import type { AccountsService } from '../accounts/accounts.service.js';
-import type { AuditEntry, AuditLog } from '../audit/audit.log.js';
+import type { AuditEntry, BatchedAuditLog } from '../audit/audit.log.js';
 import type { FilesService } from '../files/files.service.js';
 import type { AccountMailService } from './account-mail.service.js';
 import type { BackgroundWork } from './background.js';
@@ -17,7 +17,7 @@ export interface NoticeLookups {
   files: Pick<FilesService, 'findById'>;
 }
 
-export function sendNoticesFor(audit: AuditLog, lookups: NoticeLookups, mail: MailService, accountMail: AccountMailService, background: BackgroundWork): void {
+export function sendNoticesFor(audit: Pick<BatchedAuditLog, 'onRecord'>, lookups: NoticeLookups, mail: MailService, accountMail: AccountMailService, background: BackgroundWork): void {
   audit.onRecord((entry) => {
     if (entry.outcome !== 'success') return;
     const work = noticeWork(entry, lookups, mail, accountMail);

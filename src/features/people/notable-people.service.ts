@@ -1,3 +1,6 @@
+import type { Caller } from '../../domain/access.js';
+import type { Origin } from '../../domain/origin.js';
+import type { AuditLog } from '../audit/audit.log.js';
 import { randomUUID } from 'node:crypto';
 import type { FaceEngine, DetectedFace } from '../../adapters/faces/face-engine.js';
 import type { Db } from '../../db/connect.js';
@@ -22,27 +25,36 @@ export class NotablePeopleService {
   constructor(
     private readonly db: Db,
     private readonly engine: FaceEngine,
+    private readonly audit: AuditLog,
   ) {}
 
   list(): Promise<NotablePerson[]> {
     return repository.listPeople(this.db);
   }
 
-  async create(person: NewNotablePerson): Promise<NotablePerson> {
+  /** An administrator adds a notable person (their reference photos come next). */
+  async create(caller: Caller, person: NewNotablePerson, origin: Origin): Promise<NotablePerson> {
+    const created = await this.insertPerson(person);
+    this.audit.record({ action: 'admin.notable_person_create', outcome: 'success', actor: caller.user, target: `notable-person:${created.id}`, details: { name: created.name }, ...origin });
+    return created;
+  }
+
+  private async insertPerson(person: NewNotablePerson): Promise<NotablePerson> {
     const id = randomUUID();
     await repository.insertPerson(this.db, { id, name: person.name.trim(), description: person.description ?? null, url: person.url ?? null, createdAt: new Date().toISOString() });
     return (await repository.findPerson(this.db, id))!;
   }
 
-  async delete(id: string): Promise<void> {
+  async delete(caller: Caller, id: string, origin: Origin): Promise<void> {
     if (!(await repository.deletePerson(this.db, id))) throw new NotFound('notable person');
+    this.audit.record({ action: 'admin.notable_person_delete', outcome: 'success', actor: caller.user, target: `notable-person:${id}`, ...origin });
   }
 
   /**
    * Adds one reference face per photo: the largest face in it (a portrait's subject; a
    * bystander is smaller). All photos or none: one without a face is a 400 and nothing is kept.
    */
-  async addPhotos(id: string, photos: AsyncIterable<ReferencePhoto>): Promise<number> {
+  async addPhotos(caller: Caller, id: string, photos: AsyncIterable<ReferencePhoto>, origin: Origin): Promise<number> {
     if (!(await repository.findPerson(this.db, id))) throw new NotFound('notable person');
     const faces: { id: string; personId: string; descriptor: Float32Array; createdAt: string }[] = [];
     for await (const photo of photos) {
@@ -52,6 +64,7 @@ export class NotablePeopleService {
     }
     if (faces.length === 0) throw new InvalidRequest('Attach at least one photo.', [{ field: 'photo', message: 'Add one or more parts named "photo".', reason: 'missing' }]);
     await repository.insertFaces(this.db, faces);
+    this.audit.record({ action: 'admin.notable_person_photos', outcome: 'success', actor: caller.user, target: `notable-person:${id}`, details: { faces: faces.length }, ...origin });
     return faces.length;
   }
 
@@ -70,7 +83,7 @@ export class NotablePeopleService {
     }
     if (found.length === 0) return { person: undefined, faces: 0, skipped };
     const existing = await repository.findPersonByName(this.db, person.name.trim());
-    const target = existing ?? (await this.create(person));
+    const target = existing ?? (await this.insertPerson(person));
     const createdAt = new Date().toISOString();
     await repository.insertFaces(this.db, found.map((descriptor) => ({ id: randomUUID(), personId: target.id, descriptor, createdAt })));
     return { person: target, faces: found.length, skipped };

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { InvalidRequest } from '../../errors.js';
 import { callerOf, GROUP, OPEN } from '../../plugins/access.js';
-import { origin, type AuditLog } from '../audit/audit.log.js';
+import { originOf } from '../request-origin.js';
 import { errorResponses, IdParams } from '../shared.schemas.js';
 import type { NotablePeopleService, ReferencePhoto } from './notable-people.service.js';
 import { readPhotoPart } from './photo-input.js';
@@ -12,7 +12,6 @@ import type { WhoService } from './who.service.js';
 export interface PeopleRoutesOptions {
   notablePeople: NotablePeopleService;
   who: WhoService;
-  audit: AuditLog;
   /** The largest photo accepted, in bytes (413 above). */
   maxPhotoBytes: number;
 }
@@ -57,7 +56,7 @@ async function* photoParts(request: FastifyRequest, maxBytes: number, maxPhotos:
   }
 }
 
-export const peopleRoutes: FastifyPluginAsyncTypebox<PeopleRoutesOptions> = async (app, { notablePeople, who, audit, maxPhotoBytes }) => {
+export const peopleRoutes: FastifyPluginAsyncTypebox<PeopleRoutesOptions> = async (app, { notablePeople, who, maxPhotoBytes }) => {
   const admin = { access: GROUP('admin', 'admin') };
 
   app.get(
@@ -70,8 +69,7 @@ export const peopleRoutes: FastifyPluginAsyncTypebox<PeopleRoutesOptions> = asyn
     '/admin/notable-people',
     { config: admin, schema: { tags: ['people'], summary: 'Add a notable person (then their reference photos)', body: NewPersonBody, response: { 201: NotablePersonSchema, ...errorResponses(400, 401, 403) } } },
     async (request, reply) => {
-      const person = await notablePeople.create(request.body);
-      audit.record({ action: 'admin.notable_person_create', outcome: 'success', actor: callerOf(request).user, target: `notable-person:${person.id}`, details: { name: person.name }, ...origin(request) });
+      const person = await notablePeople.create(callerOf(request), request.body, originOf(request));
       return reply.status(201).send(person);
     },
   );
@@ -89,8 +87,7 @@ export const peopleRoutes: FastifyPluginAsyncTypebox<PeopleRoutesOptions> = asyn
       },
     },
     async (request, reply) => {
-      const faces = await notablePeople.addPhotos(request.params.id, photoParts(request, maxPhotoBytes, 20));
-      audit.record({ action: 'admin.notable_person_photos', outcome: 'success', actor: callerOf(request).user, target: `notable-person:${request.params.id}`, details: { faces }, ...origin(request) });
+      const faces = await notablePeople.addPhotos(callerOf(request), request.params.id, photoParts(request, maxPhotoBytes, 20), originOf(request));
       return reply.status(201).send({ faces });
     },
   );
@@ -99,8 +96,7 @@ export const peopleRoutes: FastifyPluginAsyncTypebox<PeopleRoutesOptions> = asyn
     '/admin/notable-people/:id',
     { config: admin, schema: { tags: ['people'], summary: 'Remove a notable person and their reference faces', params: IdParams, response: { 204: { type: 'null' }, ...errorResponses(401, 403, 404) } } },
     async (request, reply) => {
-      await notablePeople.delete(request.params.id);
-      audit.record({ action: 'admin.notable_person_delete', outcome: 'success', actor: callerOf(request).user, target: `notable-person:${request.params.id}`, ...origin(request) });
+      await notablePeople.delete(callerOf(request), request.params.id, originOf(request));
       return reply.status(204).send(null);
     },
   );

@@ -9,6 +9,36 @@ export interface Share {
   createdAt: string;
 }
 
+/** A public link as the service sees it (the row stays here). */
+export interface StoredLink {
+  id: string;
+  fileId: string;
+  tokenHash: string;
+  /** The token, sealed with the server's key (the link can be shown again). */
+  tokenSealed: string;
+  passwordHash: string | null;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  views: number;
+  includeLocation: boolean;
+}
+
+function toStoredLink(row: LinkRow): StoredLink {
+  return {
+    id: row.id,
+    fileId: row.file_id,
+    tokenHash: row.token_hash,
+    tokenSealed: row.token_sealed,
+    passwordHash: row.password_hash,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+    views: Number(row.views),
+    includeLocation: Number(row.include_location) === 1,
+  };
+}
+
 export async function insertShare(db: Executor, fileId: string, userId: string, createdAt: string): Promise<void> {
   await db.insertInto('shares').values({ file_id: fileId, user_id: userId, created_at: createdAt }).execute();
 }
@@ -49,12 +79,26 @@ export async function listSharedWith(db: Executor, userId: string, limit: number
   return rows.map((row) => ({ ...toStoredFile(row), sharedAt: row.shared_at, ownerUsername: row.owner_username }));
 }
 
-export async function insertLink(db: Executor, link: LinkRow): Promise<void> {
-  await db.insertInto('links').values(link).execute();
+export async function insertLink(db: Executor, link: StoredLink): Promise<void> {
+  await db
+    .insertInto('links')
+    .values({
+      id: link.id,
+      file_id: link.fileId,
+      token_hash: link.tokenHash,
+      token_sealed: link.tokenSealed,
+      password_hash: link.passwordHash,
+      created_at: link.createdAt,
+      expires_at: link.expiresAt,
+      revoked_at: link.revokedAt,
+      views: link.views,
+      include_location: link.includeLocation ? 1 : 0,
+    })
+    .execute();
 }
 
-export async function listActiveLinks(db: Executor, fileId: string, now: string): Promise<LinkRow[]> {
-  return db
+export async function listActiveLinks(db: Executor, fileId: string, now: string): Promise<StoredLink[]> {
+  const rows = await db
     .selectFrom('links')
     .selectAll()
     .where('file_id', '=', fileId)
@@ -62,14 +106,16 @@ export async function listActiveLinks(db: Executor, fileId: string, now: string)
     .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
     .orderBy('created_at', 'desc')
     .execute();
+  return rows.map(toStoredLink);
 }
 
-export async function findLinkByHash(db: Executor, tokenHash: string): Promise<LinkRow | undefined> {
-  return db.selectFrom('links').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+export async function findLinkByHash(db: Executor, tokenHash: string): Promise<StoredLink | undefined> {
+  const row = await db.selectFrom('links').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+  return row && toStoredLink(row);
 }
 
 /** A link by its token's hash, with its file and whether the file's owner is enabled, in one query. */
-export async function findLinkWithFile(db: Executor, tokenHash: string): Promise<{ link: LinkRow; file: StoredFile; ownerEnabled: boolean } | undefined> {
+export async function findLinkWithFile(db: Executor, tokenHash: string): Promise<{ link: StoredLink; file: StoredFile; ownerEnabled: boolean } | undefined> {
   const row = await db
     .selectFrom('links')
     .innerJoin('files', 'files.id', 'links.file_id')
@@ -91,7 +137,7 @@ export async function findLinkWithFile(db: Executor, tokenHash: string): Promise
     .where('links.token_hash', '=', tokenHash)
     .executeTakeFirst();
   if (!row) return undefined;
-  const link: LinkRow = {
+  const link = toStoredLink({
     id: row.link_id,
     file_id: row.link_file_id,
     token_hash: row.link_token_hash,
@@ -102,7 +148,7 @@ export async function findLinkWithFile(db: Executor, tokenHash: string): Promise
     include_location: row.link_include_location,
     revoked_at: row.link_revoked_at,
     views: row.link_views,
-  };
+  });
   return { link, file: toStoredFile(row), ownerEnabled: !Number(row.owner_disabled) };
 }
 

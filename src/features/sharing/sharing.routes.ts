@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { AUTH, callerOf, OBJECT, OPEN } from '../../plugins/access.js';
-import { origin, type AuditLog } from '../audit/audit.log.js';
+import { originOf } from '../request-origin.js';
 import { sendContent, startsDownload } from '../files/content.js';
 import { toFileJson } from '../files/file-json.js';
 import { FileSchema } from '../files/files.schemas.js';
@@ -13,7 +13,6 @@ import type { Link, SharingService } from './sharing.service.js';
 export interface SharingRoutesOptions {
   sharing: SharingService;
   files: FilesService;
-  audit: AuditLog;
   /** The address links are built on (PUBLIC_URL or the listen address, never the Host header). */
   publicUrl: () => string;
 }
@@ -46,7 +45,7 @@ function publicFileJson(token: string, file: StoredFile, includeLocation: boolea
   return { ...json, metadata: includeLocation ? metadata : withoutLocation, urls: { content, download: `${content}?download=1` } };
 }
 
-export const sharingRoutes: FastifyPluginAsyncTypebox<SharingRoutesOptions> = async (app, { sharing, files, audit, publicUrl }) => {
+export const sharingRoutes: FastifyPluginAsyncTypebox<SharingRoutesOptions> = async (app, { sharing, files, publicUrl }) => {
   const linkJson = (link: Link) => ({ id: link.id, url: `${publicUrl()}/s/${link.token}`, createdAt: link.createdAt, expiresAt: link.expiresAt, hasPassword: link.hasPassword, views: link.views, includeLocation: link.includeLocation });
 
   app.post(
@@ -56,9 +55,7 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<SharingRoutesOptions> = as
       schema: { tags: ['sharing'], summary: 'Share a file (read-only) with another user', params: IdParams, body: Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }), response: { 201: Type.Object({ share: ShareSchema }), ...errorResponses(400, 401, 403, 404, 409) } },
     },
     async (request, reply) => {
-      const { user } = callerOf(request);
-      const share = await sharing.share(user, request.params.id, request.body.username);
-      audit.record({ action: 'share.create', outcome: 'success', actor: user, target: `file:${request.params.id}`, details: { with: share.username }, ...origin(request) });
+      const share = await sharing.share(callerOf(request), request.params.id, request.body.username, originOf(request));
       return reply.status(201).send({ share });
     },
   );
@@ -66,7 +63,7 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<SharingRoutesOptions> = as
   app.get(
     '/files/:id/shares',
     { config: { access: OBJECT('file', 'id', 'write', 'files:read') }, schema: { tags: ['sharing'], summary: 'Who a file is shared with', params: IdParams, response: { 200: Type.Object({ items: Type.Array(ShareSchema) }), ...errorResponses(401, 403, 404) } } },
-    async (request) => ({ items: await sharing.listShares(request.params.id) }),
+    async (request) => ({ items: await sharing.listShares(callerOf(request), request.params.id) }),
   );
 
   app.delete(
@@ -76,8 +73,7 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<SharingRoutesOptions> = as
       schema: { tags: ['sharing'], summary: 'Stop sharing a file with a user', params: Type.Object({ id: Type.String({ format: 'uuid' }), username: Type.String({ maxLength: 64 }) }, { additionalProperties: false }), response: { 204: { type: 'null' }, ...errorResponses(401, 403, 404) } },
     },
     async (request, reply) => {
-      await sharing.unshare(request.params.id, request.params.username);
-      audit.record({ action: 'share.revoke', outcome: 'success', actor: callerOf(request).user, target: `file:${request.params.id}`, details: { with: request.params.username }, ...origin(request) });
+      await sharing.unshare(callerOf(request), request.params.id, request.params.username, originOf(request));
       return reply.status(204).send(null);
     },
   );
@@ -112,8 +108,7 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<SharingRoutesOptions> = as
       },
     },
     async (request, reply) => {
-      const link = await sharing.createLink(request.params.id, request.body);
-      audit.record({ action: 'link.create', outcome: 'success', actor: callerOf(request).user, target: `file:${request.params.id}`, details: { link: link.id, expiresAt: link.expiresAt, password: link.hasPassword, includeLocation: link.includeLocation }, ...origin(request) });
+      const link = await sharing.createLink(callerOf(request), request.params.id, request.body, originOf(request));
       return reply.status(201).send({ link: linkJson(link) });
     },
   );
@@ -121,32 +116,30 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<SharingRoutesOptions> = as
   app.get(
     '/files/:id/links',
     { config: { access: OBJECT('file', 'id', 'write', 'files:read') }, schema: { tags: ['sharing'], summary: 'The live public links of a file', params: IdParams, response: { 200: Type.Object({ items: Type.Array(LinkSchema) }), ...errorResponses(401, 403, 404) } } },
-    async (request) => ({ items: (await sharing.listLinks(request.params.id)).map((link) => linkJson(link)) }),
+    async (request) => ({ items: (await sharing.listLinks(callerOf(request), request.params.id)).map((link) => linkJson(link)) }),
   );
 
   app.delete(
     '/links/:id',
     { config: { access: OBJECT('link', 'id', 'write', 'shares:write') }, schema: { tags: ['sharing'], summary: 'Revoke a public link', params: IdParams, response: { 204: { type: 'null' }, ...errorResponses(401, 403, 404) } } },
     async (request, reply) => {
-      await sharing.revokeLink(request.params.id);
-      audit.record({ action: 'link.revoke', outcome: 'success', actor: callerOf(request).user, target: `link:${request.params.id}`, ...origin(request) });
+      await sharing.revokeLink(callerOf(request), request.params.id, originOf(request));
       return reply.status(204).send(null);
     },
   );
 
-  const visit = (request: FastifyRequest & { params: { token: string } }) =>
-    sharing.open(request.params.token, {
-      ip: request.ip,
-      unlockCookie: request.cookies[UNLOCK_COOKIE],
-      ...(typeof request.headers['x-link-password'] === 'string' ? { password: request.headers['x-link-password'] } : {}),
-    });
+  /** The visitor's proof for a link: the address (for the password limits), the unlock cookie, the password header. */
+  const visitor = (request: FastifyRequest) => ({
+    ip: request.ip,
+    unlockCookie: request.cookies[UNLOCK_COOKIE],
+    ...(typeof request.headers['x-link-password'] === 'string' ? { password: request.headers['x-link-password'] } : {}),
+  });
 
   app.get(
     '/links/:token',
     { config: { access: OPEN }, schema: { tags: ['sharing'], summary: 'A public link\'s file (password in X-Link-Password)', params: TokenParams, response: { 200: Type.Object({ file: PublicFileSchema }), ...errorResponses(401, 404, 429) } } },
     async (request) => {
-      const { link, file } = await visit(request);
-      await sharing.countView(link.id);
+      const { link, file } = await sharing.view(request.params.token, visitor(request));
       return { file: publicFileJson(request.params.token, file, link.includeLocation) };
     },
   );
@@ -168,9 +161,9 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<SharingRoutesOptions> = as
     '/links/:token/content',
     { config: { access: OPEN }, schema: { tags: ['sharing'], summary: 'A public link\'s bytes (Range, ETag), as /files/:id/content', params: TokenParams, querystring: ContentQuery, response: errorResponses(401, 403, 404, 416, 429, 503) } },
     async (request, reply) => {
-      const { link, file } = await visit(request);
+      const { link, file } = await sharing.open(request.params.token, visitor(request));
       const download = request.query.download === '1' || request.query.download === 'true';
-      if (download && startsDownload(request)) audit.record({ action: 'link.download', outcome: 'success', actor: null, target: `link:${link.id}`, details: { file: file.id }, ...origin(request) });
+      if (download && startsDownload(request)) sharing.recordDownload(link, file, originOf(request));
       if (link.includeLocation) return sendContent(request, reply, file, files.contentSource(file), download ? 'attachment' : 'inline');
       const { source, etag } = await files.contentWithoutLocation(file);
       return sendContent(request, reply, { ...file, ...(etag ? { etag } : {}) }, source, download ? 'attachment' : 'inline');

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { Authenticator } from '../../access/rules.js';
-import { origin, type AuditLog } from '../audit/audit.log.js';
+import { originOf } from '../request-origin.js';
 import type { JwtIssuer } from './jwt.js';
 import { TOKEN_PREFIX, type TokensService } from './tokens.service.js';
 
@@ -13,7 +13,7 @@ function bearer(request: FastifyRequest): string | undefined {
  * `Authorization: Bearer coffer_pat_…`: a personal access token. A claim: its account is
  * read once, later, with the file of a content request (see Claim).
  */
-export function tokenAuthenticator(tokens: TokensService, audit: AuditLog): Authenticator {
+export function tokenAuthenticator(tokens: TokensService): Authenticator {
   return {
     name: 'token',
     async authenticate(request) {
@@ -27,9 +27,7 @@ export function tokenAuthenticator(tokens: TokensService, audit: AuditLog): Auth
         granted: token.scopes,
         tokenId: token.id,
         accepts: (account) => !account.disabled,
-        async accepted(user) {
-          if (await tokens.recordUse(token, request.ip)) audit.record({ action: 'token.first_use', outcome: 'success', actor: user, target: `token:${token.id}`, ...origin(request) });
-        },
+        accepted: (user) => tokens.recordUse(token, user, originOf(request)),
       };
     },
   };

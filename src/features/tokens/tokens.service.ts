@@ -1,10 +1,14 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Db } from '../../db/connect.js';
-import { InvalidRequest, NotFound } from '../../errors.js';
-import type { Scope } from '../../domain/access.js';
+import { Forbidden, InvalidRequest, NotFound } from '../../errors.js';
+import type { Caller, Scope } from '../../domain/access.js';
 import { SCOPES } from '../../domain/access.js';
+import type { Origin } from '../../domain/origin.js';
 import { systemClock, type Clock } from '../../shared/clock.js';
 import type { AccountsService, User } from '../accounts/accounts.service.js';
+import { requirePasswordCaller } from '../accounts/auth.service.js';
+import type { AuditLog } from '../audit/audit.log.js';
+import type { JwtIssuer } from './jwt.js';
 import * as tokens from './tokens.repository.js';
 import type { PersonalToken } from './tokens.repository.js';
 
@@ -15,6 +19,8 @@ export const TOKEN_PREFIX = 'coffer_pat_';
 // Writing "last used" on every call would turn each read into a write.
 const LAST_USED_RESOLUTION_MS = 60_000;
 const MAX_TOKENS_PER_USER = 100;
+/** Tokens are managed with the password (browser or Basic), never with another token. */
+const WITH_PASSWORD = 'Manage tokens while signed in with your password, not with a token.';
 
 export interface NewToken {
   name: string;
@@ -26,11 +32,25 @@ export class TokensService {
   constructor(
     private readonly db: Db,
     private readonly accounts: AccountsService,
+    private readonly audit: AuditLog,
+    private readonly jwt: JwtIssuer,
     private readonly clock: Clock = systemClock,
   ) {}
 
+  /**
+   * POST /auth/token: a short-lived JWT with the caller's scopes, for Basic credentials or a
+   * personal access token (whose family it joins: revoking the token ends it).
+   */
+  async issueAccessToken(caller: Caller): Promise<{ accessToken: string; tokenType: 'Bearer'; expiresIn: number; scope: string }> {
+    if (caller.via !== 'basic' && caller.via !== 'token') throw new Forbidden('Ask for an access token with Basic credentials or a personal access token.');
+    const scopes = [...caller.scopes];
+    const accessToken = await this.jwt.issue(caller.user.id, scopes, caller.tokenId ?? null);
+    return { accessToken, tokenType: 'Bearer', expiresIn: this.jwt.ttlSeconds, scope: scopes.join(' ') };
+  }
+
   /** Creates a token; its secret is returned here once and stored only as a hash. */
-  async create(user: User, input: NewToken): Promise<{ token: PersonalToken; secret: string }> {
+  async create(caller: Caller, input: NewToken, origin: Origin): Promise<{ token: PersonalToken; secret: string }> {
+    const { user } = requirePasswordCaller(caller, WITH_PASSWORD);
     const name = input.name.trim();
     const problems = [];
     if (name.length === 0 || name.length > 100) problems.push({ field: 'name', message: 'Give the token a name of 1 to 100 characters.' });
@@ -56,26 +76,31 @@ export class TokensService {
       revokedAt: null,
     };
     await tokens.insertToken(this.db, token, hashSecret(secret));
+    this.audit.record({ action: 'token.create', outcome: 'success', actor: user, target: `token:${token.id}`, details: { name: token.name, scopes: token.scopes }, ...origin });
     return { token, secret };
   }
 
-  list(userId: string): Promise<PersonalToken[]> {
-    return tokens.listActiveTokens(this.db, userId);
+  async list(caller: Caller): Promise<PersonalToken[]> {
+    return tokens.listActiveTokens(this.db, requirePasswordCaller(caller, WITH_PASSWORD).user.id);
   }
 
-  async revoke(userId: string, id: string): Promise<void> {
-    if (!(await tokens.revokeToken(this.db, userId, id, this.clock.now().toISOString()))) throw new NotFound('token');
+  async revoke(caller: Caller, id: string, origin: Origin): Promise<void> {
+    const { user } = requirePasswordCaller(caller, WITH_PASSWORD);
+    if (!(await tokens.revokeToken(this.db, user.id, id, this.clock.now().toISOString()))) throw new NotFound('token');
+    this.audit.record({ action: 'token.revoke', outcome: 'success', actor: user, target: `token:${id}`, ...origin });
   }
 
   /**
-   * The user and token behind a presented secret, if it is current; records its use.
-   * `firstUse` tells the caller to audit the token's first appearance.
+   * The user and token behind a presented secret, if it is current; records its use, and
+   * audits the token's first appearance as a credential (`auditFirstUse`; the SES relay's
+   * check does not).
    */
-  async authenticate(secret: string, ip: string): Promise<{ user: User; token: PersonalToken; firstUse: boolean } | undefined> {
+  async authenticate(secret: string, origin: Origin, auditFirstUse = true): Promise<{ user: User; token: PersonalToken } | undefined> {
     const token = await this.findCurrent(secret);
     const user = token && (await this.accounts.findActiveUser(token.userId));
     if (!token || !user) return undefined;
-    return { user, token, firstUse: await this.recordUse(token, ip) };
+    await this.recordUse(token, user, origin, auditFirstUse);
+    return { user, token };
   }
 
   /** The token behind a presented secret, if it is current (its account is not read). */
@@ -84,12 +109,12 @@ export class TokensService {
     return token && isCurrent(token, this.clock) ? token : undefined;
   }
 
-  /** Notes that a token was used (at most once a LAST_USED_RESOLUTION_MS per address); whether this was its first use. */
-  async recordUse(token: PersonalToken, ip: string): Promise<boolean> {
+  /** Notes that a token was used (at most once a LAST_USED_RESOLUTION_MS per address), and audits its first use. */
+  async recordUse(token: PersonalToken, user: User, origin: Origin, auditFirstUse = true): Promise<void> {
     const now = this.clock.now().getTime();
     const lastUsed = token.lastUsedAt ? Date.parse(token.lastUsedAt) : 0;
-    if (now - lastUsed > LAST_USED_RESOLUTION_MS || token.lastUsedIp !== ip) await tokens.recordTokenUse(this.db, token.id, new Date(now).toISOString(), ip);
-    return token.lastUsedAt === null;
+    if (now - lastUsed > LAST_USED_RESOLUTION_MS || token.lastUsedIp !== origin.ip) await tokens.recordTokenUse(this.db, token.id, new Date(now).toISOString(), origin.ip);
+    if (auditFirstUse && token.lastUsedAt === null) this.audit.record({ action: 'token.first_use', outcome: 'success', actor: user, target: `token:${token.id}`, ...origin });
   }
 
   /** Whether a token (the family of the JWTs made from it) is still current. */
