@@ -69,7 +69,7 @@ async function noisePhotos(count: number): Promise<Buffer[]> {
   return Array.from({ length: count }, (_, i) => variant(bases[i % bases.length]!, i));
 }
 
-/** face-api's demo group photos (1920 px), enlarged to 4000 px wide (JPEG 97, 4:4:4): ~1.8 MB of real faces each. */
+/** face-api's demo group photos (1920 px), enlarged to 4000 px wide (JPEG 97, 4:4:4): ~2.6 MB of real faces each. */
 async function facePhotos(count: number): Promise<Buffer[]> {
   const demo = path.join(path.dirname(createRequire(import.meta.url).resolve('@vladmandic/face-api/package.json')), 'demo');
   const bases: Buffer[] = [];
@@ -87,11 +87,11 @@ interface Coffer {
   auth: string;
 }
 
-async function startCoffer(work: string, name: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<Coffer> {
+async function startCoffer(work: string, name: string, env: Record<string, string>): Promise<Coffer> {
   const port = await freePort();
   const dir = path.join(work, name);
   mkdirSync(dir);
-  const service = startService(`coffer-${name}`, process.execPath, [...nodeArgs, path.join(ROOT, 'dist', 'cli.js'), 'serve'], path.join(work, `${name}.log`), {
+  const service = startService(`coffer-${name}`, process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'serve'], path.join(work, `${name}.log`), {
     PORT: String(port),
     HOST: '127.0.0.1',
     DATA_DIR: path.join(dir, 'data'),
@@ -236,9 +236,9 @@ function summariseProfile(file: string, top = 20): string[] {
 
 async function profile(work: string): Promise<void> {
   const profDir = path.join(work, 'prof');
-  const nodeArgs = ['--cpu-prof', `--cpu-prof-dir=${profDir}`];
+  // NODE_OPTIONS rather than arguments: the image worker (forked with execArgv of its own) is profiled too.
   const faces = PROFILE === 'faces';
-  const coffer = await startCoffer(work, 'profiled', { FACES_ENABLED: faces ? '1' : '0' }, nodeArgs);
+  const coffer = await startCoffer(work, 'profiled', { FACES_ENABLED: faces ? '1' : '0', NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profDir}` });
   if (PROFILE === 'large') {
     const file = path.join(work, 'large.mp4');
     makeMediaFile(file, LARGE_BYTES);
