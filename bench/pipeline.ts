@@ -17,8 +17,10 @@
  *
  *   npx tsc -p tsconfig.build.json && npx tsx bench/pipeline.ts
  *   THUMBS=60 UPLOADS=150 LARGE_MB=200 npx tsx bench/pipeline.ts   # the defaults
- *   PROFILE=upload|large|thumbs|faces npx tsx bench/pipeline.ts   # only that part, Coffer (and its
- *                                               # image worker) under --cpu-prof; top self times
+ *   BEFORE_CLI=/path/to/other/dist/cli.js npx tsx bench/pipeline.ts   # also that build in 2 and 3
+ *   UPLOADS_ONLY=1 npx tsx bench/pipeline.ts    # parts 1 and 2 only, figures printed, no report
+ *   PROFILE=upload|large|thumbs|faces npx tsx bench/pipeline.ts   # only that part, the Coffer server
+ *                                               # process under --cpu-prof; top self times
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,7 +28,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { flushDirtyPages, freePort, killAllOwnedSync, makeMediaFile, startService, stopService, tail, upload as curlUpload, waitReady, type Service } from './lib.js';
+import { cpuSeconds, flushDirtyPages, freePort, killAllOwnedSync, makeMediaFile, startService, stopService, tail, upload as curlUpload, waitReady, type Service } from './lib.js';
 
 const MB = 1e6;
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -37,6 +39,8 @@ const LARGE_COUNT = 8;
 const PARALLEL = 4;
 const JOBS_CONCURRENCY = 2;
 const PROFILE = process.env.PROFILE ?? '';
+/** Another build (e.g. main's dist/cli.js) measured in the same run in 2 and 3, for a before/after. */
+const BEFORE_CLI = process.env.BEFORE_CLI;
 const TARGET = { thumbs: 0.8, uploads: 0.8, large: 0.7, faces: 0.9 };
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -87,11 +91,11 @@ interface Coffer {
   auth: string;
 }
 
-async function startCoffer(work: string, name: string, env: Record<string, string>): Promise<Coffer> {
+async function startCoffer(work: string, name: string, env: Record<string, string>, nodeArgs: string[] = [], cli = path.join(ROOT, 'dist', 'cli.js')): Promise<Coffer> {
   const port = await freePort();
   const dir = path.join(work, name);
   mkdirSync(dir);
-  const service = startService(`coffer-${name}`, process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'serve'], path.join(work, `${name}.log`), {
+  const service = startService(`coffer-${name}`, process.execPath, [...nodeArgs, cli, 'serve'], path.join(work, `${name}.log`), {
     PORT: String(port),
     HOST: '127.0.0.1',
     DATA_DIR: path.join(dir, 'data'),
@@ -202,33 +206,51 @@ async function largeUploads(url: (i: number) => string, file: string, credential
   return (LARGE_COUNT * LARGE_BYTES) / MB / seconds;
 }
 
+type ProfileNode = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] };
+
+function frameName(node: ProfileNode): string {
+  const { functionName, url, lineNumber } = node.callFrame;
+  const where = url ? `${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/(dist|src)\//, '$1/')}:${lineNumber + 1}` : '';
+  return `${functionName || '(anonymous)'} ${where}`.trim();
+}
+
+/** Top self times, and for the top few real functions the call path that spent most of it (3 callers up). */
 function summariseProfile(file: string, top = 20): string[] {
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as {
-    nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>;
-    samples: number[];
-    timeDeltas: number[];
-  };
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
   const self = new Map<string, number>();
+  const paths = new Map<string, Map<string, number>>();
   let total = 0;
   profile.samples.forEach((id, i) => {
     const node = byId.get(id);
     const delta = profile.timeDeltas[i] ?? 0;
     total += delta;
     if (!node) return;
-    const { functionName, url, lineNumber } = node.callFrame;
-    const where = url ? `${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/(dist|src)\//, '$1/')}:${lineNumber + 1}` : '';
-    const key = `${functionName || '(anonymous)'} ${where}`.trim();
+    const key = frameName(node);
     self.set(key, (self.get(key) ?? 0) + delta);
+    const callers: string[] = [];
+    for (let at = parent.get(id); at !== undefined && callers.length < 3; at = parent.get(at)) callers.push(frameName(byId.get(at)!));
+    const byPath = paths.get(key) ?? new Map<string, number>();
+    byPath.set(callers.join(' ← '), (byPath.get(callers.join(' ← ')) ?? 0) + delta);
+    paths.set(key, byPath);
   });
+  const ranked = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
   return [
     `total ${fmt(total / 1e6, 1)} s sampled`,
+    '',
     '| self time | function |',
     '|---|---|',
-    ...[...self.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, top)
-      .map(([key, t]) => `| ${fmt((100 * t) / total, 1)} % | \`${key}\` |`),
+    ...ranked.map(([key, t]) => `| ${fmt((100 * t) / total, 1)} % | \`${key}\` |`),
+    '',
+    ...ranked
+      .filter(([key]) => !key.startsWith('('))
+      .slice(0, 5)
+      .map(([key]) => {
+        const [via, t] = [...paths.get(key)!.entries()].sort((a, b) => b[1] - a[1])[0]!;
+        return `- \`${key}\` mostly (${fmt((100 * t) / self.get(key)!, 0)} %) ← ${via}`;
+      }),
   ];
 }
 
@@ -236,9 +258,9 @@ function summariseProfile(file: string, top = 20): string[] {
 
 async function profile(work: string): Promise<void> {
   const profDir = path.join(work, 'prof');
-  // NODE_OPTIONS rather than arguments: the image worker (forked with execArgv of its own) is profiled too.
+  // The server process only: the image worker is forked with execArgv of its own, and Node 20 refuses --cpu-prof in NODE_OPTIONS.
   const faces = PROFILE === 'faces';
-  const coffer = await startCoffer(work, 'profiled', { FACES_ENABLED: faces ? '1' : '0', NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profDir}` });
+  const coffer = await startCoffer(work, 'profiled', { FACES_ENABLED: faces ? '1' : '0' }, ['--cpu-prof', `--cpu-prof-dir=${profDir}`]);
   if (PROFILE === 'large') {
     const file = path.join(work, 'large.mp4');
     makeMediaFile(file, LARGE_BYTES);
@@ -284,14 +306,36 @@ async function main(): Promise<void> {
     console.log(`2. ${UPLOADS} uploads, ${PARALLEL} at a time ...`);
     const uploadPhotos = await noisePhotos(UPLOADS);
     const baseline = await startBaseline(work);
-    const baselineRate = async () => megabytes(uploadPhotos) / (await uploadAll(uploadPhotos, (i) => `${baseline.base}/upload/p${i}-${randomBytes(4).toString('hex')}`, undefined, PARALLEL));
+    // CPU seconds the server process spent per 100 MB received: steadier than MB/s on a busy machine.
+    const cpu: Record<string, number> = {};
+    const measured = async (key: string, pid: number, run: () => Promise<number>) => {
+      const before = cpuSeconds(pid);
+      const seconds = await run();
+      cpu[key] = ((cpuSeconds(pid) - before) / megabytes(uploadPhotos)) * 100;
+      return megabytes(uploadPhotos) / seconds;
+    };
+    const baselineRate = () => measured('bare', baseline.service.pid, () => uploadAll(uploadPhotos, (i) => `${baseline.base}/upload/p${i}-${randomBytes(4).toString('hex')}`, undefined, PARALLEL));
     const bareUpload1 = await baselineRate();
     coffer = await startCoffer(work, 'uploads', { FACES_ENABLED: '0' });
-    const cofferUpload = megabytes(uploadPhotos) / (await uploadAll(uploadPhotos, () => `${coffer.base}/api/v1/files`, coffer.auth, PARALLEL));
+    const cofferUpload = await measured('coffer', coffer.service.pid, () => uploadAll(uploadPhotos, () => `${coffer.base}/api/v1/files`, coffer.auth, PARALLEL));
     const pending = (await thumbnailed(coffer)).done;
+    await stop(coffer.service);
+    let beforeUpload = NaN;
+    if (BEFORE_CLI) {
+      coffer = await startCoffer(work, 'uploads-before', { FACES_ENABLED: '0' }, [], BEFORE_CLI);
+      beforeUpload = await measured('before', coffer.service.pid, () => uploadAll(uploadPhotos, () => `${coffer.base}/api/v1/files`, coffer.auth, PARALLEL));
+      await stop(coffer.service);
+    }
+    // Control: the same uploads with no background work at all (JOBS_WORKER=0), what the upload path alone reaches.
+    coffer = await startCoffer(work, 'uploads-idle', { FACES_ENABLED: '0', JOBS_WORKER: '0' });
+    const cofferIdleUpload = await measured('idle', coffer.service.pid, () => uploadAll(uploadPhotos, () => `${coffer.base}/api/v1/files`, coffer.auth, PARALLEL));
     await stop(coffer.service);
     const bareUpload = (bareUpload1 + (await baselineRate())) / 2;
     load.push(os.loadavg());
+    if (process.env.UPLOADS_ONLY === '1') {
+      console.log({ cpu, cofferUpload, beforeUpload, cofferIdleUpload, bareUpload1, bareUpload, ratio: cofferUpload / bareUpload, idleRatio: cofferIdleUpload / bareUpload });
+      return;
+    }
 
     console.log(`3. ${LARGE_COUNT} × ${LARGE_BYTES / MB} MB ...`);
     const large = path.join(work, 'large.mp4');
@@ -301,6 +345,13 @@ async function main(): Promise<void> {
     const cofferLarge = await largeUploads(() => `${coffer.base}/api/v1/files`, large, ['-H', `Authorization: ${coffer.auth}`]);
     await stop(coffer.service);
     rmSync(path.join(work, 'large'), { recursive: true, force: true });
+    let beforeLarge = NaN;
+    if (BEFORE_CLI) {
+      coffer = await startCoffer(work, 'large-before', { FACES_ENABLED: '0' }, [], BEFORE_CLI);
+      beforeLarge = await largeUploads(() => `${coffer.base}/api/v1/files`, large, ['-H', `Authorization: ${coffer.auth}`]);
+      await stop(coffer.service);
+      rmSync(path.join(work, 'large-before'), { recursive: true, force: true });
+    }
     const bareLarge = (bareLarge1 + (await largeUploads((i) => `${baseline.base}/upload/large-${i}`, large, []))) / 2;
     await stop(baseline.service);
     rmSync(path.join(work, 'baseline'), { recursive: true, force: true });
@@ -332,7 +383,11 @@ async function main(): Promise<void> {
       '|---|---|---|---|---|',
       `| 1. thumbnails per second, ${THUMBS} photos of 3000×2000 (${fmt(megabytes(thumbPhotos) / THUMBS, 1)} MB, EXIF orientation 6), FACES_ENABLED=0 | ${fmt(thumbs.perSecond, 2)} | ${fmt(bareThumbs, 2)} (bare \`sharp(buf).rotate().resize(512).webp()\`, ${JOBS_CONCURRENCY} at a time; ${fmt(bare, 2)} / ${fmt(bareAfter, 2)}) | ${fmt(thumbs.perSecond / bareThumbs, 2)} | ≥ ${TARGET.thumbs} |`,
       `| 2. upload ${UPLOADS} photos (${fmt(megabytes(uploadPhotos) / UPLOADS, 1)} MB), ${PARALLEL} at a time, thumbnails made meanwhile (MB/s) | ${fmt(cofferUpload, 1)} | ${fmt(bareUpload, 1)} (bare node:http to disk; ${fmt(bareUpload1, 1)} / ${fmt(2 * bareUpload - bareUpload1, 1)}) | ${fmt(cofferUpload / bareUpload, 2)} | ≥ ${TARGET.uploads} |`,
+      ...(BEFORE_CLI ? [`| 2, before: ${BEFORE_CLI} | ${fmt(beforeUpload, 1)} | ${fmt(bareUpload, 1)} | ${fmt(beforeUpload / bareUpload, 2)} | |`] : []),
+      `| server CPU per 100 MB in 2 (s, all threads) | ${fmt(cpu.coffer!, 2)}${BEFORE_CLI ? ` (before ${fmt(cpu.before!, 2)})` : ''} | ${fmt(cpu.bare!, 2)} (last baseline run) | ${fmt(cpu.coffer! / cpu.bare!, 2)} | reported |`,
+      `| control: the same uploads with JOBS_WORKER=0 (no thumbnails made) (MB/s) | ${fmt(cofferIdleUpload, 1)} | ${fmt(bareUpload, 1)} | ${fmt(cofferIdleUpload / bareUpload, 2)} | reported |`,
       `| 3. ${LARGE_COUNT} concurrent uploads of ${LARGE_BYTES / MB} MB (MP4 head + random bytes, curl) (MB/s, all together) | ${fmt(cofferLarge)} | ${fmt(bareLarge)} (bare node:http to disk; ${fmt(bareLarge1)} / ${fmt(2 * bareLarge - bareLarge1)}) | ${fmt(cofferLarge / bareLarge, 2)} | ≥ ${TARGET.large} |`,
+      ...(BEFORE_CLI ? [`| 3, before: ${BEFORE_CLI} | ${fmt(beforeLarge)} | ${fmt(bareLarge)} | ${fmt(beforeLarge / bareLarge, 2)} | |`] : []),
       `| 4. upload ${UPLOADS} face photos (${fmt(megabytes(faces) / UPLOADS, 1)} MB, 4000 px), ${PARALLEL} at a time, FACES_ENABLED=1 (MB/s) | ${fmt(on, 1)} | ${fmt(off, 1)} (same, FACES_ENABLED=0; ${fmt(off1, 1)} / ${fmt(2 * off - off1, 1)}) | ${fmt(on / off, 2)} | ≥ ${TARGET.faces} |`,
       '',
       `1 counts the ${thumbs.afterUpload} thumbnails made after the last of the ${THUMBS} uploads (${fmt(thumbs.uploadSeconds, 1)} s, ${PARALLEL} at a time) over the time until GET /files showed every one (polled every 200 ms); Coffer's thumbnail step also reads the EXIF and the location, in its image-worker process. In 2, ${pending} of ${UPLOADS} thumbnails were done when the last upload answered. Issue 10 asks for 1,000 uploads in 2: scaled to ${UPLOADS} (UPLOADS=) to keep the run short on a shared machine. The client is this process (fetch, FormData from memory) for both servers in 1, 2 and 4, curl from a file in 3.`,
