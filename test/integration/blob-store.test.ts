@@ -64,6 +64,30 @@ function blobStoreContract(openStore: () => Promise<StoreUnderTest>): void {
       expect(back.equals(big)).toBe(true);
     });
 
+    it('stores a body that arrives in uneven chunks, written one by one or gathered, byte-identical', async () => {
+      // 1 B to 128 KiB, as a socket delivers them: the store may write several at once.
+      const body = randomBytes(6 * MiB);
+      const sizes: number[] = [];
+      for (let offset = 0, i = 0; offset < body.length; i++) {
+        const size = Math.min(body.length - offset, i % 7 === 0 ? 1 + (i % 13) : 1 + ((i * 7919) % (128 * 1024)));
+        sizes.push(size);
+        offset += size;
+      }
+      async function* chunks() {
+        let offset = 0;
+        for (const size of sizes) {
+          yield body.subarray(offset, offset + size);
+          offset += size;
+        }
+      }
+      await t.store.put('contract/uneven', Readable.from(chunks(), { objectMode: false }));
+      stored.add('contract/uneven');
+      const back = await read('contract/uneven');
+      expect(back.length).toBe(body.length);
+      expect(back.equals(body)).toBe(true);
+      expect(await t.unfinishedWrites()).toBe(0);
+    });
+
     it('reads ranges: the middle, the last byte, across a part boundary', async () => {
       expect((await read('contract/small', { start: 100, end: 199 })).equals(small.subarray(100, 200))).toBe(true);
       expect((await read('contract/small', { start: 999, end: 999 })).equals(small.subarray(999))).toBe(true);

@@ -13,6 +13,14 @@ import { assertBlobKey, type BlobStore, type ByteRange, type LocalFile, type Sto
  * still makes a quarter of the system calls of Node's 64 KiB default.
  */
 const READ_CHUNK_BYTES = 256 * 1024;
+/**
+ * How much of an upload the file stream takes in while a write is under way: with Node's
+ * 16 KiB default the source pauses after every 64 KiB socket chunk and each one is its own
+ * write; 256 KiB lets the chunks that arrive meanwhile go out together in one writev.
+ * Measured on 3 MB photo uploads (bench/pipeline.ts): the time the server spends issuing
+ * writes fell from ~1.0 s to ~0.4 s per 240 MB. Bounded per upload, like the read side.
+ */
+const WRITE_BUFFER_BYTES = 256 * 1024;
 const STALE_TEMPORARY_FILE_MS = 24 * 3600 * 1000;
 /** A full disk or a user's quota used up. */
 const NO_SPACE_CODES = new Set(['ENOSPC', 'EDQUOT']);
@@ -71,7 +79,7 @@ export class LocalBlobStore implements BlobStore {
     const target = this.pathOf(key);
     const tmp = path.join(this.tmpDir, `${this.writer}.${randomUUID()}`);
     try {
-      await pipeline(body, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
+      await pipeline(body, createWriteStream(tmp, { flags: 'wx', mode: 0o600, highWaterMark: WRITE_BUFFER_BYTES }));
       await mkdir(path.dirname(target), { recursive: true });
       await rename(tmp, target);
     } catch (error) {
