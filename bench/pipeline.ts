@@ -333,7 +333,7 @@ async function main(): Promise<void> {
     const bareUpload = (bareUpload1 + (await baselineRate())) / 2;
     load.push(os.loadavg());
     if (process.env.UPLOADS_ONLY === '1') {
-      console.log({ cpu, cofferUpload, beforeUpload, cofferIdleUpload, bareUpload1, bareUpload, ratio: cofferUpload / bareUpload, idleRatio: cofferIdleUpload / bareUpload });
+      console.log({ thumbs: thumbs.perSecond, bareThumbs, thumbsRatio: thumbs.perSecond / bareThumbs, cpu, cofferUpload, beforeUpload, cofferIdleUpload, bareUpload1, bareUpload, ratio: cofferUpload / bareUpload, idleRatio: cofferIdleUpload / bareUpload });
       return;
     }
 
