@@ -99,9 +99,11 @@ describe('queries per request', () => {
     const bearer = { authorization: `Bearer ${created.json().secret as string}` };
     await t.app.inject({ method: 'GET', url: file(), headers: bearer });
     for (const url of [file(), `${file()}/content`]) {
-      const ran = await count(url, bearer, 200);
-      expect(ran).toHaveLength(2);
-      expect(ran[0]).toMatch(/from [`"]tokens[`"]/);
+      // Reads only: recording the token's use (at most once a minute) and the audit batch are
+      // writes that may land in the window on a busy machine (CI saw one on MariaDB).
+      const reads = (await count(url, bearer, 200)).filter((query) => /^select /i.test(query));
+      expect(reads).toHaveLength(2);
+      expect(reads[0]).toMatch(/from [`"]tokens[`"]/);
     }
     await t.services.audit.flush();
     const uses = await t.services.backends.db.selectFrom('audit_events').select('target').where('action', '=', 'token.first_use').execute();
