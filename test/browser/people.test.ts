@@ -11,7 +11,7 @@ import path from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserTestsCanRun, eventually, launchChromium, settled } from '../helpers/browser.js';
+import { browserTestsCanRun, eventually, launchChromium, settled, uploadFiles } from '../helpers/browser.js';
 import { ASTRONAUT_PATH, GROUP_PHOTOS, hasAstronaut } from '../helpers/faces.js';
 import { startLiveServer, type LiveServer } from '../helpers/live-server.js';
 
@@ -123,8 +123,7 @@ describe.skipIf(!canRun)('people in a real browser', () => {
     await page.getByTestId('login-submit').click();
     await page.waitForURL(`${server.url}/`);
 
-    await page.getByTestId('upload-input').setInputFiles([file('portrait.png'), file('copy.jpg')]);
-    await eventually(() => page.locator('[data-testid="upload-item"][data-status="done"]').count(), 60_000).toBe(2);
+    await uploadFiles(page, [file('portrait.png'), file('copy.jpg')]);
     // Both photos' steps (the faces step among them) end; the event stream says so.
     for (const name of ['portrait.png', 'copy.jpg']) await eventually(() => tile(name).getAttribute('data-processing'), FACES_MS).toBe('done');
 
@@ -204,7 +203,7 @@ describe.skipIf(!canRun)('people in a real browser', () => {
 
   it('asks about a face the model is less sure of, and names it once confirmed', async () => {
     await page.goto(`${server.url}/`);
-    await page.getByTestId('upload-input').setInputFiles([file('tinted.jpg')]);
+    await uploadFiles(page, [file('tinted.jpg')]);
     await eventually(() => tile('tinted.jpg').getAttribute('data-processing'), FACES_MS).toBe('done');
     await tile('tinted.jpg').click();
     const box = page.getByTestId('face-box');
@@ -225,7 +224,7 @@ describe.skipIf(!canRun)('people in a real browser', () => {
 
   it('names a group of unnamed faces, then renames, hides, merges and deletes people', async () => {
     await page.goto(`${server.url}/`);
-    await page.getByTestId('upload-input').setInputFiles([file('group.jpg'), file('mirrored.jpg')]);
+    await uploadFiles(page, [file('group.jpg'), file('mirrored.jpg')]);
     for (const name of ['group.jpg', 'mirrored.jpg']) await eventually(() => tile(name).getAttribute('data-processing'), FACES_MS).toBe('done');
     await page.getByTestId('user-menu').click();
     await page.getByTestId('menu-people').click();
@@ -254,11 +253,13 @@ describe.skipIf(!canRun)('people in a real browser', () => {
     // Hidden people only behind "Show hidden", marked as such; shown again from there.
     await act('Ana', 'person-action-hide');
     await eventually(() => card('Ana').count()).toBe(0);
-    await page.getByTestId('people-show-hidden').check();
+    // The box follows the address, which React Router updates in a transition: click, then wait.
+    await page.getByTestId('people-show-hidden').click();
     await eventually(() => card('Ana').getAttribute('data-hidden')).toBe('true');
     await act('Ana', 'person-action-hide');
     await eventually(() => card('Ana').getAttribute('data-hidden')).toBe('false');
-    await page.getByTestId('people-show-hidden').uncheck();
+    await page.getByTestId('people-show-hidden').click();
+    await eventually(() => page.getByTestId('people-show-hidden').isChecked()).toBe(false);
     await card('Ana').waitFor();
 
     // Merged into Eileen (in three photos): Ana goes, her two photos count for Eileen.

@@ -92,3 +92,25 @@ export async function playAndSeek(media: Locator, seconds: number): Promise<{ ad
   );
   return { advanced, position };
 }
+
+/**
+ * Picks files in the library's upload input and waits until each has left the upload panel's
+ * "uploading" state: fails, with what the panel says, unless every one was stored.
+ */
+export async function uploadFiles(page: Page, files: string[], timeout = 60_000): Promise<void> {
+  await page.getByTestId('upload-input').setInputFiles(files);
+  const names = files.map((file) => file.split('/').at(-1)!);
+  const panel = () =>
+    page.evaluate<{ name: string; status: string; line: string }[]>(`[...document.querySelectorAll('[data-testid="upload-item"]')].map((item) => ({
+      name: item.querySelector('.upload-item-name')?.textContent ?? '',
+      status: item.dataset.status,
+      line: item.textContent,
+    }))`);
+  const ended = async () => {
+    const items = await panel();
+    return names.every((name) => items.some((item) => item.name === name && item.status !== 'uploading'));
+  };
+  await eventually(ended, timeout).toBe(true);
+  const items = (await panel()).filter((item) => names.includes(item.name));
+  expect(items.filter((item) => item.status !== 'done').map((item) => `${item.name}: ${item.line}`)).toEqual([]);
+}

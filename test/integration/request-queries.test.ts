@@ -15,7 +15,7 @@ describe('queries per request', () => {
   let fileId: string;
   let linkToken: string;
   // Background work polls its own tables (mail outbox, jobs, instances); it is not the request's.
-  const BACKGROUND = /^(?:select .*? from|insert into|update|delete from) "(?:mail_(?!suppressions)[a-z_]+|jobs|instances)"/;
+  const BACKGROUND = /^(?:select .*? from|insert into|update|delete from) [`"](?:mail_(?!suppressions)[a-z_]+|jobs|instances)[`"]/;
 
   beforeAll(async () => {
     t = await createTestApp({}, {
