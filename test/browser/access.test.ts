@@ -3,13 +3,13 @@
 // (an administrator made with the CLI), plus a visitor without any account. Screenshots
 // land in test-artifacts/ for a human look.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLiveServer, type LiveServer } from '../helpers/live-server.js';
-import { FFMPEG, browserTestsCanRun, eventually, launchChromium, playAndSeek, settled } from '../helpers/browser.js';
+import { browserTestsCanRun, createUserFromCli, ensureWebBuilt, eventually, FFMPEG, launchChromium, playAndSeek, settled } from '../helpers/browser.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
@@ -85,19 +85,11 @@ describe.skipIf(!canRun)('accounts, tokens, sharing and administration in a real
     ffmpeg('-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-t', '3', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', video);
     mkdirSync(ARTIFACTS, { recursive: true });
 
-    if (!existsSync(path.join(ROOT, 'dist/web/index.html'))) {
-      const { build } = await import('vite');
-      await build({ configFile: path.join(ROOT, 'web/vite.config.ts'), logLevel: 'warn' });
-    }
+    await ensureWebBuilt();
 
     server = await startLiveServer();
     // The first administrator comes from the command line, as in a real installation.
-    execFileSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'user', 'create', '--username', root.username, '--email', root.email, '--admin', '--password-stdin'], {
-      cwd: ROOT,
-      env: { ...process.env, DATA_DIR: server.dataDir },
-      input: `${root.password}\n`,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    createUserFromCli(server, root, { admin: true });
     await register(ana);
     await register(bruno);
 

@@ -4,12 +4,12 @@
 // ffprobe fails on it) says on its tile and in the viewer that processing failed for good, and
 // an administrator finds it in the Jobs tab with its last error and retries it.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserTestsCanRun, eventually, FFMPEG, launchChromium, settled, uploadFiles } from '../helpers/browser.js';
+import { browserTestsCanRun, createUserFromCli, ensureWebBuilt, eventually, FFMPEG, launchChromium, openPage, settled, uploadFiles } from '../helpers/browser.js';
 import { startLiveServer, type LiveServer } from '../helpers/live-server.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -40,24 +40,13 @@ describe.skipIf(!canRun)('background jobs in a real browser', () => {
     // Cut inside its index: still an MP4 by its first bytes (the upload accepts it), but ffprobe fails on it.
     writeFileSync(files.broken, readFileSync(path.join(ROOT, 'test/fixtures/sample.mp4')).subarray(0, 2000));
     mkdirSync(ARTIFACTS, { recursive: true });
-    if (!existsSync(path.join(ROOT, 'dist/web/index.html'))) {
-      const { build } = await import('vite');
-      await build({ configFile: path.join(ROOT, 'web/vite.config.ts'), logLevel: 'warn' });
-    }
+    await ensureWebBuilt();
 
     // Two attempts a second apart, so that the poison file fails for good within the test.
     server = await startLiveServer({ env: { JOB_MAX_ATTEMPTS: '2', JOB_RETRY_SECONDS: '1', JOBS_SWEEP_SECONDS: '1' } });
-    execFileSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'user', 'create', '--username', root.username, '--email', root.email, '--admin', '--password-stdin'], {
-      cwd: ROOT,
-      env: { ...process.env, DATA_DIR: server.dataDir },
-      input: `${root.password}\n`,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    createUserFromCli(server, root, { admin: true });
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
-    context.setDefaultTimeout(15_000);
-    page = await context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page = await openPage(browser, pageErrors);
   });
 
   afterAll(async () => {

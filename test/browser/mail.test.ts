@@ -1,14 +1,11 @@
 // Mail in the browser: register → the verification mail arrives at a real SMTP server → its
 // link verifies the address → the banner goes; and forgot → reset → sign in with the new password.
-import path from 'node:path';
-import { existsSync } from 'node:fs';
 import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserTestsCanRun, launchChromium } from '../helpers/browser.js';
+import { browserTestsCanRun, ensureWebBuilt, launchChromium } from '../helpers/browser.js';
 import { startLiveServer, type LiveServer } from '../helpers/live-server.js';
 import { linkIn, TestSmtpServer } from '../helpers/smtp.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const canRun = browserTestsCanRun();
 
 describe.skipIf(!canRun)('mail in a real browser', () => {
@@ -21,10 +18,7 @@ describe.skipIf(!canRun)('mail in a real browser', () => {
   const password = 'correct horse battery staple';
 
   beforeAll(async () => {
-    if (!existsSync(path.join(ROOT, 'dist/web/index.html'))) {
-      const { build } = await import('vite');
-      await build({ configFile: path.join(ROOT, 'web/vite.config.ts'), logLevel: 'warn' });
-    }
+    await ensureWebBuilt();
     await smtp.start();
     server = await startLiveServer({ env: { SMTP_URL: smtp.url, MAIL_RETRY_BASE_SECONDS: '1' } });
     browser = await launchChromium();

@@ -2,12 +2,11 @@
 // is wrong before anything is sent, a new person is listed without reference faces, a photo
 // with no face is refused with a sentence that says so (and nothing is kept), a portrait adds
 // one face, and deleting the person (after a confirmation) takes them off the list and the server.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserTestsCanRun, eventually, launchChromium, settled } from '../helpers/browser.js';
+import { browserTestsCanRun, createUserFromCli, ensureWebBuilt, eventually, launchChromium, openPage, settled } from '../helpers/browser.js';
 import { ASTRONAUT_PATH, hasAstronaut } from '../helpers/faces.js';
 import { startLiveServer, type LiveServer } from '../helpers/live-server.js';
 
@@ -37,22 +36,11 @@ describe.skipIf(!canRun)('the notable people tab in a real browser', () => {
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    if (!existsSync(path.join(ROOT, 'dist/web/index.html'))) {
-      const { build } = await import('vite');
-      await build({ configFile: path.join(ROOT, 'web/vite.config.ts'), logLevel: 'warn' });
-    }
+    await ensureWebBuilt();
     server = await startLiveServer();
-    execFileSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'user', 'create', '--username', root.username, '--email', root.email, '--admin', '--password-stdin'], {
-      cwd: ROOT,
-      env: { ...process.env, DATA_DIR: server.dataDir },
-      input: `${root.password}\n`,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    createUserFromCli(server, root, { admin: true });
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
-    context.setDefaultTimeout(15_000);
-    page = await context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page = await openPage(browser, pageErrors, { viewport: { width: 1280, height: 900 } });
     page.on('request', (request) => {
       if (request.method() === 'POST' && new URL(request.url()).pathname.startsWith('/api/v1/admin/notable-people')) posts.push(new URL(request.url()).pathname);
     });

@@ -4,14 +4,13 @@
 // photos, and her page lists the other one, which opens in the viewer with her name on it.
 // A third, less certain photo asks "Is this …?"; a group of unnamed faces is named, and people
 // are renamed, hidden, merged and deleted on the People page.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserTestsCanRun, eventually, launchChromium, settled, uploadFiles } from '../helpers/browser.js';
+import { browserTestsCanRun, createUserFromCli, ensureWebBuilt, eventually, launchChromium, openPage, settled, uploadFiles } from '../helpers/browser.js';
 import { ASTRONAUT_PATH, GROUP_PHOTOS, hasAstronaut } from '../helpers/faces.js';
 import { startLiveServer, type LiveServer } from '../helpers/live-server.js';
 
@@ -61,22 +60,11 @@ describe.skipIf(!canRun)('people in a real browser', () => {
     writeFileSync(file('group.jpg'), group);
     writeFileSync(file('mirrored.jpg'), await sharp(group).flop().resize(1400).jpeg({ quality: 70 }).toBuffer());
     mkdirSync(ARTIFACTS, { recursive: true });
-    if (!existsSync(path.join(ROOT, 'dist/web/index.html'))) {
-      const { build } = await import('vite');
-      await build({ configFile: path.join(ROOT, 'web/vite.config.ts'), logLevel: 'warn' });
-    }
+    await ensureWebBuilt();
     server = await startLiveServer({ env: { FACES_ENABLED: '1' } });
-    execFileSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'user', 'create', '--username', user.username, '--email', user.email, '--password-stdin'], {
-      cwd: ROOT,
-      env: { ...process.env, DATA_DIR: server.dataDir },
-      input: `${user.password}\n`,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    createUserFromCli(server, user);
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
-    context.setDefaultTimeout(15_000);
-    page = await context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page = await openPage(browser, pageErrors, { viewport: { width: 1280, height: 900 } });
   }, 180_000);
 
   afterAll(async () => {

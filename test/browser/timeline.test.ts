@@ -5,13 +5,13 @@
 // same bytes is reported in the upload panel and listed under Duplicates, and deleting copies
 // there (one, or all but the one kept) makes the group go.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserTestsCanRun, eventually, launchChromium } from '../helpers/browser.js';
+import { browserTestsCanRun, createUserFromCli, ensureWebBuilt, eventually, launchChromium, openPage } from '../helpers/browser.js';
 import { startLiveServer, type LiveServer } from '../helpers/live-server.js';
 import { photo } from '../helpers/media-fixtures.js';
 
@@ -51,22 +51,11 @@ describe.skipIf(!canRun)('the library timeline in a real browser', () => {
     const noise = { width: 6000, height: 4000, channels: 3 as const, background: '#808080', noise: { type: 'gaussian' as const, mean: 128, sigma: 40 } };
     writeFileSync(file('big.jpg'), await sharp({ create: noise }).jpeg({ quality: 90 }).toBuffer());
     mkdirSync(path.join(ROOT, 'test-artifacts'), { recursive: true });
-    if (!existsSync(path.join(ROOT, 'dist/web/index.html'))) {
-      const { build } = await import('vite');
-      await build({ configFile: path.join(ROOT, 'web/vite.config.ts'), logLevel: 'warn' });
-    }
+    await ensureWebBuilt();
     server = await startLiveServer();
-    execFileSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'user', 'create', '--username', user.username, '--email', user.email, '--password-stdin'], {
-      cwd: ROOT,
-      env: { ...process.env, DATA_DIR: server.dataDir },
-      input: `${user.password}\n`,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    createUserFromCli(server, user);
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'UTC' });
-    context.setDefaultTimeout(15_000);
-    page = await context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page = await openPage(browser, pageErrors, { viewport: { width: 1280, height: 900 }, timezoneId: 'UTC' });
     page.on('request', (request) => {
       if (request.method() !== 'GET') return;
       const { pathname } = new URL(request.url());

@@ -2,13 +2,13 @@
 // out and in, upload an image, an MP3 and an MP4 with per-file progress, play and seek the
 // video, switch language, sign out. Screenshots land in test-artifacts/ for a human look.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLiveServer, type LiveServer } from '../helpers/live-server.js';
-import { FFMPEG, browserTestsCanRun, eventually, launchChromium, playAndSeek, settled } from '../helpers/browser.js';
+import { browserTestsCanRun, ensureWebBuilt, eventually, FFMPEG, launchChromium, openPage, playAndSeek, settled } from '../helpers/browser.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
@@ -40,18 +40,11 @@ describe.skipIf(!canRun)('web UI in a real browser', () => {
     ffmpeg('-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-t', '2', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', files.video);
     mkdirSync(ARTIFACTS, { recursive: true });
 
-    if (!existsSync(path.join(ROOT, 'dist/web/index.html'))) {
-      // The server serves whatever dist/web holds; build it once if nobody has yet.
-      const { build } = await import('vite');
-      await build({ configFile: path.join(ROOT, 'web/vite.config.ts'), logLevel: 'warn' });
-    }
+    await ensureWebBuilt();
 
     server = await startLiveServer();
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
-    context.setDefaultTimeout(15_000);
-    page = await context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page = await openPage(browser, pageErrors);
     page.on('console', (message) => {
       if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
     });

@@ -1,7 +1,12 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
 import { expect } from 'vitest';
+import type { LiveServer } from './live-server.js';
 import { requireOrSkip } from './services.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const FFMPEG = '/usr/bin/ffmpeg';
@@ -113,4 +118,30 @@ export async function uploadFiles(page: Page, files: string[], timeout = 60_000)
   await eventually(ended, timeout).toBe(true);
   const items = (await panel()).filter((item) => names.includes(item.name));
   expect(items.filter((item) => item.status !== 'done').map((item) => `${item.name}: ${item.line}`)).toEqual([]);
+}
+
+/** The web app in dist/web, which the live server serves: built here when a checkout has none yet. */
+export async function ensureWebBuilt(): Promise<void> {
+  if (existsSync(path.join(ROOT, 'dist/web/index.html'))) return;
+  const { build } = await import('vite');
+  await build({ configFile: path.join(ROOT, 'web/vite.config.ts'), logLevel: 'warn' });
+}
+
+/** Creates an account with `coffer user create`, as a real installation makes its first administrator. */
+export function createUserFromCli(server: LiveServer, person: { username: string; email: string; password: string }, options: { admin?: boolean } = {}): void {
+  execFileSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'user', 'create', '--username', person.username, '--email', person.email, ...(options.admin ? ['--admin'] : []), '--password-stdin'], {
+    cwd: ROOT,
+    env: { ...process.env, DATA_DIR: server.dataDir },
+    input: `${person.password}\n`,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+}
+
+/** A page in a fresh context: English, a timeout fit for a busy machine, its script errors collected in `errors`. */
+export async function openPage(browser: Browser, errors: string[], options: BrowserContextOptions = {}): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US', ...options });
+  context.setDefaultTimeout(EVENTUALLY_MS);
+  const page = await context.newPage();
+  page.on('pageerror', (error) => errors.push(error.message));
+  return page;
 }
