@@ -75,6 +75,6 @@ describe('outbox claims by several senders at once', () => {
     expect(held).toHaveLength(1);
     expect(await claimDue(dbs[1]!, 'alive', new Date().toISOString(), new Date(Date.now() + 60_000).toISOString(), 5)).toHaveLength(0);
     const later = new Date(Date.now() + 2000).toISOString();
-    expect((await claimDue(dbs[1]!, 'alive', later, new Date(Date.now() + 60_000).toISOString(), 5)).map((r) => r.claimed_by)).toEqual(['alive']);
+    expect((await claimDue(dbs[1]!, 'alive', later, new Date(Date.now() + 60_000).toISOString(), 5)).map((r) => r.claimedBy)).toEqual(['alive']);
   });
 });

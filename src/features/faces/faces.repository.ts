@@ -5,35 +5,51 @@ import { decodeDescriptor, encodeDescriptor } from './descriptors.js';
 import type { IndexedFace } from './matching.js';
 import { toStoredFile, type StoredFile } from '../files/stored-file.js';
 
-/** A face with the names the API shows (the person's and the suggestion's). */
-export interface FaceWithNames extends FaceRow {
-  person_name: string | null;
-  suggested_name: string | null;
+/** A face with the names the API shows: its person's, and the suggestion's. */
+export interface NamedFace {
+  id: string;
+  fileId: string;
+  box: { x: number; y: number; width: number; height: number };
+  personId: string | null;
+  personName: string | null;
+  assignedBy: FaceRow['assigned_by'];
+  suggestedPersonId: string | null;
+  suggestedName: string | null;
+  distance: number | null;
 }
 
-export async function listFacesOfFile(db: Executor, fileId: string): Promise<FaceWithNames[]> {
+function namedFaces(db: Executor) {
   return db
     .selectFrom('faces')
     .leftJoin('people as p', 'p.id', 'faces.person_id')
     .leftJoin('people as s', 's.id', 'faces.suggested_person_id')
     .selectAll('faces')
-    .select(['p.name as person_name', 's.name as suggested_name'])
-    .where('faces.file_id', '=', fileId)
-    .orderBy('faces.x')
-    .orderBy('faces.id')
-    .execute();
+    .select(['p.name as person_name', 's.name as suggested_name']);
 }
 
-export async function findOwnedFace(db: Executor, ownerId: string, id: string): Promise<FaceWithNames | undefined> {
-  return db
-    .selectFrom('faces')
-    .leftJoin('people as p', 'p.id', 'faces.person_id')
-    .leftJoin('people as s', 's.id', 'faces.suggested_person_id')
-    .selectAll('faces')
-    .select(['p.name as person_name', 's.name as suggested_name'])
-    .where('faces.id', '=', id)
-    .where('faces.owner_id', '=', ownerId)
-    .executeTakeFirst();
+function toNamedFace(row: FaceRow & { person_name: string | null; suggested_name: string | null }): NamedFace {
+  return {
+    id: row.id,
+    fileId: row.file_id,
+    box: { x: row.x, y: row.y, width: row.width, height: row.height },
+    personId: row.person_id,
+    personName: row.person_name,
+    assignedBy: row.assigned_by,
+    suggestedPersonId: row.suggested_person_id,
+    suggestedName: row.suggested_name,
+    // PostgreSQL returns a real as a number, MariaDB a double sometimes as a string.
+    distance: row.distance === null ? null : Number(row.distance),
+  };
+}
+
+export async function listFacesOfFile(db: Executor, fileId: string): Promise<NamedFace[]> {
+  const rows = await namedFaces(db).where('faces.file_id', '=', fileId).orderBy('faces.x').orderBy('faces.id').execute();
+  return rows.map(toNamedFace);
+}
+
+export async function findOwnedFace(db: Executor, ownerId: string, id: string): Promise<NamedFace | undefined> {
+  const row = await namedFaces(db).where('faces.id', '=', id).where('faces.owner_id', '=', ownerId).executeTakeFirst();
+  return row && toNamedFace(row);
 }
 
 /** The user's faces for the in-memory index, with the version and count that validate it. */

@@ -8,7 +8,7 @@ import { InvalidRequest, NotFound } from '../../errors.js';
 import type { StoredFile } from '../files/stored-file.js';
 import type { FaceIndex } from './face-index.js';
 import * as faces from './faces.repository.js';
-import type { FaceWithNames } from './faces.repository.js';
+import type { NamedFace } from './faces.repository.js';
 import { ATTACH_DISTANCE, nearest, SUGGEST_DISTANCE, type IndexedFace } from './matching.js';
 import * as people from './people.repository.js';
 
@@ -51,16 +51,16 @@ export interface FaceCluster {
 
 const boxOf = (row: Box): Box => ({ x: row.x, y: row.y, width: row.width, height: row.height });
 
-export function toPublicFace(row: FaceWithNames, forOwner: boolean): PublicFace {
-  const named = forOwner && row.person_id && row.person_name !== null;
-  const suggested = forOwner && row.suggested_person_id && row.suggested_name !== null;
+export function toPublicFace(face: NamedFace, forOwner: boolean): PublicFace {
+  const named = forOwner && face.personId !== null && face.personName !== null;
+  const suggested = forOwner && face.suggestedPersonId !== null && face.suggestedName !== null;
   return {
-    id: row.id,
-    fileId: row.file_id,
-    box: boxOf(row),
-    person: named ? { id: row.person_id!, name: row.person_name! } : null,
-    similarity: named && row.assigned_by === 'match' && row.distance !== null ? faceSimilarity(Number(row.distance)) : null,
-    suggestion: suggested ? { id: row.suggested_person_id!, name: row.suggested_name!, similarity: faceSimilarity(Number(row.distance ?? 1)) } : null,
+    id: face.id,
+    fileId: face.fileId,
+    box: face.box,
+    person: named ? { id: face.personId!, name: face.personName! } : null,
+    similarity: named && face.assignedBy === 'match' && face.distance !== null ? faceSimilarity(face.distance) : null,
+    suggestion: suggested ? { id: face.suggestedPersonId!, name: face.suggestedName!, similarity: faceSimilarity(face.distance ?? 1) } : null,
   };
 }
 
@@ -124,7 +124,7 @@ export class PeopleService {
     if (!person) throw new NotFound('person');
     if (changes.coverFaceId !== undefined) {
       const face = await faces.findOwnedFace(this.db, ownerId, changes.coverFaceId);
-      if (!face || face.person_id !== id) throw new InvalidRequest('The cover must be one of this person’s faces.', [{ field: 'coverFaceId', message: 'Choose one of this person’s faces.' }]);
+      if (!face || face.personId !== id) throw new InvalidRequest('The cover must be one of this person’s faces.', [{ field: 'coverFaceId', message: 'Choose one of this person’s faces.' }]);
     }
     await people.updatePerson(this.db, ownerId, id, { ...changes, ...(changes.name !== undefined ? { name: cleanName(changes.name) } : {}) });
     return this.get(ownerId, id);
@@ -175,7 +175,7 @@ export class PeopleService {
     await this.change(ownerId, async (trx) => {
       if (personId) await this.nameFace(trx, ownerId, faceId, personId);
       else {
-        if (face.person_id && face.assigned_by === 'match') await people.recordRejection(trx, faceId, face.person_id);
+        if (face.personId && face.assignedBy === 'match') await people.recordRejection(trx, faceId, face.personId);
         await faces.unnameFace(trx, faceId);
       }
     });
@@ -187,10 +187,11 @@ export class PeopleService {
   async rejectSuggestion(ownerId: string, faceId: string): Promise<PublicFace> {
     const face = await faces.findOwnedFace(this.db, ownerId, faceId);
     if (!face) throw new NotFound('face');
-    if (face.suggested_person_id) {
+    const suggested = face.suggestedPersonId;
+    if (suggested) {
       await this.change(ownerId, async (trx) => {
-        await people.recordRejection(trx, faceId, face.suggested_person_id!);
-        await faces.clearSuggestion(trx, faceId, face.person_id ? face.distance : null);
+        await people.recordRejection(trx, faceId, suggested);
+        await faces.clearSuggestion(trx, faceId, face.personId ? face.distance : null);
       });
     }
     return toPublicFace((await faces.findOwnedFace(this.db, ownerId, faceId))!, true);
@@ -226,7 +227,7 @@ export class PeopleService {
   private async nameFace(trx: Executor, ownerId: string, faceId: string, personId: string): Promise<void> {
     const face = await faces.findOwnedFace(trx, ownerId, faceId);
     if (!face) return;
-    await faces.nameFaceByUser(trx, { id: faceId, fileId: face.file_id }, personId);
+    await faces.nameFaceByUser(trx, { id: faceId, fileId: face.fileId }, personId);
   }
 
   /**

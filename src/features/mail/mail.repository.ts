@@ -66,8 +66,27 @@ export async function listOutbox(db: Executor, limit: number, after?: { at: stri
   return rows.map(toOutboxItem);
 }
 
-export async function findOutbox(db: Executor, id: string): Promise<OutboxRow | undefined> {
-  return db.selectFrom('mail_outbox').selectAll().where('id', '=', id).executeTakeFirst();
+/** A queued message a sender has claimed, with what it needs to send it. */
+export interface ClaimedMessage {
+  id: string;
+  to: string;
+  subject: string;
+  template: string;
+  text: string;
+  html: string;
+  attempts: number;
+  /** It carries a single-use link: its bodies are blanked once it is sent. */
+  secret: boolean;
+  claimedBy: string | null;
+}
+
+function toClaimedMessage(row: OutboxRow): ClaimedMessage {
+  return { id: row.id, to: row.to_address, subject: row.subject, template: row.template, text: row.text_body, html: row.html_body, attempts: row.attempts, secret: row.secret === 1, claimedBy: row.claimed_by };
+}
+
+async function findOutbox(db: Executor, id: string): Promise<ClaimedMessage | undefined> {
+  const row = await db.selectFrom('mail_outbox').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toClaimedMessage(row);
 }
 
 /**
@@ -76,10 +95,10 @@ export async function findOutbox(db: Executor, id: string): Promise<OutboxRow | 
  * portable to every dialect, no SKIP LOCKED needed. A claim that outlives its sender
  * (a crash) expires and the row is taken again.
  */
-export async function claimDue(db: Executor, sender: string, now: string, until: string, limit: number): Promise<OutboxRow[]> {
+export async function claimDue(db: Executor, sender: string, now: string, until: string, limit: number): Promise<ClaimedMessage[]> {
   const unclaimed = (eb: ExpressionBuilder<Database, 'mail_outbox'>) => eb.and([eb('status', '=', 'queued'), eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', now)])]);
   const candidates = await db.selectFrom('mail_outbox').select('id').where(unclaimed).where('next_attempt_at', '<=', now).orderBy('next_attempt_at').limit(limit).execute();
-  const claimed: OutboxRow[] = [];
+  const claimed: ClaimedMessage[] = [];
   for (const { id } of candidates) {
     const result = await db
       .updateTable('mail_outbox')
@@ -89,7 +108,7 @@ export async function claimDue(db: Executor, sender: string, now: string, until:
       .executeTakeFirst();
     if (result.numUpdatedRows !== 1n) continue;
     const row = await findOutbox(db, id);
-    if (row && row.claimed_by === sender) claimed.push(row);
+    if (row && row.claimedBy === sender) claimed.push(row);
   }
   return claimed;
 }

@@ -1,6 +1,5 @@
 import type { Mailer } from '../../adapters/mail/mailer.js';
 import type { Db } from '../../db/connect.js';
-import type { OutboxRow } from '../../db/schema.js';
 import * as mail from './mail.repository.js';
 
 export interface SenderOptions {
@@ -85,23 +84,23 @@ export class MailSender {
     }
   }
 
-  private async deliver(row: OutboxRow): Promise<void> {
-    const attempts = row.attempts + 1;
-    const forgetBody = row.secret === 1;
-    const record = (outcome: mail.OutboxOutcome) => mail.recordOutcome(this.db, row.id, this.options.instanceId, outcome, iso(Date.now()));
-    if (await mail.isSuppressed(this.db, row.to_address)) {
-      this.log.info({ mail: row.id, template: row.template }, 'mail not sent: the address is suppressed (bounce or complaint)');
-      await record({ status: 'suppressed', attempts: row.attempts, forgetBody });
+  private async deliver(message: mail.ClaimedMessage): Promise<void> {
+    const attempts = message.attempts + 1;
+    const forgetBody = message.secret;
+    const record = (outcome: mail.OutboxOutcome) => mail.recordOutcome(this.db, message.id, this.options.instanceId, outcome, iso(Date.now()));
+    if (await mail.isSuppressed(this.db, message.to)) {
+      this.log.info({ mail: message.id, template: message.template }, 'mail not sent: the address is suppressed (bounce or complaint)');
+      await record({ status: 'suppressed', attempts: message.attempts, forgetBody });
       return;
     }
     try {
-      await this.mailer.send({ from: this.options.from, to: row.to_address, subject: row.subject, text: row.text_body, html: row.html_body });
+      await this.mailer.send({ from: this.options.from, to: message.to, subject: message.subject, text: message.text, html: message.html });
       await record({ status: 'sent', attempts, transport: this.mailer.name, lastError: null, forgetBody });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       const permanent = isPermanentRejection(error) || attempts >= (this.options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
       const delay = Math.min(this.options.retryBaseMs * 2 ** (attempts - 1), MAX_DELAY_MS);
-      this.log.warn({ mail: row.id, template: row.template, attempts, permanent, err: reason }, permanent ? 'mail failed for good' : 'mail not sent; will retry');
+      this.log.warn({ mail: message.id, template: message.template, attempts, permanent, err: reason }, permanent ? 'mail failed for good' : 'mail not sent; will retry');
       await record(permanent ? { status: 'failed', attempts, lastError: reason, transport: this.mailer.name, forgetBody } : { status: 'queued', attempts, lastError: reason, nextAttemptAt: iso(Date.now() + delay) });
     }
   }

@@ -1,5 +1,6 @@
 import type { BlobStore } from '../../adapters/storage/blob-store.js';
 import type { Db } from '../../db/connect.js';
+import { listBlobReferences } from './fsck.repository.js';
 
 export interface FsckOptions {
   /** Delete orphan blobs (never rows). */
@@ -27,9 +28,9 @@ export interface FsckReport {
  */
 export async function checkConsistency(db: Db, blobs: BlobStore, options: FsckOptions): Promise<FsckReport> {
   const referenced = new Map<string, { fileId: string; required: boolean }>();
-  for (const row of await db.selectFrom('files').select(['id', 'blob_key', 'thumbnail_key']).execute()) {
-    referenced.set(row.blob_key, { fileId: row.id, required: true });
-    if (row.thumbnail_key) referenced.set(row.thumbnail_key, { fileId: row.id, required: false });
+  for (const { fileId, blobKey, thumbnailKey } of await listBlobReferences(db)) {
+    referenced.set(blobKey, { fileId, required: true });
+    if (thumbnailKey) referenced.set(thumbnailKey, { fileId, required: false });
   }
 
   const report: FsckReport = { orphans: [], recentOrphans: [], missing: [], removed: 0 };
