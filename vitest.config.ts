@@ -23,6 +23,7 @@ export const SLOW_SUITES = [
   'test/faces/**/*.test.ts',
   'test/integration/library-faces.test.ts',
   'test/integration/who.test.ts',
+  'test/integration/who-switch.test.ts',
   'test/e2e/people-cli.test.ts',
   'test/integration/events-instances.test.ts',
 ];

@@ -12,6 +12,7 @@ import { accountsRoutes } from './features/accounts/accounts.routes.js';
 import { UserSchema } from './features/accounts/accounts.schemas.js';
 import { emailRoutes } from './features/accounts/email.routes.js';
 import { instancesRoutes } from './features/admin/instances.routes.js';
+import { settingsRoutes } from './features/admin/settings.routes.js';
 import { statusRoutes } from './features/admin/status.routes.js';
 import { adminUsersRoutes } from './features/admin/users.routes.js';
 import { auditRoutes } from './features/audit/audit.routes.js';
@@ -92,6 +93,7 @@ async function coffer(fastify: FastifyInstance, { config, clock, onComposed }: A
   await fastify.register(tokensRoutes, { prefix: '/api/v1', tokens });
   await fastify.register(adminUsersRoutes, { prefix: '/api/v1', users: composition.adminUsers });
   await fastify.register(instancesRoutes, { prefix: '/api/v1', instances });
+  await fastify.register(settingsRoutes, { prefix: '/api/v1', settings: composition.settings });
   await fastify.register(statusRoutes, { prefix: '/api/v1', storageStatus: currentStorageStatus });
   await fastify.register(jobsRoutes, { prefix: '/api/v1', jobs: composition.jobsAdmin });
   await fastify.register(auditRoutes, { prefix: '/api/v1', auditEvents: composition.auditEvents });

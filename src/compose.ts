@@ -28,6 +28,7 @@ import { LoginThrottle } from './features/accounts/login-throttle.js';
 import { PasswordHasher } from './features/accounts/passwords.js';
 import { csrfTokenMatches, DEFAULT_SESSION_POLICY, SessionsService } from './features/accounts/sessions.service.js';
 import { InstancesService } from './features/admin/instances.service.js';
+import { SettingsService } from './features/admin/settings.service.js';
 import { storageStatus, type StorageStatus } from './features/admin/status.service.js';
 import { AdminUsersService } from './features/admin/users.service.js';
 import { BatchedAuditLog, type AuditLog } from './features/audit/audit.log.js';
@@ -123,6 +124,8 @@ export interface Composition {
   audit: BatchedAuditLog;
   auditEvents: AuditService;
   instances: InstancesService;
+  /** Instance-wide settings administrators change at run time (the /who switch). */
+  settings: SettingsService;
   accounts: AccountsService;
   /** Signing up, in and out, changing the password. */
   auth: AuthService;
@@ -200,6 +203,7 @@ async function composeOver(backends: ServerBackends, faces: FaceEngine & { close
   const auditEvents = new AuditService(db);
   const instances = new InstancesService(db, { id: config.instanceId, host: os.hostname(), pid: process.pid, version: VERSION }, log);
   const linkBase = () => publicUrl(config, options.listeningPort?.());
+  const settings = new SettingsService(db, audit, { whoEnabled: config.whoEnabled });
 
   const hasher = new PasswordHasher();
   const accounts = new AccountsService(
@@ -279,6 +283,7 @@ async function composeOver(backends: ServerBackends, faces: FaceEngine & { close
     audit,
     auditEvents,
     instances,
+    settings,
     accounts,
     auth: new AuthService(accounts, sessions, audit),
     sessions,
@@ -301,7 +306,7 @@ async function composeOver(backends: ServerBackends, faces: FaceEngine & { close
     duplicates: new DuplicatesService(db),
     people,
     notablePeople: new NotablePeopleService(db, faces, audit),
-    who: new WhoService(db, faces, { enabled: config.whoEnabled, limiter: backends.sessions.limiter(WHO_LIMIT) }),
+    who: new WhoService(db, faces, { enabled: () => settings.whoEnabled(), limiter: backends.sessions.limiter(WHO_LIMIT) }),
     maxFacePhotoBytes: Math.min(config.maxUploadBytes, MAX_FACE_PHOTO_BYTES),
     liveEvents,
     checks: [

@@ -8,6 +8,7 @@ import * as people from './migrations/0007-people.js';
 import * as mediaMetadata from './migrations/0008-media-metadata.js';
 import * as duplicates from './migrations/0009-duplicates.js';
 import * as search from './migrations/0010-search.js';
+import * as settings from './migrations/0011-settings.js';
 
 /** Migrations live in code (not read from a folder) so the compiled build and tests see the same list. */
 const migrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '0008-media-metadata': mediaMetadata,
   '0009-duplicates': duplicates,
   '0010-search': search,
+  '0011-settings': settings,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -131,6 +131,13 @@ export interface AuditEventsTable {
   details: string | null;
 }
 
+/** One instance-wide setting (migration 0011): its value as JSON text; see features/admin/settings.service.ts. */
+export interface InstanceSettingsTable {
+  name: string;
+  value: string;
+  updated_at: string;
+}
+
 /** One running (or lately running) Coffer process; see features/admin/instances.service.ts. */
 export interface InstancesTable {
   id: string;
@@ -266,6 +273,7 @@ export interface Database {
   links: LinksTable;
   audit_events: AuditEventsTable;
   instances: InstancesTable;
+  instance_settings: InstanceSettingsTable;
   mail_outbox: MailOutboxTable;
   mail_tokens: MailTokensTable;
   ses_events: SesEventsTable;

@@ -13,7 +13,8 @@ export interface WhoFace {
 }
 
 export interface WhoOptions {
-  enabled: boolean;
+  /** Asked at every request: the administrators' switch over WHO_ENABLED (features/admin/settings.service.ts). */
+  enabled: () => Promise<boolean>;
   /** Per client address, consumed before any work. */
   limiter: RateLimiterAbstract;
   /** Photos being looked at at once, over all guests; more wait for none and get a 503. */
@@ -42,7 +43,7 @@ export class WhoService {
 
   /** Spends one of the client's attempts, or throws 429: before the upload is even read. */
   async admit(clientAddress: string): Promise<void> {
-    if (!this.options.enabled) throw new AppError(404, 'not_found', 'The "who is this?" finder is turned off on this server.');
+    if (!(await this.options.enabled())) throw new AppError(404, 'not_found', 'The "who is this?" finder is turned off on this server.');
     try {
       await this.options.limiter.consume(clientAddress);
     } catch (error) {

@@ -32,6 +32,7 @@ export type Job = JobsOverview['items'][number];
 export type OutboxItem = Body<'/api/v1/admin/mail/outbox', 'get'>['items'][number];
 export type Suppression = Body<'/api/v1/admin/mail/suppressions', 'get'>['items'][number];
 export type NotablePerson = Body<'/api/v1/admin/notable-people', 'get'>['items'][number];
+export type InstanceSettings = Body<'/api/v1/admin/settings', 'get'>;
 export type NewNotablePerson = { name: string; description?: string; url?: string };
 /** A face found in a file; `box` is in fractions (0–1) of the displayed, orientation-corrected image. */
 export type Face = Body<'/api/v1/files/{id}/faces', 'get'>['items'][number];
@@ -126,6 +127,8 @@ export const api = {
     call(client.GET('/api/v1/admin/mail/outbox', { params: { query: defined({ ...query, cursor: query.cursor ?? undefined }) }, signal })),
   mailSuppressions: (query: { q?: string; cursor?: string | null; limit: number }, signal?: AbortSignal) =>
     call(client.GET('/api/v1/admin/mail/suppressions', { params: { query: defined({ ...query, cursor: query.cursor ?? undefined }) }, signal })),
+  settings: (signal?: AbortSignal) => call(client.GET('/api/v1/admin/settings', { signal })),
+  updateSettings: (body: { whoEnabled?: boolean }) => call(client.PATCH('/api/v1/admin/settings', { body })),
   notablePeople: (signal?: AbortSignal) => call(client.GET('/api/v1/admin/notable-people', { signal })),
   createNotablePerson: (body: NewNotablePerson) => call(client.POST('/api/v1/admin/notable-people', { body })),
   /** One multipart part `photo` per file; the route's schema has no body (multipart is read by hand), hence the cast. */

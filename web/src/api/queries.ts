@@ -35,6 +35,7 @@ export const keys = {
   adminStatus: ['admin', 'status'] as const,
   jobs: ['admin', 'jobs'] as const,
   notablePeople: ['admin', 'notable-people'] as const,
+  settings: ['admin', 'settings'] as const,
   mail: ['admin', 'mail'] as const,
   mailOutbox: ['admin', 'mail', 'outbox'] as const,
   suppressions: (q: string) => ['admin', 'mail', 'suppressions', q] as const,
@@ -232,6 +233,10 @@ export function useJobs() {
 }
 
 /** The people /who can name; a short curated list, so one unpaged read. */
+export function useInstanceSettings() {
+  return useQuery({ queryKey: keys.settings, queryFn: async ({ signal }) => (await api.settings(signal)).data });
+}
+
 export function useNotablePeople() {
   return useQuery({ queryKey: keys.notablePeople, queryFn: async ({ signal }) => (await api.notablePeople(signal)).data.items });
 }

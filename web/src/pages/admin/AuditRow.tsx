@@ -32,6 +32,7 @@ export const ACTIONS = [
   'admin.jobs_view',
   'admin.jobs_retry',
   'admin.links_revoke',
+  'admin.settings_update',
   'mail.ses_event',
   'mail.sns_subscribed',
   'mail.sns_unsubscribed',
@@ -47,7 +48,7 @@ export function actionLabel(action: string, { t }: Translate): string {
 }
 
 const TARGET_KINDS = ['user', 'file', 'token', 'link', 'email'] as const;
-const DETAIL_KEYS = ['name', 'size', 'with', 'scopes', 'username', 'reason', 'link', 'expiresAt', 'password', 'file', 'created', 'skipped', 'isAdmin', 'disabled', 'email', 'previousEmail', 'language', 'notices', 'retried', 'ids', 'all', 'revoked', 'type', 'bounceType', 'messageId'] as const;
+const DETAIL_KEYS = ['name', 'size', 'with', 'scopes', 'username', 'reason', 'link', 'expiresAt', 'password', 'file', 'created', 'skipped', 'isAdmin', 'disabled', 'email', 'previousEmail', 'language', 'notices', 'retried', 'ids', 'all', 'revoked', 'type', 'bounceType', 'messageId', 'whoEnabled'] as const;
 
 function detailKey(key: string, { t }: Translate): string {
   return (DETAIL_KEYS as readonly string[]).includes(key) ? t(`audit.key.${key}` as MessageKey) : key;

@@ -11,6 +11,7 @@ import { useI18n, type I18n } from '../../i18n/i18n';
 import { ApiError, api, type NotablePerson } from '../../api/api';
 import { NotablePersonForm } from './NotablePersonForm';
 import { NotablePersonRow } from './NotablePersonRow';
+import { WhoSwitch } from './WhoSwitch';
 
 /** The most photos the server reads in one request (people.routes.ts). */
 const MAX_PHOTOS = 20;
@@ -31,7 +32,8 @@ function photoFailure(error: unknown, name: string, i18n: Pick<I18n, 't' | 'tn'>
 }
 
 /**
- * Administration → Notable people: the people "Who is this?" (/who) can name. Add one, then
+ * Administration → Notable people: whether guests may use "Who is this?" (/who), and the
+ * people it can name. Add one, then
  * reference photos (each photo's largest face is kept, never the photo); delete one with its faces.
  */
 export function NotablePeopleTab() {
@@ -149,6 +151,7 @@ export function NotablePeopleTab() {
           </button>
         </div>
       )}
+      <WhoSwitch />
       <Card title={t('notable.create.heading')} labelledBy="people-create" icon={<Icon name="userPlus" size={18} />}>
         <NotablePersonForm onCreated={created} />
       </Card>
