@@ -17,7 +17,7 @@
  *
  *   npx tsc -p tsconfig.build.json && npx tsx bench/pipeline.ts
  *   THUMBS=60 UPLOADS=150 LARGE_MB=200 npx tsx bench/pipeline.ts   # the defaults
- *   BEFORE_CLI=/path/to/other/dist/cli.js npx tsx bench/pipeline.ts   # also that build in 2 and 3
+ *   BEFORE_CLI=/path/to/other/dist/cli.js npx tsx bench/pipeline.ts   # also that build in 1, 2 and 3
  *   UPLOADS_ONLY=1 npx tsx bench/pipeline.ts    # parts 1 and 2 only, figures printed, no report
  *   PROFILE=upload|large|thumbs|faces npx tsx bench/pipeline.ts   # only that part, the Coffer server
  *                                               # process under --cpu-prof; top self times
@@ -300,6 +300,12 @@ async function main(): Promise<void> {
     let coffer = await startCoffer(work, 'thumbs', { FACES_ENABLED: '0' });
     const thumbs = await thumbnailsPerSecond(coffer, thumbPhotos);
     await stop(coffer.service);
+    let beforeThumbs = NaN;
+    if (BEFORE_CLI) {
+      coffer = await startCoffer(work, 'thumbs-before', { FACES_ENABLED: '0' }, [], BEFORE_CLI);
+      beforeThumbs = (await thumbnailsPerSecond(coffer, thumbPhotos)).perSecond;
+      await stop(coffer.service);
+    }
     const bareAfter = await bareSharp(thumbPhotos, JOBS_CONCURRENCY);
     const bareThumbs = (bare + bareAfter) / 2;
 
@@ -333,7 +339,7 @@ async function main(): Promise<void> {
     const bareUpload = (bareUpload1 + (await baselineRate())) / 2;
     load.push(os.loadavg());
     if (process.env.UPLOADS_ONLY === '1') {
-      console.log({ thumbs: thumbs.perSecond, bareThumbs, thumbsRatio: thumbs.perSecond / bareThumbs, cpu, cofferUpload, beforeUpload, cofferIdleUpload, bareUpload1, bareUpload, ratio: cofferUpload / bareUpload, idleRatio: cofferIdleUpload / bareUpload });
+      console.log({ thumbs: thumbs.perSecond, beforeThumbs, bareThumbs, thumbsRatio: thumbs.perSecond / bareThumbs, cpu, cofferUpload, beforeUpload, cofferIdleUpload, bareUpload1, bareUpload, ratio: cofferUpload / bareUpload, idleRatio: cofferIdleUpload / bareUpload });
       return;
     }
 
@@ -382,6 +388,7 @@ async function main(): Promise<void> {
       '| measure | Coffer | baseline | ratio | target |',
       '|---|---|---|---|---|',
       `| 1. thumbnails per second, ${THUMBS} photos of 3000×2000 (${fmt(megabytes(thumbPhotos) / THUMBS, 1)} MB, EXIF orientation 6), FACES_ENABLED=0 | ${fmt(thumbs.perSecond, 2)} | ${fmt(bareThumbs, 2)} (bare \`sharp(buf).rotate().resize(512).webp()\`, ${JOBS_CONCURRENCY} at a time; ${fmt(bare, 2)} / ${fmt(bareAfter, 2)}) | ${fmt(thumbs.perSecond / bareThumbs, 2)} | ≥ ${TARGET.thumbs} |`,
+      ...(BEFORE_CLI ? [`| 1, before: ${BEFORE_CLI} | ${fmt(beforeThumbs, 2)} | ${fmt(bareThumbs, 2)} | ${fmt(beforeThumbs / bareThumbs, 2)} | |`] : []),
       `| 2. upload ${UPLOADS} photos (${fmt(megabytes(uploadPhotos) / UPLOADS, 1)} MB), ${PARALLEL} at a time, thumbnails made meanwhile (MB/s) | ${fmt(cofferUpload, 1)} | ${fmt(bareUpload, 1)} (bare node:http to disk; ${fmt(bareUpload1, 1)} / ${fmt(2 * bareUpload - bareUpload1, 1)}) | ${fmt(cofferUpload / bareUpload, 2)} | ≥ ${TARGET.uploads} |`,
       ...(BEFORE_CLI ? [`| 2, before: ${BEFORE_CLI} | ${fmt(beforeUpload, 1)} | ${fmt(bareUpload, 1)} | ${fmt(beforeUpload / bareUpload, 2)} | |`] : []),
       `| server CPU per 100 MB in 2 (s, all threads) | ${fmt(cpu.coffer!, 2)}${BEFORE_CLI ? ` (before ${fmt(cpu.before!, 2)})` : ''} | ${fmt(cpu.bare!, 2)} (last baseline run) | ${fmt(cpu.coffer! / cpu.bare!, 2)} | reported |`,

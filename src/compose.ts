@@ -7,6 +7,7 @@ import type { EventBus } from './adapters/events/event-bus.js';
 import { openEventBus } from './adapters/events/open.js';
 import { FaceApiEngine } from './adapters/faces/face-api.js';
 import type { FaceEngine } from './adapters/faces/face-engine.js';
+import { useImageWorkers } from './adapters/media/images.js';
 import type { JobQueue } from './adapters/jobs/job-queue.js';
 import { openJobEngine } from './adapters/jobs/open.js';
 import type { Mailer } from './adapters/mail/mailer.js';
@@ -174,6 +175,7 @@ export interface ComposeOptions {
 
 /** The whole app's services over the configured backends (migrating the database first). */
 export async function compose(config: Config, log: FastifyBaseLogger, options: ComposeOptions = {}): Promise<Composition> {
+  useImageWorkers(config.imageWorkers);
   // The face model starts in a worker thread at the first photo and stops when idle.
   const faces = new FaceApiEngine({ log, photoTimeoutMs: config.faceTimeoutMs, maxPixels: config.maxImagePixels });
   let backends: ServerBackends;

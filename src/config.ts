@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import os from 'node:os';
 
 /** Everything Coffer reads from the environment, validated once at start-up. */
 export interface Config {
@@ -27,6 +28,8 @@ export interface Config {
   readonly maxUploadBytes: number;
   /** Images larger than this (width × height, from the header) get no thumbnail and are never decoded. */
   readonly maxImagePixels: number;
+  /** IMAGE_WORKERS: image-worker children that may decode at once (each one image at a time). */
+  readonly imageWorkers: number;
   /** Below this much free space the blob store is reported low (/readyz, admin status). */
   readonly storageLowBytes: number;
   readonly trustProxy: boolean | string;
@@ -385,6 +388,8 @@ export function loadConfig(env: Env = process.env): Config {
     accelRedirectPrefix: parseAccelRedirectPrefix(env),
     maxUploadBytes: parseMaxUpload(env),
     maxImagePixels: parseCount(env, 'MAX_IMAGE_PIXELS', 40_000_000, 1_000_000_000),
+    // As many as the jobs run at once by default (2), but no more children than cores.
+    imageWorkers: parseCount(env, 'IMAGE_WORKERS', Math.min(2, os.availableParallelism()), 16),
     storageLowBytes: parseStorageLow(env),
     trustProxy: parseTrustProxy(env),
     proxySecret: parseProxySecret(env),

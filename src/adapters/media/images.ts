@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AudioTags } from './audio-tags.js';
@@ -83,7 +84,7 @@ const rssLimitFor = (maxPixels: number) => 128 * 1024 * 1024 + 24 * maxPixels;
  * orientation applied) and a WebP thumbnail of its first frame.
  */
 export async function describeImage(file: string, contentType: string, limits: ImageLimits, signal?: AbortSignal): Promise<ImageFacts> {
-  const reply = await worker.run({ kind: 'describe', path: file, contentType, maxPixels: limits.maxPixels }, rssLimitFor(limits.maxPixels), signal);
+  const reply = await pool.run({ kind: 'describe', path: file, contentType, maxPixels: limits.maxPixels }, rssLimitFor(limits.maxPixels), signal);
   if (reply.kind !== 'describe') throw new Error('the image worker answered another request');
   return { ...reply, thumbnail: Buffer.from(reply.thumbnail) };
 }
@@ -96,7 +97,7 @@ export async function describeImage(file: string, contentType: string, limits: I
 export async function decodePixels(image: Uint8Array, edge: number, limits: ImageLimits, signal?: AbortSignal): Promise<RgbPixels | PixelsProblem> {
   let reply: ImageReply;
   try {
-    reply = await worker.run({ kind: 'pixels', image, edge, maxPixels: limits.maxPixels }, rssLimitFor(limits.maxPixels), signal);
+    reply = await pool.run({ kind: 'pixels', image, edge, maxPixels: limits.maxPixels }, rssLimitFor(limits.maxPixels), signal);
   } catch (error) {
     if (error instanceof ImageRefused) return { problem: 'too_large', message: `The photo needs too much memory to decode: ${error.message}.` };
     throw error;
@@ -107,7 +108,7 @@ export async function decodePixels(image: Uint8Array, edge: number, limits: Imag
 
 /** Makes a WebP thumbnail from a small decoded still frame (a video poster). */
 export async function thumbnailFromFrame(frame: Buffer, limits: ImageLimits, signal?: AbortSignal): Promise<Buffer> {
-  const reply = await worker.run({ kind: 'frame', frame }, rssLimitFor(limits.maxPixels), signal);
+  const reply = await pool.run({ kind: 'frame', frame }, rssLimitFor(limits.maxPixels), signal);
   if (reply.kind !== 'frame') throw new Error('the image worker answered another request');
   return Buffer.from(reply.thumbnail);
 }
@@ -117,7 +118,7 @@ export async function thumbnailFromFrame(frame: Buffer, limits: ImageLimits, sig
  * describe step has not reached yet.
  */
 export async function locateInImage(file: string, contentType: string, limits: ImageLimits, signal?: AbortSignal): Promise<{ hasLocation: boolean; locationPatches: LocationPatch[] }> {
-  const reply = await worker.run({ kind: 'locate', path: file, contentType }, rssLimitFor(limits.maxPixels), signal);
+  const reply = await pool.run({ kind: 'locate', path: file, contentType }, rssLimitFor(limits.maxPixels), signal);
   if (reply.kind !== 'locate') throw new Error('the image worker answered another request');
   return reply;
 }
@@ -127,33 +128,114 @@ export async function locateInImage(file: string, contentType: string, limits: I
  * parsers meet hostile bytes too, and a cover is an image to decode under the same limits.
  */
 export async function describeAudio(file: string, limits: ImageLimits, signal?: AbortSignal): Promise<AudioFacts> {
-  const reply = await worker.run({ kind: 'audio', path: file, maxPixels: limits.maxPixels }, rssLimitFor(limits.maxPixels), signal);
+  const reply = await pool.run({ kind: 'audio', path: file, maxPixels: limits.maxPixels }, rssLimitFor(limits.maxPixels), signal);
   if (reply.kind !== 'audio') throw new Error('the image worker answered another request');
   return { tags: reply.tags, ...(reply.thumbnail ? { thumbnail: Buffer.from(reply.thumbnail) } : {}) };
 }
 
 /**
- * The child process, started on the first image and reused; it exits after a minute idle
- * or with its parent. Requests run one at a time, so at most one image is ever decoded —
- * however many jobs run at once. A request over time or memory kills the child; the next
- * one starts a fresh child. A request whose `signal` fires is dropped from the queue, or,
- * while it runs, kills the child the same way.
+ * How many image-worker children may decode at once (IMAGE_WORKERS, set by the composition
+ * root): each holds at most one decode, so the worst case in memory is this many times the
+ * limit above. Until told, two (or one on a single core), the default in config.ts.
+ */
+export function useImageWorkers(count: number): void {
+  pool.resize(count);
+}
+
+/** Stops the idle image-worker children and waits for them to exit (tests start from none). */
+export function stopImageWorkers(): Promise<void> {
+  return pool.stop();
+}
+
+/**
+ * A few image-worker children, each answering one request at a time. A request takes a free
+ * child (the last one used first, so a second child starts only when two images are asked
+ * for at once, and an unused one exits when idle), or waits in line for one. A request whose
+ * `signal` fires while it waits leaves the line.
+ */
+class ImageWorkerPool {
+  size = Math.min(2, os.availableParallelism());
+  private readonly free: ImageWorker[] = [];
+  private started = 0;
+  private readonly waiting: Array<(worker: ImageWorker) => void> = [];
+
+  async run(request: ImageRequest, rssLimit: number, signal?: AbortSignal): Promise<ImageReply> {
+    const worker = await this.take(signal);
+    try {
+      signal?.throwIfAborted();
+      return await worker.send(request, rssLimit, signal);
+    } finally {
+      this.give(worker);
+    }
+  }
+
+  private take(signal?: AbortSignal): Promise<ImageWorker> {
+    signal?.throwIfAborted();
+    const worker = this.free.pop() ?? (this.started < this.size ? this.create() : undefined);
+    if (worker) return Promise.resolve(worker);
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        this.waiting.splice(this.waiting.indexOf(handOver), 1);
+        reject(signal!.reason);
+      };
+      const handOver = (next: ImageWorker) => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(next);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiting.push(handOver);
+    });
+  }
+
+  private give(worker: ImageWorker): void {
+    const next = this.waiting.shift();
+    if (next) next(worker);
+    else if (this.started > this.size) this.retire(worker);
+    else this.free.push(worker);
+  }
+
+  resize(size: number): void {
+    this.size = size;
+    while (this.started > this.size && this.free.length > 0) this.retire(this.free.shift()!);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.free.map((worker) => worker.stop()));
+  }
+
+  private create(): ImageWorker {
+    this.started += 1;
+    return new ImageWorker();
+  }
+
+  /** The pool was made smaller (useImageWorkers). */
+  private retire(worker: ImageWorker): void {
+    this.started -= 1;
+    void worker.stop();
+  }
+}
+
+/**
+ * One child process, started on its first request and reused; it exits after a minute idle
+ * or with its parent. It is given one request at a time (by the pool), so it holds at most
+ * one decoded image. A request over time or memory kills the child; the next one starts a
+ * fresh child. A request whose `signal` fires while it runs kills the child the same way.
  */
 class ImageWorker {
   private child: ChildProcess | undefined;
-  private queue: Promise<unknown> = Promise.resolve();
   private idleTimer: NodeJS.Timeout | undefined;
 
-  run(request: ImageRequest, rssLimit: number, signal?: AbortSignal): Promise<ImageReply> {
-    const result = this.queue.then(() => {
-      signal?.throwIfAborted();
-      return this.send(request, rssLimit, signal);
-    });
-    this.queue = result.catch(() => {});
-    return result;
+  /** Ends the child (if any) and resolves once it has exited. */
+  stop(): Promise<void> {
+    clearTimeout(this.idleTimer);
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGKILL');
+    return exited;
   }
 
-  private send(request: ImageRequest, rssLimit: number, signal?: AbortSignal): Promise<ImageReply> {
+  send(request: ImageRequest, rssLimit: number, signal?: AbortSignal): Promise<ImageReply> {
     clearTimeout(this.idleTimer);
     const child = this.start();
     child.ref();
@@ -217,7 +299,7 @@ class ImageWorker {
 }
 
 const WORKER_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), `image-worker${path.extname(fileURLToPath(import.meta.url))}`);
-const worker = new ImageWorker();
+const pool = new ImageWorkerPool();
 
 /** Resident memory of a process (VmRSS), or 0 where /proc cannot tell. */
 function residentBytes(pid: number | undefined): number {
