@@ -2,12 +2,11 @@
 // admin turns the finder off in Administration → Notable people, and the public /who page
 // (a guest, in a context of its own) then says in words that it is off, in both languages;
 // on again, it takes photos again. With WHO_ENABLED=0 the switch is shown locked, and why.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserTestsCanRun, launchChromium, settled } from '../helpers/browser.js';
+import { browserTestsCanRun, createUserFromCli, ensureWebBuilt, launchChromium, openPage, settled } from '../helpers/browser.js';
 import { startLiveServer, type LiveServer } from '../helpers/live-server.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -18,21 +17,10 @@ const canRun = browserTestsCanRun();
 const NOT_A_PHOTO = path.join(ROOT, 'test/fixtures/not-media.txt');
 const root = { username: 'finderadmin', email: 'finderadmin@example.com', password: 'the finder admin passphrase' };
 
-async function buildWebOnce(): Promise<void> {
-  if (existsSync(path.join(ROOT, 'dist/web/index.html'))) return;
-  const { build } = await import('vite');
-  await build({ configFile: path.join(ROOT, 'web/vite.config.ts'), logLevel: 'warn' });
-}
-
 /** A live server with an administrator made as an operator would (`coffer user create --admin`). */
 async function serverWithAdmin(env: Record<string, string> = {}): Promise<LiveServer> {
   const server = await startLiveServer({ env });
-  execFileSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'user', 'create', '--username', root.username, '--email', root.email, '--admin', '--password-stdin'], {
-    cwd: ROOT,
-    env: { ...process.env, DATA_DIR: server.dataDir, ...env },
-    input: `${root.password}\n`,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  createUserFromCli(server, root, { admin: true });
   return server;
 }
 
@@ -46,11 +34,7 @@ async function signInToPeopleTab(page: Page, server: LiveServer): Promise<void> 
   await page.getByTestId('who-switch-state').waitFor();
 }
 
-async function newContext(browser: Browser): Promise<BrowserContext> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
-  context.setDefaultTimeout(15_000);
-  return context;
-}
+const VIEWPORT = { viewport: { width: 1280, height: 900 } };
 
 describe.skipIf(!canRun)('the /who switch in a real browser', () => {
   let server: LiveServer;
@@ -71,12 +55,11 @@ describe.skipIf(!canRun)('the /who switch in a real browser', () => {
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    await buildWebOnce();
+    await ensureWebBuilt();
     server = await serverWithAdmin();
     browser = await launchChromium();
-    admin = await (await newContext(browser)).newPage();
-    guest = await (await newContext(browser)).newPage();
-    for (const page of [admin, guest]) page.on('pageerror', (error) => pageErrors.push(error.message));
+    admin = await openPage(browser, pageErrors, VIEWPORT);
+    guest = await openPage(browser, pageErrors, VIEWPORT);
   });
 
   afterAll(async () => {
@@ -127,11 +110,10 @@ describe.skipIf(!canRun)('the /who switch locked by WHO_ENABLED=0, in a real bro
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    await buildWebOnce();
+    await ensureWebBuilt();
     server = await serverWithAdmin({ WHO_ENABLED: '0' });
     browser = await launchChromium();
-    page = await (await newContext(browser)).newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page = await openPage(browser, pageErrors, VIEWPORT);
   });
 
   afterAll(async () => {
