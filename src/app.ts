@@ -1,5 +1,4 @@
 import fastifyCookie from '@fastify/cookie';
-import fastifyHelmet from '@fastify/helmet';
 import fastifyMultipart from '@fastify/multipart';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
@@ -33,6 +32,7 @@ import { tokensRoutes } from './features/tokens/tokens.routes.js';
 import access from './plugins/access.js';
 import bodies from './plugins/bodies.js';
 import errors from './plugins/errors.js';
+import securityHeaders from './plugins/security-headers.js';
 import requestLog from './plugins/request-log.js';
 import metrics from './plugins/metrics.js';
 import openapi from './plugins/openapi.js';
@@ -74,7 +74,7 @@ async function coffer(fastify: FastifyInstance, { config, clock, onComposed }: A
   }
   await fastify.register(bodies, { bodyTimeoutMs: config.bodyTimeoutMs });
   // Pages and stored content set their own Content-Security-Policy.
-  await fastify.register(fastifyHelmet, { contentSecurityPolicy: false, strictTransportSecurity: config.secureCookies });
+  await fastify.register(securityHeaders, { contentSecurityPolicy: false, strictTransportSecurity: config.secureCookies });
   await fastify.register(fastifyCookie);
   await fastify.register(fastifyMultipart, { limits: { fileSize: config.maxUploadBytes } });
   await fastify.register(access, {

@@ -26,10 +26,14 @@ export const LINGER_MS = 5000;
 /** An upload must keep sending at least this much per idle timeout. */
 const MIN_PROGRESS_BYTES = 1024;
 
-function hasUnreadBody(request: FastifyRequest): boolean {
+/** Whether the request's headers say a body follows (Node reads none otherwise). */
+function announcesBody(request: FastifyRequest): boolean {
   const { headers } = request.raw;
-  const hasBody = headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
-  return hasBody && !request.raw.complete && !request.raw.destroyed;
+  return headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
+}
+
+function hasUnreadBody(request: FastifyRequest): boolean {
+  return announcesBody(request) && !request.raw.complete && !request.raw.destroyed;
 }
 
 /**
@@ -51,8 +55,10 @@ function lingerBeforeClosing(request: FastifyRequest, socket: Socket): void {
 
 async function bodiesPlugin(app: FastifyInstance, { bodyTimeoutMs }: BodiesOptions): Promise<void> {
   // Multipart bodies are read by the upload route itself, which watches their progress.
+  // Fastify runs this hook for bodyless requests too (every GET): they get no deadline
+  // stream, which cost a PassThrough, a pipe and a timer per request.
   app.addHook('preParsing', async (request, _reply, payload) => {
-    if (request.headers['content-type']?.toLowerCase().startsWith('multipart/')) return payload;
+    if (!announcesBody(request) || request.headers['content-type']?.toLowerCase().startsWith('multipart/')) return payload;
     return withDeadline(payload, bodyTimeoutMs);
   });
 
