@@ -6,10 +6,11 @@ import type { Executor } from './connect.js';
  * values. Building a Kysely query costs about as much CPU as SQLite takes to run it (the
  * access check's was ~5 % of a Range request), and the hot path runs a few fixed shapes.
  *
- * `build` must not branch on its arguments: it is called once, with placeholders, and the
- * SQL it yields is kept. Each placeholder must reach the query's parameters unchanged.
+ * `build` must not branch on its arguments: it is called once, with placeholders (strings,
+ * whatever the argument's type), and the SQL it yields is kept. Each placeholder must reach
+ * the query's parameters unchanged; the values of a run may be of any type the driver binds.
  */
-export function prepared<A extends Record<string, string>, R>(build: (db: Executor, args: A) => Compilable<R>): (db: Executor, args: A) => Promise<R[]> {
+export function prepared<A extends Record<string, unknown>, R>(build: (db: Executor, args: A) => Compilable<R>): (db: Executor, args: A) => Promise<R[]> {
   // By adapter: a database and its transactions share it, and the SQL is the dialect's.
   const compiled = new WeakMap<DialectAdapter, { sql: CompiledQuery<R>; slots: Array<keyof A | { value: unknown }> }>();
   return async (db, args) => {
@@ -25,7 +26,7 @@ export function prepared<A extends Record<string, string>, R>(build: (db: Execut
   };
 }
 
-function compile<A extends Record<string, string>, R>(db: Executor, build: (db: Executor, args: A) => Compilable<R>, keys: string[]) {
+function compile<A extends Record<string, unknown>, R>(db: Executor, build: (db: Executor, args: A) => Compilable<R>, keys: string[]) {
   const placeholder = (key: string) => `\u0000prepared:${key}`;
   const sql = build(db, Object.fromEntries(keys.map((key) => [key, placeholder(key)])) as A).compile();
   const byPlaceholder = new Map(keys.map((key) => [placeholder(key), key]));

@@ -1,5 +1,5 @@
 import type { Caller } from '../../domain/access.js';
-import type { StoredFile } from './stored-file.js';
+import type { ListedFile } from './stored-file.js';
 
 const BASE = '/api/v1/files';
 
@@ -7,13 +7,13 @@ const BASE = '/api/v1/files';
  * What the caller may do with a file: only its owner writes or shares it, and only with a
  * credential whose scopes allow it. Share recipients and link visitors (no caller) get neither.
  */
-export function permissionsOf(file: StoredFile, caller: Caller | null) {
+export function permissionsOf(file: ListedFile, caller: Caller | null) {
   const owner = caller !== null && caller.user.id === file.ownerId;
   return { write: owner && caller.scopes.has('files:write'), share: owner && caller.scopes.has('shares:write') };
 }
 
 /** The API's view of a file (API.md `file`), as `caller` sees it (null: a public-link visitor). */
-export function toFileJson(file: StoredFile, caller: Caller | null) {
+export function toFileJson(file: ListedFile, caller: Caller | null) {
   const content = `${BASE}/${file.id}/content`;
   return {
     id: file.id,

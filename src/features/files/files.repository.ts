@@ -4,7 +4,8 @@ import { fileNameMatches } from '../../db/search.js';
 import type { FileRow, NewFileRow } from '../../db/schema.js';
 import type { StoredMetadata, TakenAtSource } from './media-metadata.js';
 import type { MediaKind } from './media-types.js';
-import { toStoredFile, type BytePatch, type StoredFile } from './stored-file.js';
+import { prepared } from '../../db/prepared.js';
+import { LISTED_COLUMNS, toListedFile, toStoredFile, type BytePatch, type ListedFile, type ListedRow, type StoredFile } from './stored-file.js';
 
 export type { BytePatch, StoredFile };
 
@@ -32,16 +33,10 @@ export interface ListQuery {
 }
 
 /** The value of the sort key of a file, as its cursor carries it. */
-export function sortValue(file: StoredFile, sort: SortKey): string | number {
+export function sortValue(file: ListedFile, sort: SortKey): string | number {
   return sort === 'size' ? file.size : sort === 'name' ? file.name : sort === 'takenAt' ? file.takenAt : file.createdAt;
 }
 
-
-function parsePatches(json: string | null): StoredFile['locationPatches'] {
-  if (json === null) return null;
-  const value = JSON.parse(json) as unknown;
-  return Array.isArray(value) ? (value as BytePatch[]) : 'unremovable';
-}
 
 /** A file an upload stored, before its row exists: what the upload knows of it. */
 export interface NewFile {
@@ -109,40 +104,75 @@ export async function findFileById(db: Executor, id: string): Promise<StoredFile
  * `(key, id) < (?, ?)` (or `>` ascending), which each database reads as one range of the
  * (owner_id[, kind], key, id) index (MariaDB when told the index, see filesTable) — checked
  * with EXPLAIN on all three (bench/results/timeline.md) — so a deep page costs what the
- * first does.
+ * first does. Without a name search, the query is built once per shape (which filters,
+ * sort and order) and database, then run with each request's values (db/prepared.ts).
  */
-export async function listFiles(db: Executor, query: ListQuery): Promise<StoredFile[]> {
-  const rows = await (await listFilesQuery(db, query)).execute();
-  return rows.map(toStoredFile);
+export async function listFiles(db: Executor, query: ListQuery): Promise<ListedFile[]> {
+  const rows = query.nameContains ? await (await listFilesQuery(db, query)).execute() : await preparedListing(query)(db, listingValues(query));
+  return rows.map(toListedFile);
 }
 
 /** The query listFiles runs, for EXPLAIN in the bench. */
 export async function listFilesQuery(db: Executor, query: ListQuery) {
-  const column = SORT_COLUMNS[query.sort];
-  let select = filesTable(db, query).selectAll().where('owner_id', '=', query.ownerId);
-  if (query.kind) select = select.where('kind', '=', query.kind);
-  if (query.nameContains) {
-    select = select.where(await fileNameMatches(db, query.nameContains));
+  const nameMatch = query.nameContains ? await fileNameMatches(db, query.nameContains) : undefined;
+  return buildListing(db, query, listingValues(query), nameMatch);
+}
+
+/** A listing's values by name: what changes between two runs of one shape. */
+function listingValues(query: ListQuery) {
+  return {
+    ownerId: query.ownerId,
+    limit: query.limit,
+    ...(query.kind ? { kind: query.kind } : {}),
+    ...(query.takenFrom ? { takenFrom: query.takenFrom } : {}),
+    ...(query.takenTo ? { takenTo: query.takenTo } : {}),
+    ...(query.personId ? { personId: query.personId } : {}),
+    ...(query.after ? { afterValue: query.after.value, afterId: query.after.id } : {}),
+  };
+}
+
+type ListingValues = ReturnType<typeof listingValues>;
+
+const listingShapes = new Map<string, (db: Executor, values: ListingValues) => Promise<ListedRow[]>>();
+
+function preparedListing(query: ListQuery) {
+  const shape = `${query.sort} ${query.order} ${Object.keys(listingValues(query)).join(',')}`;
+  let run = listingShapes.get(shape);
+  if (!run) {
+    run = prepared((db: Executor, values: ListingValues) => buildListing(db, query, values));
+    listingShapes.set(shape, run);
   }
-  if (query.takenFrom) select = select.where('taken_at', '>=', query.takenFrom);
-  if (query.takenTo) select = select.where('taken_at', '<', query.takenTo);
-  const personId = query.personId;
+  return run;
+}
+
+/**
+ * The listing's query from its shape (`query`: which filters, the sort and order) and its
+ * values. Only `values` may reach the SQL as parameters: a prepared shape is built once.
+ */
+function buildListing(db: Executor, query: ListQuery, values: ListingValues, nameMatch?: Awaited<ReturnType<typeof fileNameMatches>>) {
+  const column = SORT_COLUMNS[query.sort];
+  let select = filesTable(db, query).select(LISTED_COLUMNS).where('owner_id', '=', values.ownerId);
+  if (values.kind) select = select.where('kind', '=', values.kind);
+  if (nameMatch) select = select.where(nameMatch);
+  if (values.takenFrom) select = select.where('taken_at', '>=', values.takenFrom);
+  if (values.takenTo) select = select.where('taken_at', '<', values.takenTo);
+  const personId = values.personId;
   if (personId) {
     select = select.where((eb) =>
-      eb.exists(eb.selectFrom('faces').select('faces.id').whereRef('faces.file_id', '=', 'files.id').where('faces.owner_id', '=', query.ownerId).where('faces.person_id', '=', personId)),
+      eb.exists(eb.selectFrom('faces').select('faces.id').whereRef('faces.file_id', '=', 'files.id').where('faces.owner_id', '=', values.ownerId).where('faces.person_id', '=', personId)),
     );
   }
-  const after = query.after;
-  if (after) {
+  if (values.afterId !== undefined && values.afterValue !== undefined) {
+    const { afterValue, afterId } = values;
     const past = query.order === 'desc' ? '<' : '>';
     const upTo = query.order === 'desc' ? '<=' : '>=';
     // MariaDB ranges over an index on `k <= v AND (k < v OR id < i)`, the same condition
     // spelt out, and over row values only on their first part.
     select = isMysql(db)
-      ? select.where((eb) => eb.and([eb(column, upTo, after.value), eb.or([eb(column, past, after.value), eb('id', past, after.id)])]))
-      : select.where((eb) => eb(eb.refTuple(column, 'id'), past, eb.tuple(after.value, after.id)));
+      ? select.where((eb) => eb.and([eb(column, upTo, afterValue), eb.or([eb(column, past, afterValue), eb('id', past, afterId)])]))
+      : select.where((eb) => eb(eb.refTuple(column, 'id'), past, eb.tuple(afterValue, afterId)));
   }
-  return select.orderBy(column, query.order).orderBy('id', query.order).limit(query.limit);
+  return select.orderBy(column, query.order).orderBy('id', query.order).limit(values.limit);
 }
 
 /**

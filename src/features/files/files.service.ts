@@ -17,7 +17,7 @@ import * as files from './files.repository.js';
 import { OverLimit, RejectedType, UploadInspector } from './inspector.js';
 import { patchStream } from './location.js';
 import type { MediaKind } from './media-types.js';
-import type { StoredFile } from './stored-file.js';
+import type { ListedFile, StoredFile } from './stored-file.js';
 
 export type { StoredFile };
 
@@ -37,7 +37,7 @@ export interface ContentSource {
 }
 
 export interface FilePage {
-  items: StoredFile[];
+  items: ListedFile[];
   nextCursor: string | null;
 }
 

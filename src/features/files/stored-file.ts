@@ -38,7 +38,18 @@ export interface StoredFile {
   locationPatches: BytePatch[] | 'unremovable' | null;
 }
 
-export function toStoredFile(row: FileRow): StoredFile {
+/** A file as a listing shows it: what the API's `file` needs, not where its bytes are. */
+export type ListedFile = Omit<StoredFile, 'blobKey' | 'locationPatches'>;
+
+/** The columns a listing reads (fewer strings for SQLite to make: ~20 % of its row time). */
+export const LISTED_COLUMNS = [
+  'id', 'owner_id', 'name', 'kind', 'content_type', 'size', 'sha256', 'thumbnail_key', 'width', 'height',
+  'duration_seconds', 'created_at', 'processing', 'failed_steps', 'taken_at', 'taken_at_source', 'metadata',
+] as const satisfies ReadonlyArray<keyof FileRow>;
+
+export type ListedRow = Pick<FileRow, (typeof LISTED_COLUMNS)[number]>;
+
+export function toListedFile(row: ListedRow): ListedFile {
   return {
     id: row.id,
     ownerId: row.owner_id,
@@ -47,7 +58,6 @@ export function toStoredFile(row: FileRow): StoredFile {
     contentType: row.content_type,
     size: Number(row.size),
     sha256: row.sha256,
-    blobKey: row.blob_key,
     thumbnailKey: row.thumbnail_key,
     width: row.width,
     height: row.height,
@@ -58,8 +68,11 @@ export function toStoredFile(row: FileRow): StoredFile {
     takenAt: row.taken_at ?? row.created_at,
     takenAtSource: row.taken_at_source,
     metadata: parseStoredMetadata(row.metadata),
-    locationPatches: parsePatches(row.location_patches),
   };
+}
+
+export function toStoredFile(row: FileRow): StoredFile {
+  return { ...toListedFile(row), blobKey: row.blob_key, locationPatches: parsePatches(row.location_patches) };
 }
 
 function parsePatches(json: string | null): StoredFile['locationPatches'] {
