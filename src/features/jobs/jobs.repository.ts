@@ -55,7 +55,7 @@ export async function markFilesDone(db: Executor, fileIds: readonly string[]): P
  * same job only one gets it. Returns the claimed row, or undefined when someone else has
  * it or it is not due.
  */
-export async function claimJob(db: Executor, id: string, steps: readonly string[], lock: string, leaseUntil: string, now: string): Promise<JobRow | undefined> {
+export async function claimJob(db: Executor, id: string, steps: readonly string[], lock: string, leaseUntil: string, now: string): Promise<JobItem | undefined> {
   const result = await db
     .updateTable('jobs')
     .set((eb) => ({ status: 'running', attempts: eb('attempts', '+', 1), lease_until: leaseUntil, locked_by: lock, updated_at: now }))
@@ -64,7 +64,8 @@ export async function claimJob(db: Executor, id: string, steps: readonly string[
     .where((eb) => eb.or([eb.and([eb('status', '=', 'queued'), eb('run_after', '<=', now)]), eb.and([eb('status', '=', 'running'), eb('lease_until', '<', now)])]))
     .executeTakeFirst();
   if (result.numUpdatedRows === 0n) return undefined;
-  return db.selectFrom('jobs').selectAll().where('id', '=', id).where('locked_by', '=', lock).executeTakeFirst();
+  const row = await db.selectFrom('jobs').selectAll().where('id', '=', id).where('locked_by', '=', lock).executeTakeFirst();
+  return row && toJobItem(row);
 }
 
 /** Records the end of a run this process still holds; false when its lease was taken over. */
@@ -104,11 +105,11 @@ export async function finishJob(
  * Work of these steps that should be running and is not known to be: due, or on a passed
  * lease (its process died).
  */
-export async function findDueJobs(db: Executor, steps: readonly string[], now: string, limit: number): Promise<JobRow[]> {
+export async function findDueJobs(db: Executor, steps: readonly string[], now: string, limit: number): Promise<JobItem[]> {
   const ofSteps = db.selectFrom('jobs').selectAll().where('step', 'in', [...steps]);
   const due = await ofSteps.where('status', '=', 'queued').where('run_after', '<=', now).orderBy('run_after').limit(limit).execute();
   const stale = await ofSteps.where('status', '=', 'running').where('lease_until', '<', now).limit(limit).execute();
-  return [...due, ...stale];
+  return [...due, ...stale].map(toJobItem);
 }
 
 /** Jobs queued or running for each of these owners: their rank in the shared queue. */
@@ -148,7 +149,7 @@ export async function listJobs(db: Executor, statuses: readonly JobStatus[], lim
 }
 
 /** Failed jobs (all, or these ids) queued again with a fresh count of attempts. */
-export async function requeueFailed(db: Executor, ids: readonly string[] | undefined, now: string): Promise<JobRow[]> {
+export async function requeueFailed(db: Executor, ids: readonly string[] | undefined, now: string): Promise<JobItem[]> {
   if (ids?.length === 0) return [];
   let select = db.selectFrom('jobs').selectAll().where('status', '=', 'failed');
   if (ids) select = select.where('id', 'in', [...ids]);
@@ -156,11 +157,7 @@ export async function requeueFailed(db: Executor, ids: readonly string[] | undef
   if (rows.length === 0) return [];
   const rowIds = rows.map((row) => row.id);
   await db.updateTable('jobs').set({ status: 'queued', attempts: 0, run_after: now, updated_at: now }).where('id', 'in', rowIds).where('status', '=', 'failed').execute();
-  return rows.map((row) => ({ ...row, status: 'queued' as const, attempts: 0, run_after: now }));
-}
-
-export async function findJob(db: Executor, id: string): Promise<JobRow | undefined> {
-  return db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+  return rows.map((row) => toJobItem({ ...row, status: 'queued', attempts: 0, run_after: now }));
 }
 
 /**

@@ -3,7 +3,7 @@ import type { EventBus } from '../../adapters/events/event-bus.js';
 import { isPermanentFailure, type Delivery, type JobEngine, type JobQueue, type JobStats, type NewFileWork } from '../../adapters/jobs/job-queue.js';
 import type { Config } from '../../config.js';
 import type { Db, Executor } from '../../db/connect.js';
-import type { JobRow, JobStatus } from '../../db/schema.js';
+import type { JobStatus } from '../../db/schema.js';
 import * as jobs from './jobs.repository.js';
 import type { JobItem } from './jobs.repository.js';
 
@@ -157,13 +157,13 @@ export class JobsService implements JobQueue {
 
   /** Failed jobs (all, or these ids) queued again with a fresh count of attempts; returns how many. */
   async retry(ids?: readonly string[]): Promise<number> {
-    const rows = await this.db.transaction().execute(async (trx) => {
+    const requeuedJobs = await this.db.transaction().execute(async (trx) => {
       const requeued = await jobs.requeueFailed(trx, ids, new Date().toISOString());
-      await jobs.refreshFileProcessing(trx, requeued.map((row) => row.file_id));
+      await jobs.refreshFileProcessing(trx, requeued.map((job) => job.fileId));
       return requeued;
     });
-    await this.send(rows.map((row, index) => ({ id: row.id, ownerId: row.owner_id, attempt: 1, rank: index })));
-    return rows.length;
+    await this.send(requeuedJobs.map((job, index) => ({ id: job.id, ownerId: job.ownerId, attempt: 1, rank: index })));
+    return requeuedJobs.length;
   }
 
   async idle(): Promise<void> {
@@ -190,12 +190,12 @@ export class JobsService implements JobQueue {
     if (this.sweeping || this.closing) return;
     this.sweeping = true;
     try {
-      const rows = await jobs.findDueJobs(this.db, [...this.steps.keys()], new Date().toISOString(), SWEEP_BATCH);
+      const due = await jobs.findDueJobs(this.db, [...this.steps.keys()], new Date().toISOString(), SWEEP_BATCH);
       const ranks = new Map<string, number>();
-      const deliveries = rows.map((row) => {
-        const rank = ranks.get(row.owner_id) ?? 0;
-        ranks.set(row.owner_id, rank + 1);
-        return { id: row.id, ownerId: row.owner_id, attempt: Number(row.attempts) + 1, rank };
+      const deliveries = due.map((job) => {
+        const rank = ranks.get(job.ownerId) ?? 0;
+        ranks.set(job.ownerId, rank + 1);
+        return { id: job.id, ownerId: job.ownerId, attempt: job.attempts + 1, rank };
       });
       await this.engine.deliver(deliveries);
     } catch (error) {
@@ -211,18 +211,18 @@ export class JobsService implements JobQueue {
     const lock = `${this.options.instanceId}:${randomUUID()}`;
     try {
       const started = Date.now();
-      const row = await jobs.claimJob(this.db, delivery.id, [...this.steps.keys()], lock, iso(started + this.options.timeoutMs + LEASE_MARGIN_MS), iso(started));
-      if (!row) return;
-      const outcome = await this.attempt(row, lock);
+      const job = await jobs.claimJob(this.db, delivery.id, [...this.steps.keys()], lock, iso(started + this.options.timeoutMs + LEASE_MARGIN_MS), iso(started));
+      if (!job) return;
+      const outcome = await this.attempt(job, lock);
       // A step's end and what its file then says are one change.
       const terminal = outcome.status === 'done' || outcome.status === 'failed';
       const endedAt = new Date().toISOString();
       const recorded = await this.db.transaction().execute(async (trx) => {
-        const held = await jobs.finishJob(trx, row.id, lock, outcome, endedAt);
-        if (held && terminal) await jobs.refreshFileProcessing(trx, [row.file_id]);
+        const held = await jobs.finishJob(trx, job.id, lock, outcome, endedAt);
+        if (held && terminal) await jobs.refreshFileProcessing(trx, [job.fileId]);
         return held;
       });
-      const details = { job: row.id, fileId: row.file_id, step: row.step, attempt: Number(row.attempts), ms: Date.now() - started };
+      const details = { job: job.id, fileId: job.fileId, step: job.step, attempt: job.attempts, ms: Date.now() - started };
       if (!recorded) {
         this.log.warn(details, 'job outcome not recorded: its lease passed and another process took it');
         return;
@@ -230,14 +230,14 @@ export class JobsService implements JobQueue {
       if (outcome.status === 'queued') {
         this.log.warn({ ...details, error: outcome.error, retryAt: outcome.runAfter }, 'job failed; it will be retried');
         // A retry goes to the back of its owner's line, behind the owner's other work.
-        const rank = (await jobs.countUnfinishedByOwner(this.db, [row.owner_id])).get(row.owner_id) ?? 0;
-        this.submit([{ id: row.id, ownerId: row.owner_id, attempt: Number(row.attempts) + 1, delayMs: Date.parse(outcome.runAfter) - Date.now(), rank }]);
+        const rank = (await jobs.countUnfinishedByOwner(this.db, [job.ownerId])).get(job.ownerId) ?? 0;
+        this.submit([{ id: job.id, ownerId: job.ownerId, attempt: job.attempts + 1, delayMs: Date.parse(outcome.runAfter) - Date.now(), rank }]);
       } else if (outcome.status === 'released') {
         this.log.info(details, 'job given back at shutdown');
       } else {
         if (outcome.status === 'failed') this.log.error({ ...details, error: outcome.error }, 'job failed for good');
         else this.log.info(details, 'job done');
-        void this.events?.publish({ type: 'file.step', ownerId: row.owner_id, fileId: row.file_id, jobId: row.id, step: row.step, status: outcome.status, at: endedAt });
+        void this.events?.publish({ type: 'file.step', ownerId: job.ownerId, fileId: job.fileId, jobId: job.id, step: job.step, status: outcome.status, at: endedAt });
       }
     } catch (error) {
       // The row keeps its state; the lease or the sweep brings the job back.
@@ -245,19 +245,19 @@ export class JobsService implements JobQueue {
     }
   }
 
-  private async attempt(row: JobRow, lock: string): Promise<Parameters<typeof jobs.finishJob>[3]> {
+  private async attempt(job: JobItem, lock: string): Promise<Parameters<typeof jobs.finishJob>[3]> {
     // Claimed only if known (see claimJob): a newer version's steps are left to it.
-    const step = this.steps.get(row.step)!;
+    const step = this.steps.get(job.step)!;
     const controller = new AbortController();
     this.active.set(lock, controller);
     const timer = setTimeout(() => controller.abort(new TimeLimit(this.options.timeoutMs / 1000)), this.options.timeoutMs);
     try {
-      await Promise.race([step.run(row.file_id, controller.signal), rejectOnAbort(controller.signal)]);
+      await Promise.race([step.run(job.fileId, controller.signal), rejectOnAbort(controller.signal)]);
       return { status: 'done' };
     } catch (error) {
       if (controller.signal.reason instanceof ShuttingDown) return { status: 'released', runAfter: iso(Date.now()) };
       const message = error instanceof Error ? error.message : String(error);
-      const attempts = Number(row.attempts);
+      const attempts = job.attempts;
       if (attempts >= this.options.maxAttempts || isPermanentFailure(error)) return { status: 'failed', error: message };
       const delay = Math.min(this.options.retryMs * 2 ** (attempts - 1), MAX_RETRY_DELAY_MS);
       return { status: 'queued', runAfter: iso(Date.now() + delay), error: message };
