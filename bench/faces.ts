@@ -7,6 +7,7 @@
  *   npx tsx bench/faces.ts          (two to three minutes on 2 cores)
  *   FACES_BENCH_CACHE=/tmp/faces-set.json npx tsx bench/faces.ts   (the second run: the rule alone, from the cached descriptors)
  *   BEFORE_CLI=/work/main/dist/cli.js npx tsx bench/faces.ts   (also that build's /who, in the same run)
+ *   WHO_ONLY=1 npx tsx bench/faces.ts   (the /who timings alone, printed, nothing written)
  *
  * The /who part starts Coffer from dist/ (`npx tsc -p tsconfig.build.json` first).
  */
@@ -263,6 +264,7 @@ async function main(): Promise<void> {
     return;
   }
   const photo = await whoPhoto(); // first: a failure here costs no minutes of measuring
+  if (process.env.WHO_ONLY) return void console.log((await whoSection(photo)).join('\n'));
   const load = loadavg()[0]!;
   const engine = new FaceApiEngine({ idleMs: 500 });
   const rssBefore = process.memoryUsage().rss;
