@@ -19,6 +19,7 @@
  *   THUMBS=60 UPLOADS=150 LARGE_MB=200 npx tsx bench/pipeline.ts   # the defaults
  *   BEFORE_CLI=/path/to/other/dist/cli.js npx tsx bench/pipeline.ts   # also that build in 1, 2 and 3
  *   UPLOADS_ONLY=1 npx tsx bench/pipeline.ts    # parts 1 and 2 only, figures printed, no report
+ *   FACES_ONLY=1 [BEFORE_CLI=…] npx tsx bench/pipeline.ts   # part 4 alone (and that build's), twice each, printed
  *   PROFILE=upload|large|thumbs|faces npx tsx bench/pipeline.ts   # only that part, the Coffer server
  *                                               # process under --cpu-prof; top self times
  */
@@ -281,6 +282,32 @@ async function profile(work: string): Promise<void> {
   }
 }
 
+/** Part 4: upload MB/s with FACES_ENABLED=1, and =0 before and after it (the baseline on both sides). */
+async function facesRatio(work: string, faces: Buffer[], cli?: string, prefix = 'faces'): Promise<{ on: number; off: number; off1: number }> {
+  const facesRate = async (enabled: '0' | '1', name: string) => {
+    const c = await startCoffer(work, name, { FACES_ENABLED: enabled }, [], cli);
+    const rate = megabytes(faces) / (await uploadAll(faces, () => `${c.base}/api/v1/files`, c.auth, PARALLEL));
+    await stop(c.service);
+    rmSync(path.join(work, name), { recursive: true, force: true });
+    return rate;
+  };
+  const off1 = await facesRate('0', `${prefix}-off-1`);
+  const on = await facesRate('1', `${prefix}-on`);
+  const off = (off1 + (await facesRate('0', `${prefix}-off-2`))) / 2;
+  return { on, off, off1 };
+}
+
+/** FACES_ONLY=1: part 4 alone, for this build and BEFORE_CLI's if given, alternating; printed, no report. */
+async function facesOnly(work: string): Promise<void> {
+  const faces = await facePhotos(UPLOADS);
+  const builds: [string, string | undefined][] = [['this build', undefined], ...(BEFORE_CLI ? [[BEFORE_CLI, BEFORE_CLI] as [string, string]] : [])];
+  for (const [round, [name, cli]] of [...builds, ...builds].entries()) {
+    const load = os.loadavg()[0]!.toFixed(2);
+    const { on, off } = await facesRatio(work, faces, cli, `faces-${round}`);
+    console.log(`4. ${name}: FACES_ENABLED=1 ${fmt(on, 1)} MB/s, =0 ${fmt(off, 1)} MB/s, ratio ${fmt(on / off, 2)} (load ${load} at the start)`);
+  }
+}
+
 async function main(): Promise<void> {
   const work = mkdtempSync(path.join(os.tmpdir(), 'coffer-bench-pipeline-'));
   const abort = (signal: string) => {
@@ -292,6 +319,7 @@ async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => abort(signal));
   try {
     if (PROFILE) return await profile(work);
+    if (process.env.FACES_ONLY) return await facesOnly(work);
     const load = [os.loadavg()];
 
     console.log(`1. ${THUMBS} thumbnails ...`);
@@ -365,17 +393,7 @@ async function main(): Promise<void> {
 
     console.log(`4. ${UPLOADS} face photos, FACES_ENABLED=1 against 0 ...`);
     const faces = await facePhotos(UPLOADS);
-    const facesRate = async (enabled: '0' | '1', name: string) => {
-      const c = await startCoffer(work, name, { FACES_ENABLED: enabled });
-      const rate = megabytes(faces) / (await uploadAll(faces, () => `${c.base}/api/v1/files`, c.auth, PARALLEL));
-      await stop(c.service);
-      rmSync(path.join(work, name), { recursive: true, force: true });
-      return rate;
-    };
-    // off, on, off: the baseline on both sides of the measurement.
-    const off1 = await facesRate('0', 'faces-off-1');
-    const on = await facesRate('1', 'faces-on');
-    const off = (off1 + (await facesRate('0', 'faces-off-2'))) / 2;
+    const { on, off, off1 } = await facesRatio(work, faces);
     load.push(os.loadavg());
 
     const loads = load.map((l) => l.map((x) => x.toFixed(2)).join(' ')).join('; ');

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaceApiEngine } from '../../src/adapters/faces/face-api.js';
@@ -106,6 +107,21 @@ describe('face engine (face-api in a worker thread)', () => {
     // A greyscale photo has one channel; the engine gives the model three.
     expect(await engine.detect(await sharp(jpeg).greyscale().jpeg().toBuffer())).toHaveLength(3);
     expect(await engine.detect(jpeg)).toHaveLength(3);
+  });
+
+  it('runs the model in a thread niced below the server, the process’s other threads untouched (Linux)', async (context) => {
+    if (process.platform !== 'linux') return context.skip();
+    await engine.detect(GROUP_PHOTOS[0]!.bytes()); // the worker runs
+    // Field 19 of /proc/<pid>/task/<tid>/stat, counted after the "(name) " it starts with.
+    const niceness = (tid: number | string) => Number(readFileSync(`/proc/${process.pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+    const main = niceness(process.pid);
+    if (main >= 5) return context.skip(); // the whole process already runs this low: nothing to see
+    const tid = engine.workerTid;
+    expect(tid).toBeTypeOf('number');
+    expect(niceness(tid!)).toBe(5);
+    for (const other of readdirSync(`/proc/${process.pid}/task`).filter((task) => Number(task) !== tid)) {
+      expect(niceness(other), `thread ${other}`).toBe(main);
+    }
   });
 });
 

@@ -43,6 +43,8 @@ export class FaceApiEngine implements FaceEngine {
   private readonly maxHeapMb: number;
   /** How long the last model load took, for the benchmark and the logs. */
   lastLoadMs: number | undefined;
+  /** The worker's OS thread id (Linux) once its model is loaded; tests read its niceness. */
+  workerTid: number | undefined;
 
   constructor(private readonly options: FaceApiEngineOptions = {}) {
     this.idleMs = options.idleMs ?? 60_000;
@@ -103,6 +105,7 @@ export class FaceApiEngine implements FaceEngine {
       worker.once('message', (message: ReadyMessage) => {
         clearTimeout(timer);
         this.lastLoadMs = message.loadMs;
+        this.workerTid = message.tid;
         this.options.log?.info({ loadMs: message.loadMs }, 'face model loaded');
         worker.on('message', (response: DetectResponse) => this.answered(response));
         resolve();

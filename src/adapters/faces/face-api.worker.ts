@@ -6,7 +6,9 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parentPort } from 'node:worker_threads';
+import { lowerThreadPriority } from '../media/background-priority.js';
 import type { DetectedFace, RgbImage } from './face-engine.js';
+import { installWasmSlice, type TfKernels } from './wasm-slice.js';
 
 export interface DetectRequest {
   id: number;
@@ -17,6 +19,8 @@ export type DetectResponse = { id: number; faces: DetectedFace[] } | { id: numbe
 export interface ReadyMessage {
   ready: true;
   loadMs: number;
+  /** This thread's OS thread id (Linux), whose niceness was lowered; tests read it back. */
+  tid?: number;
 }
 
 // Minimal types for the parts of face-api and tfjs used here (their own typings drag in DOM types).
@@ -36,7 +40,7 @@ interface FaceApi {
   nets: Record<'ssdMobilenetv1' | 'faceLandmark68Net' | 'faceRecognitionNet', { loadFromDisk(dir: string): Promise<void> }>;
   SsdMobilenetv1Options: new (options: { minConfidence: number; maxResults: number }) => unknown;
   detectAllFaces(input: Tensor, options: unknown): { withFaceLandmarks(): { withFaceDescriptors(): Promise<FaceResult[]> } };
-  tf: {
+  tf: TfKernels & {
     setBackend(name: string): Promise<boolean>;
     ready(): Promise<void>;
     tensor3d(data: Uint8Array, shape: [number, number, number], dtype: 'int32'): Tensor;
@@ -51,6 +55,12 @@ const MIN_CONFIDENCE = 0.5;
 const MAX_FACES = 100;
 /** A tight crop (a face filling the frame) is found only with a margin around it. */
 const CROP_PADDING = 0.5;
+/**
+ * The model uses both cores for a second per photo. Below the server's event loop (0) it takes
+ * the CPU uploads and requests leave instead of slowing them; above the media tools (10), so a
+ * thumbnail backlog does not starve it.
+ */
+const FACE_THREAD_NICENESS = 5;
 
 async function loadModel(): Promise<FaceApi> {
   const wasm = require('@tensorflow/tfjs-backend-wasm') as { setWasmPaths(prefix: string): void };
@@ -60,6 +70,7 @@ async function loadModel(): Promise<FaceApi> {
   const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
   await faceapi.tf.setBackend('wasm');
   await faceapi.tf.ready();
+  installWasmSlice(faceapi.tf);
   const models = path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
   await faceapi.nets.ssdMobilenetv1.loadFromDisk(models);
   await faceapi.nets.faceLandmark68Net.loadFromDisk(models);
@@ -111,9 +122,10 @@ const clamp = (value: number) => Math.min(1, Math.max(0, value));
 
 const port = parentPort;
 if (!port) throw new Error('face-api.worker must run as a worker thread');
+const tid = lowerThreadPriority(FACE_THREAD_NICENESS);
 const started = performance.now();
 const model = await loadModel();
-port.postMessage({ ready: true, loadMs: Math.round(performance.now() - started) } satisfies ReadyMessage);
+port.postMessage({ ready: true, loadMs: Math.round(performance.now() - started), ...(tid === undefined ? {} : { tid }) } satisfies ReadyMessage);
 // One photo at a time: the model is not reentrant, and each call uses both cores anyway.
 let queue = Promise.resolve();
 port.on('message', (request: DetectRequest) => {
