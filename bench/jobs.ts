@@ -30,7 +30,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const children: ChildProcess[] = [];
 
 function start(command: 'serve' | 'worker', dataDir: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), path.join(ROOT, 'dist', 'cli.js'), command], {
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), command], {
     // Thumbnails only: the faces step (bench/faces.ts measures it) would run beside every one.
     env: { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', MALLOC_ARENA_MAX: '2', FACES_ENABLED: '0', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -17,7 +17,7 @@ async function securityHeaders(app: FastifyInstance, options: HelmetOptions): Pr
 }
 
 /** The headers Helmet sets with these options (it removes none we send: X-Powered-By is Express's). */
-export function helmetHeaders(options: HelmetOptions): Record<string, string> {
+function helmetHeaders(options: HelmetOptions): Record<string, string> {
   const headers: Record<string, string> = {};
   const response = { setHeader: (name: string, value: string) => (headers[name] = value), removeHeader: () => {} };
   helmet(options)({} as IncomingMessage, response as unknown as ServerResponse, () => {});

@@ -1,10 +1,10 @@
 import { MysqlAdapter, sql } from 'kysely';
 import type { Executor } from '../../db/connect.js';
 import { fileNameMatches } from '../../db/search.js';
+import { prepared } from '../../db/prepared.js';
 import type { FileRow, NewFileRow } from '../../db/schema.js';
 import type { StoredMetadata, TakenAtSource } from './media-metadata.js';
 import type { MediaKind } from './media-types.js';
-import { prepared } from '../../db/prepared.js';
 import { LISTED_COLUMNS, toListedFile, toStoredFile, type BytePatch, type ListedFile, type ListedRow, type StoredFile } from './stored-file.js';
 
 export type { BytePatch, StoredFile };
@@ -108,7 +108,9 @@ export async function findFileById(db: Executor, id: string): Promise<StoredFile
  * sort and order) and database, then run with each request's values (db/prepared.ts).
  */
 export async function listFiles(db: Executor, query: ListQuery): Promise<ListedFile[]> {
-  const rows = query.nameContains ? await (await listFilesQuery(db, query)).execute() : await preparedListing(query)(db, listingValues(query));
+  if (query.nameContains) return (await (await listFilesQuery(db, query)).execute()).map(toListedFile);
+  const values = listingValues(query);
+  const rows = await preparedListing(query, values)(db, values);
   return rows.map(toListedFile);
 }
 
@@ -135,8 +137,9 @@ type ListingValues = ReturnType<typeof listingValues>;
 
 const listingShapes = new Map<string, (db: Executor, values: ListingValues) => Promise<ListedRow[]>>();
 
-function preparedListing(query: ListQuery) {
-  const shape = `${query.sort} ${query.order} ${Object.keys(listingValues(query)).join(',')}`;
+/** The listing of this shape: the sort, the order and which values are given. */
+function preparedListing(query: ListQuery, values: ListingValues) {
+  const shape = `${query.sort} ${query.order} ${Object.keys(values).join(',')}`;
   let run = listingShapes.get(shape);
   if (!run) {
     run = prepared((db: Executor, values: ListingValues) => buildListing(db, query, values));
