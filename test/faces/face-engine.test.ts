@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FaceApiEngine } from '../../src/adapters/faces/face-api.js';
 import { faceDistance, FaceEngineUnavailable, FaceImageError, matchFaces, MATCH_DISTANCE, type DetectedFace } from '../../src/adapters/faces/face-engine.js';
 import { ASTRONAUT_PATH, centre, cropAround, GROUP_PHOTOS, hasAstronaut } from '../helpers/faces.js';
@@ -138,6 +138,19 @@ describe('face worker lifecycle', () => {
       expect(engine.running).toBe(false);
       expect(await engine.detect(photo)).toHaveLength(3);
       expect(engine.threadId).not.toBe(first);
+    } finally {
+      await engine.close();
+    }
+  }, 120_000);
+
+  it('loads the model ahead of a photo on warmUp(), and releases it when no photo comes', async () => {
+    const engine = new FaceApiEngine({ idleMs: 200 });
+    try {
+      engine.warmUp();
+      expect(engine.running).toBe(true);
+      await vi.waitFor(() => expect(engine.running).toBe(false), { timeout: 10_000, interval: 50 });
+      // And a photo after that still gets its answer.
+      expect(await engine.detect(GROUP_PHOTOS[0]!.bytes())).toHaveLength(3);
     } finally {
       await engine.close();
     }

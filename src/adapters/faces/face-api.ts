@@ -64,12 +64,19 @@ export class FaceApiEngine implements FaceEngine {
   }
 
   async detect(image: Buffer | RgbImage): Promise<DetectedFace[]> {
+    // The model loads while the photo is decoded (in the image worker), not after.
+    this.warmUp();
     const rgb = Buffer.isBuffer(image) ? await prepareImage(image, this.options.maxPixels ? { maxPixels: this.options.maxPixels } : {}) : image;
     return new Promise<DetectedFace[]>((resolve, reject) => {
       const pending: Pending = { request: { id: this.nextId++, image: rgb }, resolve, reject, retried: false };
       this.pending.set(pending.request.id, pending);
       this.send(pending);
     });
+  }
+
+  warmUp(): void {
+    this.startWorker();
+    if (this.pending.size === 0) this.stopWhenIdle();
   }
 
   async close(): Promise<void> {
@@ -131,11 +138,13 @@ export class FaceApiEngine implements FaceEngine {
     this.pending.delete(pending.request.id);
     if (error) pending.reject(error);
     else pending.resolve(faces);
-    if (this.pending.size === 0 && this.worker) {
-      clearTimeout(this.idleTimer);
-      this.idleTimer = setTimeout(() => void this.stopWorker(), this.idleMs);
-      this.idleTimer.unref();
-    }
+    if (this.pending.size === 0 && this.worker) this.stopWhenIdle();
+  }
+
+  private stopWhenIdle(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => void this.stopWorker(), this.idleMs);
+    this.idleTimer.unref();
   }
 
   /** The worker is gone or hung: stop it, retry each photo it held once on a fresh one. */

@@ -40,6 +40,11 @@ export interface FaceEngine {
    * Bytes that are not a readable still image reject with {@link FaceImageError}.
    */
   detect(image: Buffer | RgbImage): Promise<DetectedFace[]>;
+  /**
+   * Starts loading the model now, without waiting, when a photo is on its way: it then finds
+   * the model loaded or loading. Unused, the model is released again like after any photo.
+   */
+  warmUp(): void;
   /** Frees the model (stops its worker). detect() after close() starts it again. */
   close(): Promise<void>;
 }

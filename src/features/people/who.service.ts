@@ -50,6 +50,8 @@ export class WhoService {
       if (error instanceof RateLimiterRes) throw new RateLimited(Math.max(1, Math.ceil(error.msBeforeNext / 1000)));
       throw new Unavailable('session store');
     }
+    // The photo is still on its way: the model loads meanwhile (a cold start is most of the wait).
+    this.engine.warmUp();
   }
 
   async identify(photo: Buffer, name: string): Promise<WhoFace[]> {
