@@ -19,7 +19,7 @@ import sharp, { type Sharp } from 'sharp';
 import { FaceApiEngine } from '../src/adapters/faces/face-api.js';
 import { DISTINCT_RATIO, matchFaces, MATCH_DISTANCE, type DetectedFace, type MatchRule } from '../src/adapters/faces/face-engine.js';
 import { ASTRONAUT_PATH, centre, cropRegion, GROUP_PHOTOS } from '../test/helpers/faces.js';
-import { freePort, killAllOwnedSync, startService, stopService, waitReady } from './lib.js';
+import { freePort, killAllOwnedSync, sleep, startService, stopService, waitReady } from './lib.js';
 
 const THRESHOLDS = [0.35, 0.38, 0.4, 0.42, 0.45, 0.5, 0.55];
 /** FACES_BENCH_CACHE=/tmp/….json: the labelled set's descriptors are written there, and read back on the next run, which then only prints the identification tables (no model). */
@@ -195,14 +195,15 @@ async function whoPhoto(): Promise<Buffer> {
 interface WhoTimes {
   cold: number;
   warm: number[];
+  /** The page asked first (GET /who, as /who does on opening), the photo a second later. */
+  afterOpening: number;
 }
 
-/**
- * POST /api/v1/who on a fresh Coffer (no notable people: every face is matched against an
- * empty gallery, so this is the photo's way through the model): the first request loads the
- * model (cold), the next five find it loaded (warm). Ten a minute per address is the limit.
- */
-async function whoTimes(photo: Buffer, cli: string): Promise<WhoTimes> {
+/** Guests choose a photo after the page opens; a second is quick for that. */
+const CHOOSING_MS = 1000;
+
+/** A fresh Coffer from `cli` with faces on, and how to ask it /who. */
+async function whoServer(cli: string, photo: Buffer) {
   const work = mkdtempSync(path.join(tmpdir(), 'coffer-bench-who-'));
   const port = await freePort();
   const service = startService('coffer-who', process.execPath, [cli, 'serve'], path.join(work, 'coffer.log'), {
@@ -223,15 +224,43 @@ async function whoTimes(photo: Buffer, cli: string): Promise<WhoTimes> {
     if (response.status !== 200 || body.faces?.length !== GROUP_PHOTOS[0]!.people) throw new Error(`/who: HTTP ${response.status}: ${JSON.stringify(body)}`);
     return performance.now() - started;
   };
-  try {
-    await waitReady(service, `${base}/healthz`, 60_000);
-    const cold = await ask();
-    const warm: number[] = [];
-    for (let i = 0; i < 5; i++) warm.push(await ask());
-    return { cold, warm };
-  } finally {
+  const stop = async () => {
     await stopService(service);
     rmSync(work, { recursive: true, force: true });
+  };
+  try {
+    await waitReady(service, `${base}/healthz`, 60_000);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { base, ask, stop };
+}
+
+/**
+ * POST /api/v1/who on a fresh Coffer (no notable people: every face is matched against an
+ * empty gallery, so this is the photo's way through the model): the first request loads the
+ * model (cold), the next five find it loaded (warm). Then on another fresh Coffer as a guest
+ * of the page meets it: the page's GET first, the photo a second later. Ten a minute per
+ * address is the limit.
+ */
+async function whoTimes(photo: Buffer, cli: string): Promise<WhoTimes> {
+  const first = await whoServer(cli, photo);
+  let cold: number;
+  const warm: number[] = [];
+  try {
+    cold = await first.ask();
+    for (let i = 0; i < 5; i++) warm.push(await first.ask());
+  } finally {
+    await first.stop();
+  }
+  const second = await whoServer(cli, photo);
+  try {
+    await fetch(`${second.base}/api/v1/who`);
+    await sleep(CHOOSING_MS);
+    return { cold, warm, afterOpening: await second.ask() };
+  } finally {
+    await second.stop();
   }
 }
 
@@ -242,17 +271,17 @@ async function whoSection(photo: Buffer): Promise<string[]> {
   const rows: string[] = [];
   for (const [name, cli] of builds) {
     const load = loadavg()[0]!.toFixed(1);
-    const { cold, warm } = await whoTimes(photo, cli);
+    const { cold, warm, afterOpening } = await whoTimes(photo, cli);
     const sorted = [...warm].sort((a, b) => a - b);
-    rows.push(`| ${name} | ${s(cold)} s | ${s(sorted[2]!)} s (${s(sorted[0]!)}–${s(sorted[4]!)} s) | ${load} |`);
+    rows.push(`| ${name} | ${s(cold)} s | ${s(afterOpening)} s | ${s(sorted[2]!)} s (${s(sorted[0]!)}–${s(sorted[4]!)} s) | ${load} |`);
   }
   return [
     '### /who',
     `POST /api/v1/who with a ${(photo.length / 1e6).toFixed(1)} MB JPEG (sample1.jpg enlarged, 3 faces), from this process to Coffer from dist/ on 127.0.0.1, no notable people enrolled.`,
-    'Cold: the first request after start (the face worker starts and loads the model); warm: the next five (median, range). Target ≤ 1.5 s.',
+    'Cold: the first request after start (the face worker starts and loads the model); page opened: on another fresh start, GET /api/v1/who (what the /who page asks as it opens) and the photo a second later; warm: the five after the cold one (median, range). Target ≤ 1.5 s.',
     '',
-    '| build | cold | warm | load average at its start |',
-    '|---|---|---|---|',
+    '| build | cold | page opened | warm | load average at its start |',
+    '|---|---|---|---|---|',
     ...rows,
   ];
 }

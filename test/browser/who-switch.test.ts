@@ -82,6 +82,10 @@ describe.skipIf(!canRun)('the /who switch in a real browser', () => {
     await settled(admin);
     await admin.screenshot({ path: path.join(ARTIFACTS, 'admin-who-switch-off.png'), fullPage: true });
 
+    // Said as the page opens, before any photo is chosen…
+    await guest.goto(`${server.url}/who`);
+    expect(await guest.getByRole('alert').innerText()).toBe('The finder is turned off on this server.');
+    // …and again when one is.
     expect(await guestAsks()).toBe('The finder is turned off on this server.');
     await guest.getByTestId('lang-switch').selectOption('pt-BR');
     await guest.getByText('O buscador está desligado neste servidor.').waitFor();

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { extractFrame, probeAv } from '../../src/adapters/media/ffmpeg.js';
 import { prepareImage } from '../../src/adapters/faces/prepare-image.js';
-import { describeImage, ImageRefused, stopImageWorkers, useImageWorkers } from '../../src/adapters/media/images.js';
+import { describeImage, ImageRefused, startImageWorker, stopImageWorkers, useImageWorkers } from '../../src/adapters/media/images.js';
 import { uniformPng } from '../helpers/bombs.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
@@ -97,6 +97,19 @@ describe('the image-worker pool (IMAGE_WORKERS)', () => {
     controller.abort('shutdown');
     expect(await outcome).toMatch(/stopped: shutdown/);
     expect((await describeImage(fixture('sample.jpg'), 'image/jpeg', limits)).width).toBeGreaterThan(0);
+  });
+
+  it('starts a child ahead of an image only when none is free, and the image then uses it', async () => {
+    useImageWorkers(2);
+    await stopImageWorkers();
+    expect(imageWorkers()).toEqual([]);
+    startImageWorker();
+    const started = imageWorkers();
+    expect(started).toHaveLength(1);
+    startImageWorker(); // one is free: no second child
+    expect(imageWorkers()).toEqual(started);
+    expect((await describeImage(fixture('sample.jpg'), 'image/jpeg', limits)).width).toBeGreaterThan(0);
+    expect(imageWorkers()).toEqual(started);
   });
 
   it('a bomb in one child fails only its own request; the other child answers meanwhile', async () => {

@@ -16,6 +16,11 @@ const who = (t: TestApp, content: Buffer, remoteAddress = nextAddress()) => {
   const body = multipart([{ name: 'photo', filename: 'photo.jpg', content }]);
   return t.app.inject({ method: 'POST', url: '/api/v1/who', payload: body.payload, headers: body.headers, remoteAddress });
 };
+/** GET /api/v1/who as a guest: its status and body. */
+const finderStatus = async (t: TestApp) => {
+  const response = await t.app.inject({ method: 'GET', url: '/api/v1/who', remoteAddress: nextAddress() });
+  return [response.statusCode, response.json()];
+};
 const getSettings = (t: TestApp, as?: Account) => t.app.inject({ method: 'GET', url: '/api/v1/admin/settings', headers: as ? { authorization: as.basic } : {} });
 const patchSettings = (t: TestApp, payload: unknown, as?: Account) =>
   t.app.inject({ method: 'PATCH', url: '/api/v1/admin/settings', payload: payload as object, headers: { 'content-type': 'application/json', ...(as ? { authorization: as.basic } : {}) } });
@@ -52,6 +57,7 @@ describe('the /who switch', () => {
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ whoEnabled: true, whoLockedByEnvironment: false });
     expect((await who(t, notAPhoto)).statusCode).toBe(415);
+    expect(await finderStatus(t)).toEqual([200, { enabled: true }]);
   });
 
   it('turned off: /who answers 404 as with WHO_ENABLED=0, before any work, and stores nothing; the change is audited', async () => {
@@ -73,6 +79,8 @@ describe('the /who switch', () => {
       expect([response.statusCode, response.json()]).toEqual([404, OFF_ANSWER]);
     }
     expect(await stored(t)).toEqual(before);
+    // What the page asks as it opens: anyone may, and the answer follows the switch.
+    expect(await finderStatus(t)).toEqual([200, { enabled: false }]);
 
     const on = await patchSettings(t, { whoEnabled: true }, admin);
     expect(on.json()).toEqual({ whoEnabled: true, whoLockedByEnvironment: false });

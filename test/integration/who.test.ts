@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FaceApiEngine } from '../../src/adapters/faces/face-api.js';
+import { WhoService } from '../../src/features/people/who.service.js';
 import { createTestApp, multipart, signUp, type Account, type TestApp } from '../helpers/app.js';
 import { signUpAdmin } from '../helpers/fixtures.js';
 import { ASTRONAUT_PATH, centre, cropAround, GROUP_PHOTOS, hasAstronaut } from '../helpers/faces.js';
@@ -159,7 +162,28 @@ describe('/who turned off', () => {
       const response = await t.app.inject({ method: 'POST', url: '/api/v1/who', payload: body.payload, headers: body.headers });
       expect(response.statusCode).toBe(404);
       expect(response.json().code).toBe('not_found');
+      const status = await t.app.inject({ method: 'GET', url: '/api/v1/who' });
+      expect([status.statusCode, status.json()]).toEqual([200, { enabled: false }]);
     } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('the /who page opening', () => {
+  it('starts loading the face model while the finder is on (a photo usually follows), not while it is off', async () => {
+    const t = await createTestApp();
+    const engine = new FaceApiEngine({ idleMs: 60_000 });
+    try {
+      let enabled = false;
+      const who = new WhoService(t.services.backends.db, engine, { enabled: async () => enabled, limiter: new RateLimiterMemory({ points: 10, duration: 60 }) });
+      expect(await who.status()).toEqual({ enabled: false });
+      expect(engine.running).toBe(false);
+      enabled = true;
+      expect(await who.status()).toEqual({ enabled: true });
+      expect(engine.running).toBe(true);
+    } finally {
+      await engine.close();
       await t.close();
     }
   });

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { FastifyBaseLogger } from 'fastify';
+import { startImageWorker } from '../media/images.js';
 import { FaceEngineUnavailable, type DetectedFace, type FaceEngine, type RgbImage } from './face-engine.js';
 import type { DetectRequest, DetectResponse, ReadyMessage } from './face-api.worker.js';
 import { prepareImage } from './prepare-image.js';
@@ -65,7 +66,7 @@ export class FaceApiEngine implements FaceEngine {
 
   async detect(image: Buffer | RgbImage): Promise<DetectedFace[]> {
     // The model loads while the photo is decoded (in the image worker), not after.
-    this.warmUp();
+    this.startModel();
     const rgb = Buffer.isBuffer(image) ? await prepareImage(image, this.options.maxPixels ? { maxPixels: this.options.maxPixels } : {}) : image;
     return new Promise<DetectedFace[]>((resolve, reject) => {
       const pending: Pending = { request: { id: this.nextId++, image: rgb }, resolve, reject, retried: false };
@@ -74,15 +75,22 @@ export class FaceApiEngine implements FaceEngine {
     });
   }
 
+  /** Starts the model's worker and an image worker for the decoding, unless they run. */
   warmUp(): void {
-    this.startWorker();
-    if (this.pending.size === 0) this.stopWhenIdle();
+    this.startModel();
+    startImageWorker();
   }
 
   async close(): Promise<void> {
     clearTimeout(this.idleTimer);
     for (const pending of this.pending.values()) this.settle(pending, new FaceEngineUnavailable('The face engine was closed.'));
     await this.stopWorker();
+  }
+
+  /** The worker runs (or loads); with no photo to answer it is stopped when idle. */
+  private startModel(): void {
+    this.startWorker();
+    if (this.pending.size === 0) this.stopWhenIdle();
   }
 
   private send(pending: Pending): void {

@@ -41,8 +41,9 @@ export interface FaceEngine {
    */
   detect(image: Buffer | RgbImage): Promise<DetectedFace[]>;
   /**
-   * Starts loading the model now, without waiting, when a photo is on its way: it then finds
-   * the model loaded or loading. Unused, the model is released again like after any photo.
+   * Starts loading the model (and whatever decodes photos) now, without waiting, when a photo
+   * is on its way: it then finds them ready or starting. Unused, the model is released again
+   * like after any photo.
    */
   warmUp(): void;
   /** Frees the model (stops its worker). detect() after close() starts it again. */

@@ -142,6 +142,11 @@ export function useImageWorkers(count: number): void {
   pool.resize(count);
 }
 
+/** Starts an image-worker child now unless one is free, so an image expected soon does not wait for it to start. */
+export function startImageWorker(): void {
+  pool.warm();
+}
+
 /** Stops the idle image-worker children and waits for them to exit (tests start from none). */
 export function stopImageWorkers(): Promise<void> {
   return pool.stop();
@@ -194,6 +199,11 @@ class ImageWorkerPool {
     else this.free.push(worker);
   }
 
+  warm(): void {
+    if (this.free.length === 0 && this.started < this.size) this.free.push(this.create());
+    this.free.at(-1)?.warm();
+  }
+
   resize(size: number): void {
     this.size = size;
     while (this.started > this.size && this.free.length > 0) this.retire(this.free.shift()!);
@@ -233,6 +243,15 @@ class ImageWorker {
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGKILL');
     return exited;
+  }
+
+  /** Starts the child without a request; unused, it exits when idle like after one. */
+  warm(): void {
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) return;
+    const child = this.start();
+    child.unref();
+    child.channel?.unref();
+    this.idleTimer = setTimeout(() => child.kill(), IDLE_EXIT_MS).unref();
   }
 
   send(request: ImageRequest, rssLimit: number, signal?: AbortSignal): Promise<ImageReply> {

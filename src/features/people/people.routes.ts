@@ -101,6 +101,19 @@ export const peopleRoutes: FastifyPluginAsyncTypebox<PeopleRoutesOptions> = asyn
     },
   );
 
+  app.get(
+    '/who',
+    {
+      config: { access: OPEN },
+      schema: {
+        tags: ['people'],
+        summary: 'Whether "who is this?" is on, for anyone. Asked by the /who page as it opens; the face model starts loading then, as a photo usually follows.',
+        response: { 200: Type.Object({ enabled: Type.Boolean() }) },
+      },
+    },
+    () => who.status(),
+  );
+
   app.post(
     '/who',
     {

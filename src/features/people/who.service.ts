@@ -41,6 +41,16 @@ export class WhoService {
     this.maxInFlight = options.maxInFlight ?? 4;
   }
 
+  /**
+   * Whether the finder is on. The /who page asks as it opens, and a photo is then likely to
+   * follow: the model starts loading meanwhile, so the guest does not wait for it.
+   */
+  async status(): Promise<{ enabled: boolean }> {
+    const enabled = await this.options.enabled();
+    if (enabled) this.engine.warmUp();
+    return { enabled };
+  }
+
   /** Spends one of the client's attempts, or throws 429: before the upload is even read. */
   async admit(clientAddress: string): Promise<void> {
     if (!(await this.options.enabled())) throw new AppError(404, 'not_found', 'The "who is this?" finder is turned off on this server.');

@@ -4845,7 +4845,29 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Whether "who is this?" is on, for anyone. Asked by the /who page as it opens; the face model starts loading then, as a photo usually follows. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            enabled: boolean;
+                        };
+                    };
+                };
+            };
+        };
         put?: never;
         /** Who is in this photo? For anyone, no account: each face with the notable person it matches, or null. Nothing is stored. */
         post: {

@@ -1,10 +1,11 @@
+import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState, type ChangeEvent } from 'react';
 import { LangSwitch } from '../../components/LangSwitch';
 import { Logo } from '../../components/Logo';
 import { Spinner } from '../../components/Spinner';
 import { useDocumentTitle, useI18n } from '../../i18n/i18n';
 import type { MessageKey } from '../../i18n/en';
-import { parseRetryAfter, SCRIPT_REQUEST_HEADER } from '../../api/client';
+import { client, parseRetryAfter, SCRIPT_REQUEST_HEADER } from '../../api/client';
 import '../../styles/public.css';
 import '../../styles/who.css';
 
@@ -20,9 +21,9 @@ type State = { status: 'idle' } | { status: 'asking' } | { status: 'answered'; f
 const FAILURES: Record<number, MessageKey> = { 400: 'who.error.damaged', 404: 'who.error.off', 413: 'who.error.tooLarge', 415: 'who.error.notImage', 429: 'who.error.limited' };
 
 /**
- * POST /api/v1/who with the photo as the multipart part `photo`. Written by hand rather than
- * through the generated client: the route belongs to the faces feature, whose schema is not
- * in this tree's OpenAPI document. No credentials: the answer is the same for everyone.
+ * POST /api/v1/who with the photo as the multipart part `photo`, with fetch itself: the
+ * answer is read status by status (and Retry-After), which the generated client does not
+ * make simpler. No credentials: the answer is the same for everyone.
  */
 async function askWho(photo: File): Promise<State> {
   const body = new FormData();
@@ -42,6 +43,15 @@ async function askWho(photo: File): Promise<State> {
 }
 
 /**
+ * GET /api/v1/who: whether the finder is on (false only when the server says so). Asking also
+ * lets the server load its face model while the guest picks a photo.
+ */
+async function finderEnabled(): Promise<boolean> {
+  const { data } = await client.GET('/api/v1/who', { credentials: 'omit' }).catch(() => ({ data: undefined }));
+  return data?.enabled !== false;
+}
+
+/**
  * "Who is this?" for anyone, signed in or not: pick a photo, see each face with the notable
  * person it matches. The photo goes to the server once and is kept nowhere; this page sends
  * no credentials, so the answer is the same for everyone.
@@ -50,8 +60,10 @@ export function WhoPage() {
   const { t, tn } = useI18n();
   useDocumentTitle(t('who.title'));
   const [photo, setPhoto] = useState<{ file: File; url: string } | null>(null);
-  const [state, setState] = useState<State>({ status: 'idle' });
+  const [asked, setState] = useState<State>({ status: 'idle' });
   useEffect(() => () => (photo ? URL.revokeObjectURL(photo.url) : undefined), [photo]);
+  // Asked afresh at each visit: the answer also wakes the server's face model.
+  const finder = useQuery({ queryKey: ['who'], queryFn: finderEnabled, staleTime: 0, gcTime: 0 });
 
   const choose = async (event: ChangeEvent<HTMLInputElement>) => {
     const file = event.target.files?.[0];
@@ -61,6 +73,8 @@ export function WhoPage() {
     setState(await askWho(file));
   };
 
+  // Before any photo, a finder that is off says so at once.
+  const state: State = asked.status === 'idle' && finder.data === false ? { status: 'failed', message: 'who.error.off' } : asked;
   const faces = state.status === 'answered' ? state.faces : [];
   return (
     <div className="public-page who-page">
