@@ -99,6 +99,20 @@ function blobStoreContract(openStore: () => Promise<StoreUnderTest>): void {
       await expect(t.store.get('contract/missing')).rejects.toMatchObject({ code: 'ENOENT' });
     });
 
+    it('reads the ranges of what is stored now: after a delete, none; after a new put, the new bytes', async () => {
+      const first = Buffer.from('the first version of these bytes');
+      const second = Buffer.from('THE SECOND VERSION, NOT THE FIRST');
+      await put('contract/replaced', first);
+      expect((await read('contract/replaced', { start: 4, end: 8 })).toString()).toBe('first');
+      await t.store.delete('contract/replaced');
+      await expect(t.store.get('contract/replaced', { start: 4, end: 8 })).rejects.toMatchObject({ code: 'ENOENT' });
+      await put('contract/replaced', first);
+      await put('contract/replaced', second); // replaced in place
+      expect((await read('contract/replaced', { start: 4, end: 9 })).toString()).toBe('SECOND');
+      await t.store.delete('contract/replaced');
+      stored.delete('contract/replaced');
+    });
+
     it('tells whether a key exists', async () => {
       expect(await t.store.exists('contract/small')).toBe(true);
       expect(await t.store.exists('contract/missing')).toBe(false);

@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
 import { InsufficientStorage } from '../../errors.js';
+import { OpenFiles } from './open-files.js';
 import { assertBlobKey, type BlobStore, type ByteRange, type LocalFile, type StorageCapacity, type StoredObject } from './blob-store.js';
 
 /**
@@ -32,6 +33,7 @@ const NO_SPACE_CODES = new Set(['ENOSPC', 'EDQUOT']);
 export class LocalBlobStore implements BlobStore {
   private readonly tmpDir: string;
   private readonly objectsDir: string;
+  private readonly openFiles = new OpenFiles();
 
   private constructor(
     root: string,
@@ -82,6 +84,7 @@ export class LocalBlobStore implements BlobStore {
       await pipeline(body, createWriteStream(tmp, { flags: 'wx', mode: 0o600, highWaterMark: WRITE_BUFFER_BYTES }));
       await mkdir(path.dirname(target), { recursive: true });
       await rename(tmp, target);
+      this.openFiles.forget(target);
     } catch (error) {
       await rm(tmp, { force: true });
       if (NO_SPACE_CODES.has((error as NodeJS.ErrnoException).code ?? '')) throw new InsufficientStorage();
@@ -91,7 +94,9 @@ export class LocalBlobStore implements BlobStore {
 
   async get(key: string, range?: ByteRange): Promise<Readable> {
     const file = this.pathOf(key);
-    const stream = createReadStream(file, { highWaterMark: READ_CHUNK_BYTES, ...(range ? { start: range.start, end: range.end } : {}) });
+    // Ranges come many to a blob (a player seeking): its file stays open between them.
+    if (range) return this.openFiles.read(file, range, READ_CHUNK_BYTES);
+    const stream = createReadStream(file, { highWaterMark: READ_CHUNK_BYTES });
     // Surface "missing" as a rejected promise rather than a later stream error.
     await new Promise<void>((resolve, reject) => {
       stream.once('open', () => resolve());
@@ -101,7 +106,9 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async delete(key: string): Promise<void> {
-    await rm(this.pathOf(key), { force: true });
+    const file = this.pathOf(key);
+    await rm(file, { force: true });
+    this.openFiles.forget(file);
   }
 
   async localFile(key: string): Promise<LocalFile> {
@@ -133,7 +140,9 @@ export class LocalBlobStore implements BlobStore {
     await access(this.objectsDir);
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.openFiles.closeIdle();
+  }
 }
 
 async function* walk(dir: string, prefix: string): AsyncIterable<string> {
