@@ -40,6 +40,8 @@ export const keys = {
   mailOutbox: ['admin', 'mail', 'outbox'] as const,
   suppressions: (q: string) => ['admin', 'mail', 'suppressions', q] as const,
   publicLink: (token: string) => ['link', token] as const,
+  /** Whether the public finder is on (GET /who). */
+  who: ['who'] as const,
   faces: (fileId: string) => ['faces', fileId] as const,
   /** Everything about people: the list, clusters, each person and their files. */
   people: ['people'] as const,

@@ -6,6 +6,7 @@ import { Spinner } from '../../components/Spinner';
 import { useDocumentTitle, useI18n } from '../../i18n/i18n';
 import type { MessageKey } from '../../i18n/en';
 import { client, parseRetryAfter, SCRIPT_REQUEST_HEADER } from '../../api/client';
+import { keys } from '../../api/queries';
 import '../../styles/public.css';
 import '../../styles/who.css';
 
@@ -60,17 +61,17 @@ export function WhoPage() {
   const { t, tn } = useI18n();
   useDocumentTitle(t('who.title'));
   const [photo, setPhoto] = useState<{ file: File; url: string } | null>(null);
-  const [asked, setState] = useState<State>({ status: 'idle' });
+  const [asked, setAsked] = useState<State>({ status: 'idle' });
   useEffect(() => () => (photo ? URL.revokeObjectURL(photo.url) : undefined), [photo]);
   // Asked afresh at each visit: the answer also wakes the server's face model.
-  const finder = useQuery({ queryKey: ['who'], queryFn: finderEnabled, staleTime: 0, gcTime: 0 });
+  const finder = useQuery({ queryKey: keys.who, queryFn: finderEnabled, staleTime: 0, gcTime: 0 });
 
   const choose = async (event: ChangeEvent<HTMLInputElement>) => {
     const file = event.target.files?.[0];
     if (!file) return;
     setPhoto({ file, url: URL.createObjectURL(file) });
-    setState({ status: 'asking' });
-    setState(await askWho(file));
+    setAsked({ status: 'asking' });
+    setAsked(await askWho(file));
   };
 
   // Before any photo, a finder that is off says so at once.
