@@ -17,5 +17,6 @@ if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
 fi
 # -u root: the daemon refuses to run as root without it; it only listens on loopback.
 memcached -d -u root -l 127.0.0.1 -p "$PORT" -m 64 -P "$BASE/memcached.pid"
-for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
+# The daemon may listen before it has written its PID file: wait for both.
+for _ in $(seq 1 50); do [ -s "$BASE/memcached.pid" ] && (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
 echo "memcached: listening on 127.0.0.1:$PORT (pid $(cat "$BASE/memcached.pid"))"
