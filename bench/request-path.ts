@@ -9,6 +9,7 @@
  *   BEFORE_CLI=../main/dist/cli.js npx tsx bench/request-path.ts   # also another build, same run
  *   PROFILE=1 npx tsx bench/request-path.ts          # only listing + Range, Coffer under --cpu-prof,
  *                                                    # prints the top self-time functions
+ *   PROFILE=1 KEEP_PROFILE=/tmp/coffer.cpuprofile …   # and keeps the profile
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -305,10 +306,13 @@ async function main(): Promise<void> {
 
     const rangeEnv = (authHeader?: string) => ({ SIZE: String(VIDEO_BYTES), AUTH: authHeader ?? '' });
     const script = path.join(benchDir, 'range.lua');
+    const uncachedScript = path.join(benchDir, 'listing-uncached.lua');
     console.log('listing ...');
     for (const build of builds) await wrk(build.listUrl, 32, { auth: build.auth, duration: '2s' }); // warm-up
     const listing = await interleaved([
       ...builds.map((build) => ({ key: build.name, run: () => wrk(build.listUrl, 32, { auth: build.auth }) })),
+      // Each request a page of its own, as if the library had changed since the last one.
+      ...builds.map((build) => ({ key: `${build.name} uncached`, run: () => wrk(build.listUrl, 32, { script: uncachedScript, env: { AUTH: build.auth } }) })),
       ...(PROFILE ? [] : [{ key: 'fastify', run: () => wrk(`http://127.0.0.1:${fastifyPort}/list`, 32) }, { key: 'node', run: () => wrk(`http://127.0.0.1:${nodePort}/list`, 32) }]),
     ]);
     console.log('range ...');
@@ -327,6 +331,7 @@ async function main(): Promise<void> {
       for (const service of services.reverse()) await stopService(service);
       services.length = 0;
       const [profile] = readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile'));
+      if (process.env.KEEP_PROFILE) writeFileSync(process.env.KEEP_PROFILE, readFileSync(path.join(profDir, profile!)));
       console.log(`listing ${fmt(listing.get('this')!.rps)} req/s, range ${fmt(range.get('this')!.rps)} req/s (under --cpu-prof)`);
       console.log(['| self time | function |', '|---|---|', ...summariseProfile(path.join(profDir, profile!))].join('\n'));
       return;
@@ -360,6 +365,7 @@ async function main(): Promise<void> {
       `|---|${names.map(() => '---|').join('')}---|${names.map(() => '---|').join('')}---|`,
       `| GET /api/v1/files?limit=50, 32 conn (req/s) | ${rps(listing)} | ${fmt(listing.get('fastify')!.rps)} (bare Fastify, same body) | ${ratios(listing, 'fastify')} | ≥ ${TARGET.listingVsFastify} |`,
       `| same (req/s) | ${rps(listing)} | ${fmt(listing.get('node')!.rps)} (bare node:http) | ${ratios(listing, 'node')} | reported |`,
+      `| same, each request after a change (no cached page; req/s) | ${cell(names.map((n) => fmt(listing.get(`${n} uncached`)!.rps)))} | ${fmt(listing.get('fastify')!.rps)} (bare Fastify) | ${cell(names.map((n) => fmt(listing.get(`${n} uncached`)!.rps / listing.get('fastify')!.rps, 2)))} | reported |`,
       `| listing p50 / p99 (ms) | ${cell(names.map((n) => `${fmt(listing.get(n)!.p50Ms, 1)} / ${fmt(listing.get(n)!.p99Ms, 1)}`))} | ${fmt(listing.get('fastify')!.p50Ms, 1)} / ${fmt(listing.get('fastify')!.p99Ms, 1)} (Fastify) | ${cell(names.map(() => '—'))} | reported |`,
       `| 64 KiB Range at random offsets, 16 conn (req/s) | ${rps(range)} | ${fmt(range.get('node')!.rps)} (bare Node createReadStream) | ${ratios(range, 'node')} | ≥ ${TARGET.rangeVsNode} |`,
       `| same (req/s) | ${rps(range)} | ${fmt(range.get('nginx')!.rps)} (nginx) | ${ratios(range, 'nginx')} | reported |`,

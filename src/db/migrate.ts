@@ -9,6 +9,7 @@ import * as mediaMetadata from './migrations/0008-media-metadata.js';
 import * as duplicates from './migrations/0009-duplicates.js';
 import * as search from './migrations/0010-search.js';
 import * as settings from './migrations/0011-settings.js';
+import * as libraryVersions from './migrations/0012-library-versions.js';
 
 /** Migrations live in code (not read from a folder) so the compiled build and tests see the same list. */
 const migrations: Record<string, Migration> = {
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '0009-duplicates': duplicates,
   '0010-search': search,
   '0011-settings': settings,
+  '0012-library-versions': libraryVersions,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -138,6 +138,13 @@ export interface InstanceSettingsTable {
   updated_at: string;
 }
 
+/** Changes with anything a listing of the user's files shows (migration 0012, kept by triggers). */
+export interface LibraryVersionsTable {
+  owner_id: string;
+  /** A bigint: PostgreSQL and MariaDB may return it as a string. */
+  version: number | string;
+}
+
 /** One running (or lately running) Coffer process; see features/admin/instances.service.ts. */
 export interface InstancesTable {
   id: string;
@@ -274,6 +281,7 @@ export interface Database {
   audit_events: AuditEventsTable;
   instances: InstancesTable;
   instance_settings: InstanceSettingsTable;
+  library_versions: LibraryVersionsTable;
   mail_outbox: MailOutboxTable;
   mail_tokens: MailTokensTable;
   ses_events: SesEventsTable;

@@ -66,10 +66,14 @@ describe('GET /metrics on its own listener', () => {
     const content = await fetch(`${base}/api/v1/files/${id}/content`, { headers: { authorization: user.basic } });
     expect(Buffer.from(await content.arrayBuffer()).equals(photo)).toBe(true);
     expect((await fetch(`${base}/no/such/${id}`)).status).toBe(404);
-    const after = await scrape();
+    // A streamed answer is counted when Node has handed its last byte to the socket, which
+    // can be after the client has read it: the scrape waits for that count (bounded).
+    const contentCount = 'coffer_http_requests_total{method="GET",route="/api/v1/files/:id/content",status="200"}';
+    let after = await scrape();
+    for (const deadline = Date.now() + 2000; sample(after, contentCount) === undefined && Date.now() < deadline; after = await scrape()) await new Promise((resolve) => setTimeout(resolve, 20));
 
     expect(sample(after, list)).toBe(listedBefore + 3);
-    expect(sample(after, 'coffer_http_requests_total{method="GET",route="/api/v1/files/:id/content",status="200"}')).toBe(1);
+    expect(sample(after, contentCount)).toBe(1);
     expect(sample(after, 'coffer_http_requests_total{method="POST",route="/api/v1/files",status="201"}')).toBe(1);
     expect(sample(after, unmatched)).toBe(unmatchedBefore + 1);
     expect(after, 'no raw URL (and so no file id) becomes a label').not.toContain(id);

@@ -7,7 +7,7 @@ const BASE = '/api/v1/files';
  * What the caller may do with a file: only its owner writes or shares it, and only with a
  * credential whose scopes allow it. Share recipients and link visitors (no caller) get neither.
  */
-export function permissionsOf(file: ListedFile, caller: Caller | null) {
+export function permissionsOf(file: Pick<ListedFile, 'ownerId'>, caller: Caller | null) {
   const owner = caller !== null && caller.user.id === file.ownerId;
   return { write: owner && caller.scopes.has('files:write'), share: owner && caller.scopes.has('shares:write') };
 }

@@ -114,6 +114,14 @@ export async function listFiles(db: Executor, query: ListQuery): Promise<ListedF
   return rows.map(toListedFile);
 }
 
+const selectLibraryVersion = prepared((db: Executor, { ownerId }: { ownerId: string }) => db.selectFrom('library_versions').select('version').where('owner_id', '=', ownerId));
+
+/** The owner's library version (migration 0012), as text whatever the driver returns; undefined without its row. */
+export async function libraryVersion(db: Executor, ownerId: string): Promise<string | undefined> {
+  const [row] = await selectLibraryVersion(db, { ownerId });
+  return row && String(row.version);
+}
+
 /** The query listFiles runs, for EXPLAIN in the bench. */
 export async function listFilesQuery(db: Executor, query: ListQuery) {
   const nameMatch = query.nameContains ? await fileNameMatches(db, query.nameContains) : undefined;

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox, Static } from '@fastify/type-provider-typebox';
 import type { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import { InvalidRequest } from '../../errors.js';
@@ -8,10 +8,31 @@ import { originOf } from '../request-origin.js';
 import { loadedFile } from '../access/access.service.js';
 import { errorResponses, IdParams } from '../shared.schemas.js';
 import { sendContent, startsDownload } from './content.js';
-import { toFileJson } from './file-json.js';
+import { permissionsOf, toFileJson } from './file-json.js';
 import { BulkDeleteBody, ContentQuery, FileList, FilePage, FileSchema, ListQuery, RenameBody, Timeline, TimelineQuery } from './files.schemas.js';
-import type { FilesService, UploadPart } from './files.service.js';
+import type { FilePage as Page, FilesService, UploadPart } from './files.service.js';
 
+
+/**
+ * A page's JSON, made once per page object and what the caller may do with its files: the
+ * service hands back the same object while the page is unchanged (listing-cache.ts), and
+ * serializing 50 files cost as much as reading them.
+ */
+const pageJsons = new WeakMap<Page, Map<string, string>>();
+
+function pageJson(page: Page, caller: Caller, serialize: (body: unknown) => string): string {
+  // A listing holds only the caller's own files: what they may do is the same for each.
+  const { write, share } = permissionsOf({ ownerId: caller.user.id }, caller);
+  const rights = `${write} ${share}`;
+  let byRights = pageJsons.get(page);
+  if (!byRights) pageJsons.set(page, (byRights = new Map()));
+  let json = byRights.get(rights);
+  if (json === undefined) {
+    json = serialize({ items: page.items.map((file) => toFileJson(file, caller)), nextCursor: page.nextCursor });
+    byRights.set(rights, json);
+  }
+  return json;
+}
 
 export interface FilesRoutesOptions {
   files: FilesService;
@@ -52,10 +73,12 @@ export const filesRoutes: FastifyPluginAsyncTypebox<FilesRoutesOptions> = async 
   app.get(
     '/files',
     { config: { access: AUTH('files:read') }, schema: { tags: ['files'], summary: 'List your files, newest first unless sort/order say otherwise', querystring: ListQuery, response: { 200: FilePage, ...errorResponses(400, 401) } } },
-    async (request) => {
+    async (request, reply) => {
       const caller = callerOf(request);
       const page = await files.list(caller.user.id, request.query);
-      return { items: page.items.map((file) => toFileJson(file, caller)), nextCursor: page.nextCursor };
+      const json = pageJson(page, caller, (body) => reply.serialize(body) as string);
+      // Fastify sends a string with a JSON content type as it is (the schema made it above).
+      return reply.type('application/json; charset=utf-8').send(json as unknown as Static<typeof FilePage>);
     },
   );
 

@@ -15,6 +15,7 @@ import { findDuplicates, lockOwnerUploads, refuseDuplicates, type DuplicatePolic
 import { sanitizeFileName } from './file-names.js';
 import * as files from './files.repository.js';
 import { OverLimit, RejectedType, UploadInspector } from './inspector.js';
+import { ListingCache } from './listing-cache.js';
 import { patchStream } from './location.js';
 import type { MediaKind } from './media-types.js';
 import type { ListedFile, StoredFile } from './stored-file.js';
@@ -62,6 +63,8 @@ export type UploadedFile = StoredFile & { duplicateOf?: string };
 const PRESIGNED_DOWNLOAD_SECONDS = 5 * 60;
 
 export class FilesService {
+  private readonly pages = new ListingCache<FilePage>();
+
   constructor(
     private readonly db: Db,
     private readonly access: AccessService,
@@ -152,7 +155,18 @@ export class FilesService {
     };
   }
 
+  /** A page of the owner's files; the same page object again while nothing it shows has changed (listing-cache.ts). */
   async list(ownerId: string, options: ListOptions): Promise<FilePage> {
+    const version = await files.libraryVersion(this.db, ownerId);
+    const key = JSON.stringify([ownerId, options.limit, options.cursor, options.kind, options.q, options.sort, options.order, options.takenFrom, options.takenTo, options.person]);
+    const cached = version === undefined ? undefined : this.pages.get(key, version);
+    if (cached) return cached;
+    const page = await this.readPage(ownerId, options);
+    if (version !== undefined) this.pages.set(key, version, page);
+    return page;
+  }
+
+  private async readPage(ownerId: string, options: ListOptions): Promise<FilePage> {
     const sort = options.sort ?? 'createdAt';
     const order = options.order ?? 'desc';
     const after = options.cursor === undefined ? undefined : toPosition(decodeCursor(options.cursor, 4), sort, order);
