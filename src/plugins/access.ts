@@ -111,12 +111,12 @@ async function accessPlugin(app: FastifyInstance, { authenticators, objects, fin
   });
 
   // A success from a route whose check never ran is a bug: refuse to send it.
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (reply.statusCode >= 300 || reply.statusCode < 200 || request.accessChecked) return payload;
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (reply.statusCode >= 300 || reply.statusCode < 200 || request.accessChecked) return done(null, payload);
     request.log.error({ route: request.routeOptions.url }, 'a 2xx reply escaped the access check; answering 500');
     if (payload && typeof (payload as NodeJS.ReadableStream).pipe === 'function') (payload as unknown as { destroy(): void }).destroy();
     reply.code(500).type('application/json; charset=utf-8').removeHeader('content-length');
-    return JSON.stringify({ error: `Something went wrong on our side; it was logged with request id ${request.id}.`, code: 'internal_error' } satisfies ErrorBody);
+    done(null, JSON.stringify({ error: `Something went wrong on our side; it was logged with request id ${request.id}.`, code: 'internal_error' } satisfies ErrorBody));
   });
 }
 

@@ -57,19 +57,20 @@ async function bodiesPlugin(app: FastifyInstance, { bodyTimeoutMs }: BodiesOptio
   // Multipart bodies are read by the upload route itself, which watches their progress.
   // Fastify runs this hook for bodyless requests too (every GET): they get no deadline
   // stream, which cost a PassThrough, a pipe and a timer per request.
-  app.addHook('preParsing', async (request, _reply, payload) => {
-    if (!announcesBody(request) || request.headers['content-type']?.toLowerCase().startsWith('multipart/')) return payload;
-    return withDeadline(payload, bodyTimeoutMs);
+  app.addHook('preParsing', (request, _reply, payload, done) => {
+    if (!announcesBody(request) || request.headers['content-type']?.toLowerCase().startsWith('multipart/')) return done(null, payload);
+    done(null, withDeadline(payload, bodyTimeoutMs));
   });
 
   // An answer sent while the body is still arriving (401 on an upload, 413, 503) ends the
   // connection: what remains of the body cannot be told from a next request.
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     const socket = request.raw.socket as Socket | null;
-    if (!socket || !hasUnreadBody(request)) return payload;
-    reply.header('Connection', 'close');
-    lingerBeforeClosing(request, socket);
-    return payload;
+    if (socket && hasUnreadBody(request)) {
+      reply.header('Connection', 'close');
+      lingerBeforeClosing(request, socket);
+    }
+    done(null, payload);
   });
 }
 
