@@ -114,6 +114,14 @@ export function flushDirtyPages(): void {
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+let uncachedListings = 0;
+/**
+ * A query part that makes a listing request a page of its own (a far-future `takenTo` of
+ * its own, which leaves out no file), so no page Coffer keeps answers it: what is timed is
+ * the page's query, as after any change to the library (features/files/listing-cache.ts).
+ */
+export const uncachedListingPart = () => `&takenTo=${new Date(Date.UTC(2100, 0, 1) + ++uncachedListings).toISOString()}`;
+
 /** Runs curl to completion (owned, so Ctrl-C stops it too) and returns its stdout. */
 function runCurl(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -17,7 +17,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { currentRss, freePort, killAllOwnedSync, makeMediaFile, median, sleep, startService, stopService, tail, waitReady, type Service } from './lib.js';
+import { currentRss, freePort, killAllOwnedSync, makeMediaFile, median, sleep, startService, stopService, tail, uncachedListingPart, waitReady, type Service } from './lib.js';
 import { startNginx } from './servers.js';
 
 const MB = 1e6;
@@ -154,16 +154,12 @@ async function fillLibrary(dataDir: string, base: string, auth: string): Promise
   void auth;
 }
 
-/** A query part that makes each listing request its own page (a far-future `takenTo`), so no cached page answers it. */
-let uncached = 0;
-const uncachedPart = () => `&takenTo=${new Date(Date.UTC(2100, 0, 1) + ++uncached).toISOString()}`;
-
 /** Times of `count` listings of `url`, each uncached: a search measured is a search run. */
 async function latencies(url: string, auth: string, count: number): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < count; i++) {
     const t0 = performance.now();
-    const response = await fetch(url + uncachedPart(), { headers: { Authorization: auth } });
+    const response = await fetch(url + uncachedListingPart(), { headers: { Authorization: auth } });
     await response.arrayBuffer();
     if (response.status !== 200) throw new Error(`search: HTTP ${response.status}`);
     times.push(performance.now() - t0);
