@@ -8,6 +8,7 @@ import path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { lowerThreadPriority } from '../media/background-priority.js';
 import type { DetectedFace, RgbImage } from './face-engine.js';
+import { installFusedSsd, type FusedTf, type SsdNet } from './fused-ssd.js';
 import { installWasmSlice, type TfKernels } from './wasm-slice.js';
 
 export interface DetectRequest {
@@ -36,11 +37,14 @@ interface FaceResult {
   landmarks: { positions: Point[] };
   descriptor: Float32Array;
 }
+interface Loadable {
+  loadFromDisk(dir: string): Promise<void>;
+}
 interface FaceApi {
-  nets: Record<'ssdMobilenetv1' | 'faceLandmark68Net' | 'faceRecognitionNet', { loadFromDisk(dir: string): Promise<void> }>;
+  nets: Record<'faceLandmark68Net' | 'faceRecognitionNet', Loadable> & { ssdMobilenetv1: Loadable & SsdNet };
   SsdMobilenetv1Options: new (options: { minConfidence: number; maxResults: number }) => unknown;
   detectAllFaces(input: Tensor, options: unknown): { withFaceLandmarks(): { withFaceDescriptors(): Promise<FaceResult[]> } };
-  tf: TfKernels & {
+  tf: TfKernels & FusedTf & {
     setBackend(name: string): Promise<boolean>;
     ready(): Promise<void>;
     tensor3d(data: Uint8Array, shape: [number, number, number], dtype: 'int32'): Tensor;
@@ -75,6 +79,7 @@ async function loadModel(): Promise<FaceApi> {
   await faceapi.nets.ssdMobilenetv1.loadFromDisk(models);
   await faceapi.nets.faceLandmark68Net.loadFromDisk(models);
   await faceapi.nets.faceRecognitionNet.loadFromDisk(models);
+  installFusedSsd(faceapi.tf, faceapi.nets.ssdMobilenetv1);
   return faceapi;
 }
 
