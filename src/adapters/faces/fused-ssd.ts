@@ -8,7 +8,7 @@
  *   y = (conv(x, W) − mean) · s + offset = conv(x, W · s) + (offset − mean · s),
  *   s = scale / √(variance + ε).
  * Same network and weights, so the same faces; the folded arithmetic rounds differently in the
- * last bits (test/unit/fused-ssd.test.ts compares it with face-api's own forward pass).
+ * last bits (test/faces/fused-nets.test.ts compares it with face-api's own forward pass).
  * Everything else (the input's resize and padding, the box decoding, non-maximum suppression)
  * is face-api's; only `forwardInput` of the loaded network is replaced.
  */
@@ -18,7 +18,7 @@ export interface Tensor {
   shape: number[];
   dispose(): void;
 }
-type Activation = 'linear' | 'relu6';
+type Activation = 'linear' | 'relu' | 'relu6';
 interface FusedConvArgs {
   x: Tensor;
   filter: Tensor;
