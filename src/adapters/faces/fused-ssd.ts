@@ -67,12 +67,11 @@ interface BoxPredictor {
   box_encoding_predictor: Conv;
   class_predictor: Conv;
 }
-type Indexed<T, K extends string> = Record<K, T>;
-type Twelve = 'conv_1' | 'conv_2' | 'conv_3' | 'conv_4' | 'conv_5' | 'conv_6' | 'conv_7' | 'conv_8' | 'conv_9' | 'conv_10' | 'conv_11' | 'conv_12' | 'conv_13';
+/** MobileNet's thirteen depthwise + pointwise pairs, after its first convolution (conv_0). */
+type PairLayer = 'conv_1' | 'conv_2' | 'conv_3' | 'conv_4' | 'conv_5' | 'conv_6' | 'conv_7' | 'conv_8' | 'conv_9' | 'conv_10' | 'conv_11' | 'conv_12' | 'conv_13';
 interface SsdParams {
-  mobilenetv1: { conv_0: Pointwise } & Indexed<{ depthwise_conv: Depthwise; pointwise_conv: Pointwise }, Twelve>;
-  prediction_layer: Indexed<Pointwise, `conv_${0 | 1 | 2 | 3 | 4 | 5 | 6 | 7}`> &
-    Indexed<BoxPredictor, `box_predictor_${0 | 1 | 2 | 3 | 4 | 5}`>;
+  mobilenetv1: { conv_0: Pointwise } & Record<PairLayer, { depthwise_conv: Depthwise; pointwise_conv: Pointwise }>;
+  prediction_layer: Record<`conv_${0 | 1 | 2 | 3 | 4 | 5 | 6 | 7}`, Pointwise> & Record<`box_predictor_${0 | 1 | 2 | 3 | 4 | 5}`, BoxPredictor>;
   output_layer: { extra_dim: Tensor };
 }
 interface NetInput {
@@ -87,7 +86,7 @@ export interface SsdNet {
 /** face-api's batch-norm epsilon (mobileNetV1.ts). */
 const EPSILON = 0.0010000000474974513;
 const INPUT_SIZE = 512;
-const LAYERS: Twelve[] = ['conv_1', 'conv_2', 'conv_3', 'conv_4', 'conv_5', 'conv_6', 'conv_7', 'conv_8', 'conv_9', 'conv_10', 'conv_11', 'conv_12', 'conv_13'];
+const LAYERS: PairLayer[] = ['conv_1', 'conv_2', 'conv_3', 'conv_4', 'conv_5', 'conv_6', 'conv_7', 'conv_8', 'conv_9', 'conv_10', 'conv_11', 'conv_12', 'conv_13'];
 /** The depthwise layers that halve the feature map (face-api's getStridesForLayerIdx). */
 const STRIDE_2 = new Set(['conv_2', 'conv_4', 'conv_6', 'conv_12']);
 
@@ -100,7 +99,7 @@ interface FoldedDepthwise {
 export function installFusedSsd(tf: FusedTf, net: SsdNet): void {
   const params = net.params;
   if (!params) throw new Error('installFusedSsd: load the SSD MobileNet v1 weights first');
-  const folded = new Map<Twelve, FoldedDepthwise>(LAYERS.map((name) => [name, foldBatchNorm(tf, params.mobilenetv1[name].depthwise_conv)]));
+  const folded = new Map<PairLayer, FoldedDepthwise>(LAYERS.map((name) => [name, foldBatchNorm(tf, params.mobilenetv1[name].depthwise_conv)]));
   net.forwardInput = (input) =>
     tf.tidy(() => {
       const batch = tf.cast(input.toBatchTensor(INPUT_SIZE, false), 'float32');
@@ -123,7 +122,7 @@ function foldBatchNorm(tf: FusedTf, layer: Depthwise): FoldedDepthwise {
 const pointwise = (tf: FusedTf, x: Tensor, layer: Pointwise, stride: 1 | 2) =>
   tf.fused.conv2d({ x, filter: layer.filters, strides: [stride, stride], pad: 'same', bias: layer.batch_norm_offset, activation: 'relu6' });
 
-function mobileNet(tf: FusedTf, x: Tensor, params: SsdParams, folded: Map<Twelve, FoldedDepthwise>) {
+function mobileNet(tf: FusedTf, x: Tensor, params: SsdParams, folded: Map<PairLayer, FoldedDepthwise>) {
   let out = pointwise(tf, x, params.mobilenetv1.conv_0, 2);
   let conv11: Tensor | undefined;
   for (const name of LAYERS) {

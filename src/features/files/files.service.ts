@@ -162,7 +162,7 @@ export class FilesService {
     const cached = version === undefined ? undefined : this.pages.get(key, version);
     if (cached) return cached;
     const page = await this.readPage(ownerId, options);
-    if (version !== undefined) this.pages.set(key, version, page);
+    if (version !== undefined) this.pages.offer(key, version, page);
     return page;
   }
 
