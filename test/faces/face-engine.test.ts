@@ -118,7 +118,7 @@ describe('face engine (face-api in a worker thread)', () => {
     if (main >= 5) return context.skip(); // the whole process already runs this low: nothing to see
     const tid = engine.workerTid;
     expect(tid).toBeTypeOf('number');
-    expect(niceness(tid!)).toBe(5);
+    expect(niceness(tid!)).toBe(10);
     for (const other of readdirSync(`/proc/${process.pid}/task`).filter((task) => Number(task) !== tid)) {
       expect(niceness(other), `thread ${other}`).toBe(main);
     }

@@ -61,11 +61,13 @@ const MAX_FACES = 100;
 /** A tight crop (a face filling the frame) is found only with a margin around it. */
 const CROP_PADDING = 0.5;
 /**
- * The model uses both cores for a second per photo. Below the server's event loop (0) it takes
- * the CPU uploads and requests leave instead of slowing them; above the media tools (10), so a
- * thumbnail backlog does not starve it.
+ * The model keeps a core busy for about 0.4 s per photo. Niced like the media tools, it takes
+ * the CPU that uploads and requests leave instead of slowing them (at 5 it still took enough
+ * to bring uploads with faces found meanwhile to 0.78–0.87× of uploads alone, 0.88–0.96× at
+ * 10: bench/pipeline.ts part 4), and shares a core evenly with a thumbnail backlog. On an idle
+ * server /who is not slowed: niceness only decides who waits when the CPU is contended.
  */
-const FACE_THREAD_NICENESS = 5;
+const FACE_THREAD_NICENESS = 10;
 
 async function loadModel(): Promise<FaceApi> {
   const wasm = require('@tensorflow/tfjs-backend-wasm') as { setWasmPaths(prefix: string): void };
