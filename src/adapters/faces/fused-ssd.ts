@@ -3,14 +3,15 @@
  * its convolution. face-api (1.7.15) runs every layer as three passes over the activations:
  * the convolution, then a batch norm (depthwise layers) or a bias add (pointwise layers), then
  * a clip to [0, 6]. A TensorFlow.js fused convolution does all three in the one pass, which
- * XNNPACK applies as it writes each output: about a sixth of the detector's time was in those
+ * XNNPACK applies as it writes each output: about a fifth of the detector's time was in those
  * extra passes. The batch norm folds into the depthwise filter and a bias, once, at load:
  *   y = (conv(x, W) − mean) · s + offset = conv(x, W · s) + (offset − mean · s),
  *   s = scale / √(variance + ε).
  * Same network and weights, so the same faces; the folded arithmetic rounds differently in the
  * last bits (test/faces/fused-nets.test.ts compares it with face-api's own forward pass).
- * Everything else (the input's resize and padding, the box decoding, non-maximum suppression)
- * is face-api's; only `forwardInput` of the loaded network is replaced.
+ * Only `forwardInput` of the loaded network is replaced: the input's resize and padding and
+ * the non-maximum suppression stay face-api's; its box decoding is copied below (face-api does
+ * not export it).
  */
 
 // Minimal types for the parts of tfjs and face-api used here (their own typings drag in DOM types).
