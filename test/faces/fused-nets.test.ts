@@ -1,33 +1,25 @@
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { installFusedRecognition, type RecognitionNet, type RecognitionTf } from '../../src/adapters/faces/fused-recognition.js';
-import { installFusedSsd, type SsdNet, type Tensor } from '../../src/adapters/faces/fused-ssd.js';
+import { loadFaceApi, type FaceApi as LoadedFaceApi } from '../../src/adapters/faces/face-api-model.js';
+import type { RecognitionNet } from '../../src/adapters/faces/fused-recognition.js';
+import type { SsdNet, Tensor } from '../../src/adapters/faces/fused-ssd.js';
 import { GROUP_PHOTOS } from '../helpers/faces.js';
 
-// face-api itself, in this thread: its own forward pass is the reference for the fused one.
-const require = createRequire(import.meta.url);
+// face-api loaded as the face worker loads it, in this thread. The fused passes replace each
+// network's own `forwardInput`, which stays on its class: that one is the reference.
 interface Detection {
   score: number;
   box: { x: number; y: number; width: number; height: number };
 }
-interface Loadable {
-  loadFromDisk(dir: string): Promise<void>;
-}
-interface FaceApi {
-  tf: RecognitionTf & {
-    setBackend(name: string): Promise<boolean>;
-    ready(): Promise<void>;
-    tensor3d(data: Uint8Array, shape: [number, number, number], dtype: 'int32'): Tensor;
-    profile(fn: () => Promise<unknown>): Promise<{ kernelNames: string[]; kernels: { name: string }[] }>;
-  };
+type FaceApi = LoadedFaceApi & {
+  tf: { profile(fn: () => Promise<unknown>): Promise<{ kernelNames: string[]; kernels: { name: string }[] }> };
   nets: {
-    ssdMobilenetv1: SsdNet & Loadable & { locateFaces(input: Tensor, options: object): Promise<Detection[]> };
-    faceRecognitionNet: RecognitionNet & Loadable & { computeFaceDescriptor(input: Tensor): Promise<Float32Array> };
+    ssdMobilenetv1: { locateFaces(input: Tensor, options: object): Promise<Detection[]> };
+    faceRecognitionNet: { computeFaceDescriptor(input: Tensor): Promise<Float32Array> };
   };
   extractFaceTensors(input: Tensor, detections: Detection[]): Promise<Tensor[]>;
-}
+};
+const ownPass = <T extends object, K extends keyof T & string>(net: T, name: K) => (Object.getPrototypeOf(net) as Record<string, unknown>)[name] as T[K];
 
 describe('face-api\'s networks with fused convolutions', () => {
   let faceapi: FaceApi;
@@ -40,21 +32,12 @@ describe('face-api\'s networks with fused convolutions', () => {
   const photos: Tensor[] = [];
 
   beforeAll(async () => {
-    const wasm = require('@tensorflow/tfjs-backend-wasm') as { setWasmPaths(prefix: string): void };
-    wasm.setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm')) + path.sep);
-    faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
-    await faceapi.tf.setBackend('wasm');
-    await faceapi.tf.ready();
-    const models = path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
+    faceapi = (await loadFaceApi()) as FaceApi;
     ({ ssdMobilenetv1: net, faceRecognitionNet: recognition } = faceapi.nets);
-    await net.loadFromDisk(models);
-    await recognition.loadFromDisk(models);
-    stock = net.forwardInput;
-    installFusedSsd(faceapi.tf, net);
-    fused = net.forwardInput;
-    stockRecognition = recognition.forwardInput;
-    installFusedRecognition(faceapi.tf, recognition);
-    fusedRecognition = recognition.forwardInput;
+    [stock, fused] = [ownPass(net, 'forwardInput'), net.forwardInput];
+    [stockRecognition, fusedRecognition] = [ownPass(recognition, 'forwardInput'), recognition.forwardInput];
+    expect(stock).not.toBe(fused);
+    expect(stockRecognition).not.toBe(fusedRecognition);
     for (const photo of GROUP_PHOTOS) {
       const { data, info } = await sharp(photo.bytes()).resize(1024, 1024, { fit: 'inside' }).raw().toBuffer({ resolveWithObject: true });
       photos.push(faceapi.tf.tensor3d(new Uint8Array(data), [info.height, info.width, 3], 'int32'));

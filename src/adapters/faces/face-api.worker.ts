@@ -3,14 +3,11 @@
  * backend). It answers one photo at a time; the parent stops it when idle, which is the only
  * way to give back the WebAssembly heap (it grows to ~0.5 GB and never shrinks).
  */
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { lowerThreadPriority } from '../media/background-priority.js';
+import { loadFaceApi, type FaceApi, type FaceResult } from './face-api-model.js';
 import type { DetectedFace, RgbImage } from './face-engine.js';
-import { installFusedRecognition, type RecognitionNet, type RecognitionTf } from './fused-recognition.js';
-import { installFusedSsd, type SsdNet } from './fused-ssd.js';
-import { installWasmSlice, type TfKernels } from './wasm-slice.js';
+import type { Tensor } from './fused-ssd.js';
 
 export interface DetectRequest {
   id: number;
@@ -25,36 +22,6 @@ export interface ReadyMessage {
   tid?: number;
 }
 
-// Minimal types for the parts of face-api and tfjs used here (their own typings drag in DOM types).
-interface Tensor {
-  dispose(): void;
-}
-interface Point {
-  x: number;
-  y: number;
-}
-interface FaceResult {
-  detection: { score: number; box: { x: number; y: number; width: number; height: number } };
-  landmarks: { positions: Point[] };
-  descriptor: Float32Array;
-}
-interface Loadable {
-  loadFromDisk(dir: string): Promise<void>;
-}
-interface FaceApi {
-  nets: { ssdMobilenetv1: Loadable & SsdNet; faceLandmark68Net: Loadable; faceRecognitionNet: Loadable & RecognitionNet };
-  SsdMobilenetv1Options: new (options: { minConfidence: number; maxResults: number }) => unknown;
-  detectAllFaces(input: Tensor, options: unknown): { withFaceLandmarks(): { withFaceDescriptors(): Promise<FaceResult[]> } };
-  tf: TfKernels & RecognitionTf & {
-    setBackend(name: string): Promise<boolean>;
-    ready(): Promise<void>;
-    tensor3d(data: Uint8Array, shape: [number, number, number], dtype: 'int32'): Tensor;
-    pad(t: Tensor, paddings: [number, number][], value: number): Tensor;
-    engine(): { startScope(): void; endScope(): void };
-  };
-}
-
-const require = createRequire(import.meta.url);
 /** Detections below this confidence are dropped (SSD's own default is 0.5). */
 const MIN_CONFIDENCE = 0.5;
 const MAX_FACES = 100;
@@ -68,25 +35,6 @@ const CROP_PADDING = 0.5;
  * server /who is not slowed: niceness only decides who waits when the CPU is contended.
  */
 const FACE_THREAD_NICENESS = 10;
-
-async function loadModel(): Promise<FaceApi> {
-  const wasm = require('@tensorflow/tfjs-backend-wasm') as { setWasmPaths(prefix: string): void };
-  // The .wasm files ship in the package; without the platform-fetch flag they are read from
-  // disk (Node's fetch cannot read file: URLs, and the demos' CDN is never contacted).
-  wasm.setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm')) + path.sep);
-  const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
-  await faceapi.tf.setBackend('wasm');
-  await faceapi.tf.ready();
-  installWasmSlice(faceapi.tf);
-  const models = path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
-  await faceapi.nets.ssdMobilenetv1.loadFromDisk(models);
-  await faceapi.nets.faceLandmark68Net.loadFromDisk(models);
-  await faceapi.nets.faceRecognitionNet.loadFromDisk(models);
-  // The detector and the descriptor network fused: a sixth less time per photo, same faces.
-  installFusedSsd(faceapi.tf, faceapi.nets.ssdMobilenetv1);
-  installFusedRecognition(faceapi.tf, faceapi.nets.faceRecognitionNet);
-  return faceapi;
-}
 
 async function run(faceapi: FaceApi, input: Tensor): Promise<FaceResult[]> {
   const options = new faceapi.SsdMobilenetv1Options({ minConfidence: MIN_CONFIDENCE, maxResults: MAX_FACES });
@@ -134,7 +82,7 @@ const port = parentPort;
 if (!port) throw new Error('face-api.worker must run as a worker thread');
 const tid = lowerThreadPriority(FACE_THREAD_NICENESS);
 const started = performance.now();
-const model = await loadModel();
+const model = await loadFaceApi();
 port.postMessage({ ready: true, loadMs: Math.round(performance.now() - started), ...(tid === undefined ? {} : { tid }) } satisfies ReadyMessage);
 // One photo at a time: the model is not reentrant, and each call uses both cores anyway.
 let queue = Promise.resolve();

@@ -8,7 +8,7 @@
  * Same network and weights: the descriptors agree with face-api's to rounding
  * (test/faces/fused-nets.test.ts).
  */
-import type { FusedTf, Tensor } from './fused-ssd.js';
+import type { Folded, FusedTf, NetInput, Tensor } from './fused-ssd.js';
 
 interface ConvLayer {
   conv: { filters: Tensor; bias: Tensor };
@@ -29,18 +29,10 @@ export interface RecognitionTf extends FusedTf {
   matMul(a: Tensor, b: Tensor): Tensor;
   tensor1d(values: number[]): Tensor;
 }
-interface NetInput {
-  toBatchTensor(inputSize: number, isCenterInputs: boolean): Tensor;
-}
 /** face-api's loaded `FaceRecognitionNet` (the parts replaced or read). */
 export interface RecognitionNet {
   params: RecognitionParams | undefined;
   forwardInput(input: NetInput): Tensor;
-}
-
-interface Folded {
-  filter: Tensor;
-  bias: Tensor;
 }
 
 const INPUT_SIZE = 150;

@@ -75,7 +75,8 @@ interface SsdParams {
   prediction_layer: Record<`conv_${0 | 1 | 2 | 3 | 4 | 5 | 6 | 7}`, Pointwise> & Record<`box_predictor_${0 | 1 | 2 | 3 | 4 | 5}`, BoxPredictor>;
   output_layer: { extra_dim: Tensor };
 }
-interface NetInput {
+/** face-api's NetInput: the photo, resized and padded to the network's square input. */
+export interface NetInput {
   toBatchTensor(inputSize: number, isCenterInputs: boolean): Tensor;
 }
 /** face-api's loaded `SsdMobilenetv1` network (the parts replaced or read). */
@@ -91,7 +92,8 @@ const LAYERS: PairLayer[] = ['conv_1', 'conv_2', 'conv_3', 'conv_4', 'conv_5', '
 /** The depthwise layers that halve the feature map (face-api's getStridesForLayerIdx). */
 const STRIDE_2 = new Set(['conv_2', 'conv_4', 'conv_6', 'conv_12']);
 
-interface FoldedDepthwise {
+/** A convolution's filter and bias with the normalisation after it folded in. */
+export interface Folded {
   filter: Tensor;
   bias: Tensor;
 }
@@ -100,7 +102,7 @@ interface FoldedDepthwise {
 export function installFusedSsd(tf: FusedTf, net: SsdNet): void {
   const params = net.params;
   if (!params) throw new Error('installFusedSsd: load the SSD MobileNet v1 weights first');
-  const folded = new Map<PairLayer, FoldedDepthwise>(LAYERS.map((name) => [name, foldBatchNorm(tf, params.mobilenetv1[name].depthwise_conv)]));
+  const folded = new Map<PairLayer, Folded>(LAYERS.map((name) => [name, foldBatchNorm(tf, params.mobilenetv1[name].depthwise_conv)]));
   net.forwardInput = (input) =>
     tf.tidy(() => {
       const batch = tf.cast(input.toBatchTensor(INPUT_SIZE, false), 'float32');
@@ -110,7 +112,7 @@ export function installFusedSsd(tf: FusedTf, net: SsdNet): void {
     });
 }
 
-function foldBatchNorm(tf: FusedTf, layer: Depthwise): FoldedDepthwise {
+function foldBatchNorm(tf: FusedTf, layer: Depthwise): Folded {
   return tf.tidy(() => {
     const s = tf.div(layer.batch_norm_scale, tf.sqrt(tf.add(layer.batch_norm_variance, EPSILON)));
     const channels = layer.filters.shape[2]!; // a depthwise filter is [height, width, channels, 1]
@@ -123,7 +125,7 @@ function foldBatchNorm(tf: FusedTf, layer: Depthwise): FoldedDepthwise {
 const pointwise = (tf: FusedTf, x: Tensor, layer: Pointwise, stride: 1 | 2) =>
   tf.fused.conv2d({ x, filter: layer.filters, strides: [stride, stride], pad: 'same', bias: layer.batch_norm_offset, activation: 'relu6' });
 
-function mobileNet(tf: FusedTf, x: Tensor, params: SsdParams, folded: Map<PairLayer, FoldedDepthwise>) {
+function mobileNet(tf: FusedTf, x: Tensor, params: SsdParams, folded: Map<PairLayer, Folded>) {
   let out = pointwise(tf, x, params.mobilenetv1.conv_0, 2);
   let conv11: Tensor | undefined;
   for (const name of LAYERS) {
