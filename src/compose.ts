@@ -162,6 +162,8 @@ export interface Composition {
   publicUrl(): string;
   /** Starts the background work: mail delivery, jobs, the janitor. */
   start(): void;
+  /** Resolves once the work requests started and did not wait for (notices being queued) is done. */
+  settle(): Promise<void>;
   /** Stops the background work and closes every backend, in order. */
   close(): Promise<void>;
 }
@@ -176,7 +178,7 @@ export interface ComposeOptions {
 /** The whole app's services over the configured backends (migrating the database first). */
 export async function compose(config: Config, log: FastifyBaseLogger, options: ComposeOptions = {}): Promise<Composition> {
   useImageWorkers(config.imageWorkers);
-  // The face model starts in a worker thread at the first photo and stops when idle.
+  // The face model starts in a child process at the first photo and stops when idle.
   const faces = new FaceApiEngine({ log, photoTimeoutMs: config.faceTimeoutMs, maxPixels: config.maxImagePixels });
   let backends: ServerBackends;
   try {
@@ -323,6 +325,7 @@ async function composeOver(backends: ServerBackends, faces: FaceEngine & { close
       backends.jobs.start();
       stopJanitor = startJanitor(db, backends.blobs, auditEvents, log, config.auditRetentionDays);
     },
+    settle: () => mailWork.settle(),
     async close() {
       stopJanitor();
       await mailWork.settle();

@@ -1,6 +1,10 @@
-import { Worker } from 'node:worker_threads';
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyBaseLogger } from 'fastify';
+import { lowerPriority } from '../media/background-priority.js';
 import { startImageWorker } from '../media/images.js';
+import { residentBytes } from '../media/resident-memory.js';
 import { FaceEngineUnavailable, type DetectedFace, type FaceEngine, type RgbImage } from './face-engine.js';
 import type { DetectRequest, DetectResponse, ReadyMessage } from './face-api.worker.js';
 import { prepareImage } from './prepare-image.js';
@@ -14,6 +18,8 @@ export interface FaceApiEngineOptions {
   loadTimeoutMs?: number;
   /** The worker's JavaScript heap cap; the model itself lives in WebAssembly memory (default 256 MB). */
   maxHeapMb?: number;
+  /** The worker's whole resident size (the WebAssembly heap included) past which it is killed (default 1024 MB). */
+  maxRssMb?: number;
   /** MAX_IMAGE_PIXELS: larger photos are refused from their header, never decoded (default 40 MP). */
   maxPixels?: number;
   log?: Pick<FastifyBaseLogger, 'info' | 'warn'>;
@@ -28,12 +34,14 @@ interface Pending {
 }
 
 /**
- * face-api in a worker thread, started at the first photo, reused while photos come, and
- * stopped after `idleMs` without work. A worker that crashes or overruns the time limit is
- * stopped; the photo it held is tried once more on a new worker, then failed.
+ * face-api in a child process, started at the first photo, reused while photos come, and
+ * stopped after `idleMs` without work. Its WebAssembly heap (~0.5 GB, never shrinking while
+ * it lives) is then another process's memory: the server's stays flat, and the worker's
+ * whole resident size can be watched. A worker that crashes, overruns the time limit or the
+ * memory limit is killed; the photo it held is tried once more on a new worker, then failed.
  */
 export class FaceApiEngine implements FaceEngine {
-  private worker: Worker | undefined;
+  private worker: ChildProcess | undefined;
   private ready: Promise<void> | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
@@ -42,16 +50,17 @@ export class FaceApiEngine implements FaceEngine {
   private readonly photoTimeoutMs: number;
   private readonly loadTimeoutMs: number;
   private readonly maxHeapMb: number;
+  private readonly maxRssBytes: number;
+  private memoryWatch: NodeJS.Timeout | undefined;
   /** How long the last model load took, for the benchmark and the logs. */
   lastLoadMs: number | undefined;
-  /** The worker's OS thread id (Linux) once its model is loaded; tests read its niceness. */
-  workerTid: number | undefined;
 
   constructor(private readonly options: FaceApiEngineOptions = {}) {
     this.idleMs = options.idleMs ?? 60_000;
     this.photoTimeoutMs = options.photoTimeoutMs ?? 30_000;
     this.loadTimeoutMs = options.loadTimeoutMs ?? 60_000;
     this.maxHeapMb = options.maxHeapMb ?? 256;
+    this.maxRssBytes = (options.maxRssMb ?? 1024) * 2 ** 20;
   }
 
   /** Whether a worker (and so the model's memory) is alive now. */
@@ -59,9 +68,9 @@ export class FaceApiEngine implements FaceEngine {
     return this.worker !== undefined;
   }
 
-  /** The worker's thread id while it runs (tests use it to see a restart). */
-  get threadId(): number | undefined {
-    return this.worker?.threadId;
+  /** The worker's process id while it runs (tests read its niceness and see a restart). */
+  get pid(): number | undefined {
+    return this.worker?.pid;
   }
 
   async detect(image: Buffer | RgbImage): Promise<DetectedFace[]> {
@@ -100,37 +109,43 @@ export class FaceApiEngine implements FaceEngine {
       () => {
         if (this.worker !== worker || !this.pending.has(pending.request.id)) return;
         pending.timer = setTimeout(() => this.crashed(worker, new Error(`a photo took longer than ${this.photoTimeoutMs} ms`)), this.photoTimeoutMs);
-        worker.postMessage(pending.request);
+        worker.send(pending.request);
       },
       () => {}, // the worker's exit handler retries or fails the pending photos
     );
   }
 
-  private startWorker(): Worker {
+  private startWorker(): ChildProcess {
     if (this.worker) return this.worker;
-    const [script, { eval: isEval }] = workerScript();
-    const worker = new Worker(script, {
-      eval: isEval,
-      resourceLimits: { maxOldGenerationSizeMb: this.maxHeapMb },
-      stdout: false,
+    const worker = fork(WORKER_FILE, [], {
+      // The source file under tsx (tests, `npm run dev`), the compiled one in dist/.
+      execArgv: [...(WORKER_FILE.endsWith('.ts') ? ['--import', 'tsx'] : []), `--max-old-space-size=${this.maxHeapMb}`],
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
+    // The model keeps a core busy ~0.4 s a photo. Niced like the media tools it takes the CPU
+    // that uploads and requests leave (niceness 5 still slowed uploads to 0.78–0.87×, 10 to
+    // 0.88–0.96×: bench/pipeline.ts part 4); on an idle server /who is not slowed.
+    lowerPriority(worker.pid);
     this.worker = worker;
     this.ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the face model did not load in time')), this.loadTimeoutMs);
       worker.once('message', (message: ReadyMessage) => {
         clearTimeout(timer);
         this.lastLoadMs = message.loadMs;
-        this.workerTid = message.tid;
         this.options.log?.info({ loadMs: message.loadMs }, 'face model loaded');
         worker.on('message', (response: DetectResponse) => this.answered(response));
         resolve();
       });
-      worker.once('error', reject);
       worker.once('exit', () => reject(new Error('the face worker stopped while loading')));
     });
     this.ready.catch((error: Error) => this.crashed(worker, error));
     worker.on('error', (error) => this.crashed(worker, error));
-    worker.on('exit', (code) => this.crashed(worker, new Error(`the face worker exited with code ${code}`)));
+    worker.on('exit', (code, signal) => this.crashed(worker, new Error(`the face worker exited (${signal ?? code})`)));
+    clearInterval(this.memoryWatch);
+    this.memoryWatch = setInterval(() => {
+      if (residentBytes(worker.pid) > this.maxRssBytes) this.crashed(worker, new Error(`the face worker used over ${this.maxRssBytes / 2 ** 20} MiB of memory`));
+    }, MEMORY_CHECK_MS).unref();
     return worker;
   }
 
@@ -156,11 +171,10 @@ export class FaceApiEngine implements FaceEngine {
   }
 
   /** The worker is gone or hung: stop it, retry each photo it held once on a fresh one. */
-  private crashed(worker: Worker, error: Error): void {
+  private crashed(worker: ChildProcess, error: Error): void {
     if (this.worker !== worker) return;
-    this.worker = undefined;
-    this.ready = undefined;
-    void worker.terminate();
+    this.forget();
+    worker.kill('SIGKILL');
     if (this.pending.size > 0) this.options.log?.warn({ err: error }, 'face worker stopped; retrying its photos once');
     for (const pending of [...this.pending.values()]) {
       clearTimeout(pending.timer);
@@ -176,19 +190,21 @@ export class FaceApiEngine implements FaceEngine {
   private async stopWorker(): Promise<void> {
     const worker = this.worker;
     if (!worker) return;
+    this.forget();
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    worker.kill('SIGKILL');
+    await exited;
+  }
+
+  private forget(): void {
+    clearInterval(this.memoryWatch);
     this.worker = undefined;
     this.ready = undefined;
-    await worker.terminate();
   }
 }
 
-/**
- * The compiled worker next to this file; under tsx or vitest (running the TypeScript source)
- * a two-line bootstrap that registers tsx in the worker first, as `--import tsx` does not
- * reach worker threads on Node 20.
- */
-function workerScript(): [URL | string, { eval?: boolean }] {
-  if (!import.meta.url.endsWith('.ts')) return [new URL('./face-api.worker.js', import.meta.url), {}];
-  const source = new URL('./face-api.worker.ts', import.meta.url).href;
-  return [`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(source)}); });`, { eval: true }];
-}
+/** How often the worker's resident size is read. */
+const MEMORY_CHECK_MS = 100;
+
+/** The compiled worker next to this file, or its TypeScript source under tsx. */
+const WORKER_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), `face-api.worker${path.extname(fileURLToPath(import.meta.url))}`);

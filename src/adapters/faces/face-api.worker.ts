@@ -1,10 +1,9 @@
 /**
- * The worker thread that holds the face model (face-api on TensorFlow.js' WebAssembly
- * backend). It answers one photo at a time; the parent stops it when idle, which is the only
- * way to give back the WebAssembly heap (it grows to ~0.5 GB and never shrinks).
+ * The child process that holds the face model (face-api on TensorFlow.js' WebAssembly
+ * backend), niced by its parent like the media tools. It answers one photo at a time; the
+ * parent stops it when idle, which is the only way to give back the WebAssembly heap (it
+ * grows to ~0.5 GB and never shrinks).
  */
-import { parentPort } from 'node:worker_threads';
-import { lowerThreadPriority } from '../media/background-priority.js';
 import { loadFaceApi, type FaceApi, type FaceResult } from './face-api-model.js';
 import type { DetectedFace, RgbImage } from './face-engine.js';
 import type { Tensor } from './fused-ssd.js';
@@ -18,8 +17,6 @@ export type DetectResponse = { id: number; faces: DetectedFace[] } | { id: numbe
 export interface ReadyMessage {
   ready: true;
   loadMs: number;
-  /** This thread's OS thread id (Linux), whose niceness was lowered; tests read it back. */
-  tid?: number;
 }
 
 /** Detections below this confidence are dropped (SSD's own default is 0.5). */
@@ -27,15 +24,6 @@ const MIN_CONFIDENCE = 0.5;
 const MAX_FACES = 100;
 /** A tight crop (a face filling the frame) is found only with a margin around it. */
 const CROP_PADDING = 0.5;
-/**
- * The model keeps a core busy for about 0.4 s per photo. Niced like the media tools, it takes
- * the CPU that uploads and requests leave instead of slowing them (at 5 it still took enough
- * to bring uploads with faces found meanwhile to 0.78–0.87× of uploads alone, 0.88–0.96× at
- * 10: bench/pipeline.ts part 4), and shares a core evenly with a thumbnail backlog. On an idle
- * server /who is not slowed: niceness only decides who waits when the CPU is contended.
- */
-const FACE_THREAD_NICENESS = 10;
-
 async function run(faceapi: FaceApi, input: Tensor): Promise<FaceResult[]> {
   const options = new faceapi.SsdMobilenetv1Options({ minConfidence: MIN_CONFIDENCE, maxResults: MAX_FACES });
   return faceapi.detectAllFaces(input, options).withFaceLandmarks().withFaceDescriptors();
@@ -78,21 +66,19 @@ function toFace({ detection, landmarks, descriptor }: FaceResult, pad: number, w
 
 const clamp = (value: number) => Math.min(1, Math.max(0, value));
 
-const port = parentPort;
-if (!port) throw new Error('face-api.worker must run as a worker thread');
-const tid = lowerThreadPriority(FACE_THREAD_NICENESS);
+const send = (message: ReadyMessage | DetectResponse) => process.send?.(message);
+process.on('disconnect', () => process.exit(0));
 const started = performance.now();
 const model = await loadFaceApi();
-port.postMessage({ ready: true, loadMs: Math.round(performance.now() - started), ...(tid === undefined ? {} : { tid }) } satisfies ReadyMessage);
+send({ ready: true, loadMs: Math.round(performance.now() - started) });
 // One photo at a time: the model is not reentrant, and each call uses both cores anyway.
 let queue = Promise.resolve();
-port.on('message', (request: DetectRequest) => {
+process.on('message', (request: DetectRequest) => {
   queue = queue.then(async () => {
     try {
-      const faces = await detect(model, request.image);
-      port.postMessage({ id: request.id, faces } satisfies DetectResponse);
+      send({ id: request.id, faces: await detect(model, request.image) });
     } catch (error) {
-      port.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) } satisfies DetectResponse);
+      send({ id: request.id, error: error instanceof Error ? error.message : String(error) });
     }
   });
 });

@@ -1,10 +1,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AudioTags } from './audio-tags.js';
 import { lowerPriority } from './background-priority.js';
+import { residentBytes } from './resident-memory.js';
 import type { ImageTags } from './exif.js';
 import type { LocationPatch } from './location.js';
 
@@ -319,13 +319,3 @@ class ImageWorker {
 
 const WORKER_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), `image-worker${path.extname(fileURLToPath(import.meta.url))}`);
 const pool = new ImageWorkerPool();
-
-/** Resident memory of a process (VmRSS), or 0 where /proc cannot tell. */
-function residentBytes(pid: number | undefined): number {
-  try {
-    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return kb ? Number(kb) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
