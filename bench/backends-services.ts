@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { freePort, startService, tail, waitReady, type Service } from './lib.js';
+import { cofferNodeFlags, freePort, startService, tail, waitReady, type Service } from './lib.js';
 import type { Running } from './servers.js';
 
 /** Whether nothing listens on 127.0.0.1:port (we try to bind it ourselves). */
@@ -187,7 +187,7 @@ function cofferEnv(work: string, name: string, env: Record<string, string>): Rec
 
 /** `coffer <args>` (e.g. `storage init`) run to completion with the backends of `env`. */
 export async function cofferCommand(repo: string, work: string, name: string, args: string[], env: Record<string, string>): Promise<void> {
-  await finished(startService(`coffer ${args.join(' ')}`, process.execPath, [path.join(repo, 'dist', 'cli.js'), ...args], path.join(work, `${name}.log`), cofferEnv(work, name, env)));
+  await finished(startService(`coffer ${args.join(' ')}`, process.execPath, [...cofferNodeFlags(), path.join(repo, 'dist', 'cli.js'), ...args], path.join(work, `${name}.log`), cofferEnv(work, name, env)));
 }
 
 /**
@@ -196,7 +196,7 @@ export async function cofferCommand(repo: string, work: string, name: string, ar
  */
 export async function startCofferOn(repo: string, work: string, name: string, env: Record<string, string>): Promise<Running> {
   const port = await freePort();
-  const service = startService(name, process.execPath, [path.join(repo, 'dist', 'cli.js'), 'serve'], path.join(work, `${name}.log`), cofferEnv(work, name, { ...env, PORT: String(port) }));
+  const service = startService(name, process.execPath, [...cofferNodeFlags(), path.join(repo, 'dist', 'cli.js'), 'serve'], path.join(work, `${name}.log`), cofferEnv(work, name, { ...env, PORT: String(port) }));
   const base = `http://127.0.0.1:${port}`;
   await waitReady(service, `${base}/healthz`);
   return { service, base };

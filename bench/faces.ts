@@ -19,7 +19,7 @@ import sharp, { type Sharp } from 'sharp';
 import { FaceApiEngine } from '../src/adapters/faces/face-api.js';
 import { DISTINCT_RATIO, matchFaces, MATCH_DISTANCE, type DetectedFace, type MatchRule } from '../src/adapters/faces/face-engine.js';
 import { ASTRONAUT_PATH, centre, cropRegion, GROUP_PHOTOS } from '../test/helpers/faces.js';
-import { freePort, killAllOwnedSync, sleep, startService, stopService, waitReady } from './lib.js';
+import { cofferNodeFlags, freePort, killAllOwnedSync, sleep, startService, stopService, waitReady } from './lib.js';
 
 const THRESHOLDS = [0.35, 0.38, 0.4, 0.42, 0.45, 0.5, 0.55];
 /** FACES_BENCH_CACHE=/tmp/….json: the labelled set's descriptors are written there, and read back on the next run, which then only prints the identification tables (no model). */
@@ -206,7 +206,7 @@ const CHOOSING_MS = 1000;
 async function whoServer(cli: string, photo: Buffer) {
   const work = mkdtempSync(path.join(tmpdir(), 'coffer-bench-who-'));
   const port = await freePort();
-  const service = startService('coffer-who', process.execPath, [cli, 'serve'], path.join(work, 'coffer.log'), {
+  const service = startService('coffer-who', process.execPath, [...cofferNodeFlags(), cli, 'serve'], path.join(work, 'coffer.log'), {
     PORT: String(port),
     HOST: '127.0.0.1',
     DATA_DIR: path.join(work, 'data'),

@@ -19,7 +19,7 @@ import { Worker } from 'node:worker_threads';
 import { Redis } from 'ioredis';
 import sharp from 'sharp';
 import { connectDatabase } from '../src/db/connect.js';
-import { uncachedListingPart } from './lib.js';
+import { cofferNodeFlags, uncachedListingPart } from './lib.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
@@ -31,7 +31,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const children: ChildProcess[] = [];
 
 function start(command: 'serve' | 'worker', dataDir: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), command], {
+  const child = spawn(process.execPath, [...cofferNodeFlags(), path.join(ROOT, 'dist', 'cli.js'), command], {
     // Thumbnails only: the faces step (bench/faces.ts measures it) would run beside every one.
     env: { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', MALLOC_ARENA_MAX: '2', FACES_ENABLED: '0', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],

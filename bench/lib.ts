@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { SERVER_NODE_FLAGS } from '../src/cluster/node-flags.js';
 
 // Every process we start, by PID, so both `finally` and a Ctrl-C handler can stop them.
 const owned = new Map<number, { name: string; child: ChildProcess }>();
@@ -38,6 +39,15 @@ export function freePort(): Promise<number> {
       server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
     });
   });
+}
+
+/**
+ * The Node flags a Coffer process is started with here: those `npm start` uses, or
+ * COFFER_NODE_FLAGS (space-separated; empty for Node's defaults) to measure others.
+ */
+export function cofferNodeFlags(): string[] {
+  const given = process.env.COFFER_NODE_FLAGS;
+  return given === undefined ? [...SERVER_NODE_FLAGS] : given.split(' ').filter(Boolean);
 }
 
 /** Starts a server process with its output in a log file (pipes could fill up and stall it). */

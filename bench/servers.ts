@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { freePort, startService, waitReady, type Service } from './lib.js';
+import { cofferNodeFlags, freePort, startService, waitReady, type Service } from './lib.js';
 
 export interface Running {
   service: Service;
@@ -13,7 +13,7 @@ export interface Running {
 export async function startCoffer(repo: string, work: string): Promise<Running> {
   const port = await freePort();
   const dataDir = path.join(work, 'coffer-data');
-  const service = startService('coffer', process.execPath, [path.join(repo, 'dist', 'cli.js'), 'serve'], path.join(work, 'coffer.log'), {
+  const service = startService('coffer', process.execPath, [...cofferNodeFlags(), path.join(repo, 'dist', 'cli.js'), 'serve'], path.join(work, 'coffer.log'), {
     PORT: String(port),
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,

@@ -8,6 +8,7 @@ import { LocalBlobStore } from '../adapters/storage/local.js';
 import type { Config } from '../config.js';
 import { openDatabase } from '../compose.js';
 import { renderNginxConfig, type BalanceMethod } from './nginx-config.js';
+import { withServerFlags } from './node-flags.js';
 
 export interface ClusterOptions {
   instances: number;
@@ -196,7 +197,7 @@ export class Cluster {
     };
     const log = openSync(this.logFile(instance), 'a');
     // The same program that runs this command (dist/cli.js, or src/cli.ts under tsx), serving or working.
-    const child = spawn(process.execPath, [...process.execArgv, process.argv[1] ?? '', instance.role === 'web' ? 'serve' : 'worker'], { env, stdio: ['ignore', log, log] });
+    const child = spawn(process.execPath, [...withServerFlags(process.execArgv), process.argv[1] ?? '', instance.role === 'web' ? 'serve' : 'worker'], { env, stdio: ['ignore', log, log] });
     closeSync(log);
     instance.child = child;
     instance.startedAt = Date.now();

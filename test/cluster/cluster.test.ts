@@ -1,10 +1,11 @@
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SERVER_NODE_FLAGS } from '../../src/cluster/node-flags.js';
 import { fixture } from '../helpers/app.js';
 import { reachable, SERVERS } from '../helpers/backends.js';
 import { runCluster, startCluster, type RunningCluster } from '../helpers/cluster.js';
@@ -155,6 +156,15 @@ describe.runIf(canRun)('coffer cluster: 3 instances, round-robin, shared Redis s
       ['coffer-1', 'coffer-2', 'coffer-3'].map((id) => ({ id, pid: cluster.pids.get(id), healthy: true })),
     );
     expect((await fetch(`${base}/api/v1/admin/instances`, { headers: { cookie: bob.cookie } })).status).toBe(403);
+  });
+
+  it("starts every instance with the servers' Node flags", () => {
+    const instances = [...cluster.pids].filter(([id]) => id.startsWith('coffer-'));
+    expect(instances).toHaveLength(3);
+    for (const [id, pid] of instances) {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      for (const flag of SERVER_NODE_FLAGS) expect(argv, id).toContain(flag);
+    }
   });
 
   it('authenticates nginx to the instances: a local process cannot make one believe a forged X-Forwarded-For', async () => {
