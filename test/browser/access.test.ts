@@ -9,7 +9,7 @@ import path from 'node:path';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLiveServer, type LiveServer } from '../helpers/live-server.js';
-import { browserTestsCanRun, createUserFromCli, ensureWebBuilt, eventually, FFMPEG, launchChromium, playAndSeek, settled } from '../helpers/browser.js';
+import { browserTestsCanRun, createUserFromCli, ensureWebBuilt, eventually, FFMPEG, launchChromium, playAndSeek, printServerLogOnFailure, settled, uploadFiles } from '../helpers/browser.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
@@ -40,6 +40,7 @@ describe.skipIf(!canRun)('accounts, tokens, sharing and administration in a real
   const bruno: Person = { username: `bruno${stamp}`, name: 'Bruno Lima', email: `bruno${stamp}@example.com`, password: 'another long passphrase' };
   const root: Person = { username: 'root', name: 'root', email: 'root@example.com', password: 'the administrator passphrase' };
   const linkPassword = 'open sesame';
+  printServerLogOnFailure(() => server, 80);
 
   let anaPage: Page;
   let brunoPage: Page;
@@ -87,7 +88,8 @@ describe.skipIf(!canRun)('accounts, tokens, sharing and administration in a real
 
     await ensureWebBuilt();
 
-    server = await startLiveServer();
+    // Requests logged (debug), so that a failure's printout says what the page asked for.
+    server = await startLiveServer({ env: { LOG_LEVEL: 'debug' } });
     // The first administrator comes from the command line, as in a real installation.
     createUserFromCli(server, root, { admin: true });
     await register(ana);
@@ -106,10 +108,9 @@ describe.skipIf(!canRun)('accounts, tokens, sharing and administration in a real
   it('signs ana in and uploads a video', async () => {
     anaPage = await newPage();
     await signIn(anaPage, ana);
-    await anaPage.getByTestId('upload-input').setInputFiles([video]);
-    await anaPage.locator('[data-testid="gallery-tile"][data-kind="video"]').waitFor({ timeout: 60_000 });
-    await expect.poll(() => anaPage.locator('[data-testid="upload-item"][data-status="uploading"]').count(), { timeout: 60_000 }).toBe(0);
-  });
+    await uploadFiles(anaPage, [video]);
+    await anaPage.locator('[data-testid="gallery-tile"][data-kind="video"]').waitFor({ timeout: 30_000 });
+  }, 120_000);
 
   it('creates an access token, shows its secret once, and revokes it', async () => {
     await openFromMenu(anaPage, 'menu-tokens');

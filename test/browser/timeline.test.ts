@@ -3,7 +3,8 @@
 // headings with the server's counts and day sub-headings, the month scrubber jumps, the sort
 // survives a reload, the viewer shows the camera and the date taken, a second upload of the
 // same bytes is reported in the upload panel and listed under Duplicates, and deleting copies
-// there (one, or all but the one kept) makes the group go.
+// there (one, or all but the one kept) makes the group go; a file sent by an API client shows
+// up in the open library when its first step ends.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -229,6 +230,22 @@ describe.skipIf(!canRun)('the library timeline in a real browser', () => {
     const left = await page.request.get(`${server.url}/api/v1/files?limit=100`);
     const names = ((await left.json()) as { items: ListedFile[] }).items.map((item) => item.name);
     expect(names.filter((name) => name.startsWith('july'))).toEqual(['july-b.jpg']);
+  });
+
+  it('shows a file sent from elsewhere (an API client) once its first step ends, without a reload', async () => {
+    await page.goto(`${server.url}/`);
+    await tile('march20.jpg').waitFor();
+    const form = new FormData();
+    form.append('file', new Blob([await photo({ taken: '2022:05:01 12:00:00', variant: 5 })], { type: 'image/jpeg' }), 'from-phone.jpg');
+    const sent = await fetch(`${server.url}/api/v1/files`, {
+      method: 'POST',
+      headers: { Authorization: `Basic ${Buffer.from(`${user.username}:${user.password}`).toString('base64')}`, Accept: 'application/json' },
+      body: form,
+    });
+    expect(sent.status, await sent.text()).toBe(201);
+    await tile('from-phone.jpg').getByTestId('tile-thumbnail').waitFor({ timeout: 30_000 });
+    // Its month came with it: the counts were read again too.
+    await eventually(() => page.getByTestId('month-heading').allInnerTexts()).toContain('May 2022 · 1');
   });
 
   it('ran without script errors', () => {

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { beforeEach, expect, onTestFailed } from 'vitest';
 import type { LiveServer } from './live-server.js';
 import { requireOrSkip } from './services.js';
 
@@ -111,13 +111,31 @@ export async function uploadFiles(page: Page, files: string[], timeout = 60_000)
       status: item.dataset.status,
       line: item.textContent,
     }))`);
-  const ended = async () => {
+  // The files still uploading (or not in the panel at all), with what their rows say: a timeout shows them.
+  const unfinished = async () => {
     const items = await panel();
-    return names.every((name) => items.some((item) => item.name === name && item.status !== 'uploading'));
+    return names.flatMap((name) => {
+      const item = items.find((candidate) => candidate.name === name);
+      if (!item) return [`${name}: not in the panel`];
+      return item.status === 'uploading' ? [`${name}: ${item.line}`] : [];
+    });
   };
-  await eventually(ended, timeout).toBe(true);
+  await eventually(unfinished, timeout).toEqual([]);
   const items = (await panel()).filter((item) => names.includes(item.name));
   expect(items.filter((item) => item.status !== 'done').map((item) => `${item.name}: ${item.line}`)).toEqual([]);
+}
+
+/**
+ * For the describe block it is called in: a failed test prints the last lines of the live
+ * server's log, so a run that failed in CI says what the server was doing.
+ */
+export function printServerLogOnFailure(server: () => LiveServer | undefined, lines = 40): void {
+  beforeEach(() => {
+    onTestFailed(() => {
+      const log = server()?.log();
+      if (log) console.log(`--- the server's last ${lines} log lines\n${log.trimEnd().split('\n').slice(-lines).join('\n')}`);
+    });
+  });
 }
 
 /** The web app in dist/web, which the live server serves: built here when a checkout has none yet. */

@@ -1,11 +1,13 @@
 // Live updates: one EventSource per signed-in tab on GET /api/v1/events. A `file.step` event
 // carries the file as GET /files/:id describes it (less `permissions`, which depend on the
 // credential): it is merged into every cached copy, the list pages and the single file, so a
-// thumbnail, poster or tag set shows without polling. `reset` means events were missed.
+// thumbnail, poster or tag set shows without polling; a file a list has not loaded, though it
+// falls among what the list has, makes the list read again (a file sent from elsewhere shows).
+// `reset` means events were missed.
 import { useQueryClient, type InfiniteData, type QueryClient } from '@tanstack/react-query';
 import { useEffect, useSyncExternalStore } from 'react';
 import { API_BASE, type VaultFile } from './api';
-import { keys } from './queries';
+import { keys, type FileFilters } from './queries';
 
 type StreamedFile = Omit<VaultFile, 'permissions'>;
 interface StepEvent {
@@ -62,9 +64,18 @@ export function applyFileEvent(queries: QueryClient, event: StepEvent): void {
   }
   queries.setQueryData<VaultFile>(keys.file(event.fileId), (cached) => (cached ? merge(cached, streamed) : cached));
   let takenAtMoved = false;
+  let appeared = false;
   for (const [queryKey, data] of queries.getQueriesData<InfiniteData<Page>>({ queryKey: [...keys.files, 'list'] })) {
     const cached = listed(data, event.fileId);
-    if (!cached) continue;
+    if (!cached) {
+      // A file of ours this list has not seen, among what it has loaded: new to it (sent
+      // from another device or tab, or by an upload whose answer never came), so read again.
+      if (withinLoaded(data, queryKey[2] as FileFilters | undefined, streamed)) {
+        void queries.invalidateQueries({ queryKey, exact: true });
+        appeared = true;
+      }
+      continue;
+    }
     const moved = cached.takenAt !== streamed.takenAt;
     takenAtMoved ||= moved;
     // The facts step read a date taken: in a list ordered (or bounded) by it the file moves,
@@ -78,8 +89,24 @@ export function applyFileEvent(queries: QueryClient, event: StepEvent): void {
       pages: data!.pages.map((page) => ({ ...page, items: page.items.map((item) => (item.id === event.fileId ? merge(item, streamed) : item)) })),
     });
   }
-  // The month counts change only when a date taken does.
-  if (takenAtMoved) void queries.invalidateQueries({ queryKey: keys.timeline });
+  // The month counts change only when a date taken does, or a file comes.
+  if (takenAtMoved || appeared) void queries.invalidateQueries({ queryKey: keys.timeline });
+}
+
+/**
+ * Whether `file` falls among a list's loaded pages by the list's order: all of the list is
+ * loaded, or the file sorts before its last loaded item. A step on an old file far down a
+ * long library (a retry, faces found again) then costs no reading.
+ */
+function withinLoaded(data: InfiniteData<Page> | undefined, filters: FileFilters | undefined, file: StreamedFile): boolean {
+  const last = data?.pages.at(-1);
+  if (!last) return false;
+  const lastItem = last.items.at(-1);
+  if (last.nextCursor === null || !lastItem) return true;
+  const sort = filters?.sort ?? 'createdAt';
+  const [value, bound] = [file[sort], lastItem[sort]];
+  if (value === undefined || bound === undefined) return true;
+  return (filters?.order ?? 'desc') === 'desc' ? value >= bound : value <= bound;
 }
 
 /** After the server refused the stream (EventSource gives up on a 429 or 503), try again. */
