@@ -37,12 +37,22 @@ export class SseClient {
   }
 
   /** The first event (seen or still to come) that `match` accepts. */
-  async next(match: (event: SseEvent) => boolean, timeoutMs = 20_000): Promise<SseEvent> {
+  next(match: (event: SseEvent) => boolean, timeoutMs = 20_000): Promise<SseEvent> {
+    return this.until(() => this.events.find(match), timeoutMs, () => `no matching event within ${timeoutMs} ms; saw ${JSON.stringify(this.events)}`);
+  }
+
+  /** The first comment line (seen or still to come) that is `text`, such as a heartbeat's `ping`. */
+  comment(text: string, timeoutMs = 20_000): Promise<string> {
+    return this.until(() => this.comments.find((comment) => comment === text), timeoutMs, () => `no "${text}" comment within ${timeoutMs} ms; saw ${JSON.stringify(this.comments)}`);
+  }
+
+  /** What `find` returns once it returns something (not undefined), woken by each line the stream reads. */
+  async until<T>(find: () => T | undefined, timeoutMs: number, failure: () => string): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const found = this.events.find(match);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no matching event within ${timeoutMs} ms; saw ${JSON.stringify(this.events)}`);
+      const found = find();
+      if (found !== undefined) return found;
+      if (Date.now() > deadline) throw new Error(failure());
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.max(1, deadline - Date.now()));
         this.waiters.add(() => (clearTimeout(timer), resolve()));

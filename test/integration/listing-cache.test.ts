@@ -83,6 +83,8 @@ describe('listing cache', () => {
   it('shows uploads, renames and deletions made here or by another instance', async () => {
     await cached();
     const id = await upload(other, 'second.png');
+    // Its thumbnail, when made, writes to the file and so changes the version: let it finish first.
+    await t.services.backends.jobs.idle();
     expect(await names(t.app)).toEqual(['first.png', 'second.png']);
     await cached();
     const renamed = await other.inject({ method: 'PATCH', url: `/api/v1/files/${id}`, headers: { authorization: owner.basic }, payload: { name: 'renamed.png' } });
