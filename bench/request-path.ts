@@ -2,22 +2,28 @@
  * The request path (issue 9): authenticated listing against a bare Fastify and bare
  * node:http returning the same body; 64 KiB Range requests at random offsets against bare
  * Node createReadStream and nginx; RSS per concurrent download; search at 100,000 files and
- * /healthz while two clients search. All in one run, ratios against the baselines.
+ * /healthz while two clients search (against two clients listing, and a bare Fastify under two
+ * clients). All in one run, ratios against the baselines.
  *
  *   npx tsc -p tsconfig.build.json && npx tsx bench/request-path.ts
  *   LABEL=after npx tsx bench/request-path.ts       # names the report results/request-path.<label>.md
  *   BEFORE_CLI=../main/dist/cli.js npx tsx bench/request-path.ts   # also another build, same run
+ *   COFFER_NODE_FLAGS='--max-semi-space-size=64' BEFORE_CLI=dist/cli.js BEFORE_NODE_FLAGS= …
+ *                                                    # this build under other Node flags against
+ *                                                    # Node's defaults (flags default: npm start's)
  *   PROFILE=1 npx tsx bench/request-path.ts          # only listing + Range, Coffer under --cpu-prof,
  *                                                    # prints the top self-time functions
+ *   PROFILE=range npx tsx bench/request-path.ts      # only Range, Coffer under --cpu-prof
  *   PROFILE=1 KEEP_PROFILE=/tmp/coffer.cpuprofile …   # and keeps the profile
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { currentRss, freePort, killAllOwnedSync, makeMediaFile, median, sleep, startService, stopService, tail, uncachedListingPart, waitReady, type Service } from './lib.js';
+import { cofferNodeFlags, currentRss, freePort, killAllOwnedSync, makeMediaFile, median, sleep, startService, stopService, tail, uncachedListingPart, waitReady, type Service } from './lib.js';
 import { startNginx } from './servers.js';
 
 const MB = 1e6;
@@ -26,7 +32,10 @@ const VIDEO_BYTES = 200 * MB;
 const LIST_FILES = 60;
 const SEARCH_FILES = 100_000;
 const DURATION = process.env.DURATION ?? '8s';
-const PROFILE = process.env.PROFILE === '1';
+/** PROFILE=1: listing and Range under --cpu-prof; PROFILE=range: Range alone. */
+const PROFILE = process.env.PROFILE === '1' || process.env.PROFILE === 'range';
+/** ONLY=range (or PROFILE=range): the Range part alone, printed. */
+const RANGE_ONLY = process.env.PROFILE === 'range' || process.env.ONLY === 'range';
 const LABEL = process.env.LABEL ?? 'latest';
 const TARGET = { listingVsFastify: 0.5, rangeVsNode: 0.6, searchP95Ms: 10, rssPerDownload: 1 * MiB };
 
@@ -39,6 +48,9 @@ interface WrkResult {
   p50Ms: number;
   p99Ms: number;
   non2xx: number;
+  requests: number;
+  /** Coffer's full (mark-compact) collections per 10,000 requests, from its /metrics; Coffer's runs only. */
+  majorGcsPer10k?: number;
 }
 
 function parseLatency(text: string, label: string): number {
@@ -59,15 +71,38 @@ async function wrk(url: string, connections: number, options: { auth?: string; s
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   await new Promise((resolve) => child.once('close', resolve));
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN);
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
-  return { rps, p50Ms: parseLatency(out, '50%'), p99Ms: parseLatency(out, '99%'), non2xx };
+  return { rps, requests, p50Ms: parseLatency(out, '50%'), p99Ms: parseLatency(out, '99%'), non2xx };
 }
 
-async function startCoffer(work: string, cli: string, nodeArgs: string[]): Promise<{ service: Service; base: string; dataDir: string }> {
+/** A wrk run against a Coffer build, with the full collections its process ran meanwhile. */
+async function wrkCounted(build: Build, url: string, connections: number, options: Parameters<typeof wrk>[2]): Promise<WrkResult> {
+  const before = await majorCollections(build.coffer.metricsUrl);
+  const result = await wrk(url, connections, options);
+  const collections = (await majorCollections(build.coffer.metricsUrl)) - before;
+  return { ...result, majorGcsPer10k: (collections / result.requests) * 10_000 };
+}
+
+/** prom-client's count of major collections in the Coffer process. */
+async function majorCollections(metricsUrl: string): Promise<number> {
+  // A fresh connection each time: the metrics listener closes idle ones while wrk runs.
+  const text = await new Promise<string>((resolve, reject) =>
+    get(metricsUrl, { agent: false }, (response) => {
+      let body = '';
+      response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk)).on('end', () => resolve(body)).on('error', reject);
+    }).on('error', reject),
+  );
+  return Number(/^nodejs_gc_duration_seconds_count\{kind="major"\} (\d+)/m.exec(text)?.[1] ?? NaN);
+}
+
+async function startCoffer(work: string, cli: string, nodeArgs: string[]): Promise<{ service: Service; base: string; dataDir: string; metricsUrl: string }> {
   const port = await freePort();
+  const metricsPort = await freePort();
   const dataDir = path.join(work, 'coffer-data');
   const service = startService('coffer', process.execPath, [...nodeArgs, cli, 'serve'], path.join(work, 'coffer.log'), {
     PORT: String(port),
+    METRICS_PORT: String(metricsPort),
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
     // As deployed: LOG_LEVEL's default (info), so the cost of request logging is measured.
@@ -78,7 +113,7 @@ async function startCoffer(work: string, cli: string, nodeArgs: string[]): Promi
   });
   const base = `http://127.0.0.1:${port}`;
   await waitReady(service, `${base}/healthz`);
-  return { service, base, dataDir };
+  return { service, base, dataDir, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` };
 }
 
 async function register(base: string): Promise<string> {
@@ -197,7 +232,7 @@ function summariseProfile(file: string, top = 25): string[] {
 
 interface Build {
   name: string;
-  coffer: { service: Service; base: string; dataDir: string };
+  coffer: { service: Service; base: string; dataDir: string; metricsUrl: string };
   auth: string;
   listUrl: string;
   contentUrl: string;
@@ -223,11 +258,21 @@ async function interleaved(targets: Array<{ key: string; run: () => Promise<WrkR
   for (let round = 0; round < ROUNDS; round++) for (const target of targets) runs.get(target.key)!.push(await target.run());
   const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
   return new Map(
-    [...runs.entries()].map(([key, results]) => [key, { rps: mean(results.map((r) => r.rps)), p50Ms: mean(results.map((r) => r.p50Ms)), p99Ms: mean(results.map((r) => r.p99Ms)), non2xx: results.reduce((a, r) => a + r.non2xx, 0) }]),
+    [...runs.entries()].map(([key, results]) => [
+        key,
+        {
+          rps: mean(results.map((r) => r.rps)),
+          p50Ms: mean(results.map((r) => r.p50Ms)),
+          p99Ms: mean(results.map((r) => r.p99Ms)),
+          non2xx: results.reduce((a, r) => a + r.non2xx, 0),
+          requests: results.reduce((a, r) => a + r.requests, 0),
+          ...(results[0]?.majorGcsPer10k !== undefined ? { majorGcsPer10k: mean(results.map((r) => r.majorGcsPer10k!)) } : {}),
+        },
+      ]),
   );
 }
 
-async function searchFigures(build: Build) {
+async function searchFigures(build: Build, fastifyBase: string) {
   await fillLibrary(build.coffer.dataDir, build.coffer.base, build.auth);
   const search = (q: string) => `${build.coffer.base}/api/v1/files?limit=50&q=${encodeURIComponent(q)}`;
   await latencies(search('nomatch'), build.auth, 5);
@@ -238,14 +283,28 @@ async function searchFigures(build: Build) {
   };
   const healthUrl = `${build.coffer.base}/healthz`;
   const healthAlone = await wrk(healthUrl, 8, { duration: '4s' });
-  let searching = true;
-  const searchers = [0, 1].map(async () => {
-    while (searching) await latencies(search('zebra'), build.auth, 1);
+  const healthBusy = await healthWhile(healthUrl, search('zebra'), build.auth);
+  // Controls: the same two clients asking for a plain page (each one read from the database),
+  // and a bare Fastify's /healthz while two clients fetch its /list — what two busy clients
+  // cost /healthz on these two cores when nothing blocks.
+  const healthListing = await healthWhile(healthUrl, build.listUrl, build.auth);
+  const bareAlone = await wrk(`${fastifyBase}/healthz`, 8, { duration: '4s' });
+  const bareBusy = await healthWhile(`${fastifyBase}/healthz`, `${fastifyBase}/list?page`, '');
+  return { searches, healthAlone, healthBusy, healthListing, bareAlone, bareBusy };
+}
+
+/** wrk on /healthz for 4 s while two clients fetch `busyUrl` one request after another. */
+async function healthWhile(healthUrl: string, busyUrl: string, auth: string): Promise<WrkResult> {
+  let busy = true;
+  const clients = [0, 1].map(async () => {
+    while (busy) await latencies(busyUrl, auth, 1);
   });
-  const healthBusy = await wrk(healthUrl, 8, { duration: '4s' });
-  searching = false;
-  await Promise.all(searchers);
-  return { searches, healthAlone, healthBusy };
+  try {
+    return await wrk(healthUrl, 8, { duration: '4s' });
+  } finally {
+    busy = false;
+    await Promise.all(clients);
+  }
 }
 
 async function main(): Promise<void> {
@@ -273,9 +332,10 @@ async function main(): Promise<void> {
     });
 
     // This build, and (BEFORE_CLI, e.g. main's dist/cli.js) the one it is compared with, in the same run.
-    const nodeArgs = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
+    const nodeArgs = [...cofferNodeFlags(), ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])];
     const builds = [await prepareBuild('this', process.env.COFFER_CLI ?? path.join(repo, 'dist', 'cli.js'), work, video, images, nodeArgs)];
-    if (process.env.BEFORE_CLI && !PROFILE) builds.push(await prepareBuild('before', process.env.BEFORE_CLI, work, video, images, []));
+    const beforeFlags = process.env.BEFORE_NODE_FLAGS?.split(' ').filter(Boolean) ?? cofferNodeFlags();
+    if (process.env.BEFORE_CLI && !PROFILE) builds.push(await prepareBuild('before', process.env.BEFORE_CLI, work, video, images, beforeFlags));
     for (const build of builds) services.push(build.coffer.service);
     const [current] = builds;
     const body = await (await fetch(current!.listUrl, { headers: { Authorization: current!.auth } })).text();
@@ -300,7 +360,7 @@ async function main(): Promise<void> {
     // Memory first, before load has grown the heaps: what 32 slow downloads add to RSS.
     console.log('memory ...');
     const rss = new Map<string, number>();
-    if (!PROFILE) {
+    if (!PROFILE && !RANGE_ONLY) {
       for (const build of builds) rss.set(build.name, await rssPerDownload(build.coffer.service.pid, build.contentUrl, 32, build.auth));
       rss.set('node', await rssPerDownload(baselines.pid, `http://127.0.0.1:${nodePort}/blob`, 32));
     }
@@ -309,8 +369,8 @@ async function main(): Promise<void> {
     const script = path.join(benchDir, 'range.lua');
     const uncachedScript = path.join(benchDir, 'listing-uncached.lua');
     console.log('listing ...');
-    for (const build of builds) await wrk(build.listUrl, 32, { auth: build.auth, duration: '2s' }); // warm-up
-    const listing = await interleaved([
+    if (!RANGE_ONLY) for (const build of builds) await wrk(build.listUrl, 32, { auth: build.auth, duration: '2s' }); // warm-up
+    const listing = await interleaved(RANGE_ONLY ? [] : [
       ...builds.map((build) => ({ key: build.name, run: () => wrk(build.listUrl, 32, { auth: build.auth }) })),
       // Each request a page of its own, as if the library had changed since the last one.
       ...builds.map((build) => ({ key: `${build.name} uncached`, run: () => wrk(build.listUrl, 32, { script: uncachedScript, env: { AUTH: build.auth } }) })),
@@ -319,7 +379,7 @@ async function main(): Promise<void> {
     console.log('range ...');
     for (const build of builds) await wrk(build.contentUrl, 16, { script, env: rangeEnv(build.auth), duration: '2s' });
     const range = await interleaved([
-      ...builds.map((build) => ({ key: build.name, run: () => wrk(build.contentUrl, 16, { script, env: rangeEnv(build.auth) }) })),
+      ...builds.map((build) => ({ key: build.name, run: () => wrkCounted(build, build.contentUrl, 16, { script, env: rangeEnv(build.auth) }) })),
       ...(PROFILE
         ? []
         : [
@@ -328,12 +388,16 @@ async function main(): Promise<void> {
           ]),
     ]);
 
+    if (RANGE_ONLY && !PROFILE) {
+      for (const [key, result] of range) console.log(`range ${key}: ${fmt(result.rps)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms${result.majorGcsPer10k === undefined ? '' : `, ${fmt(result.majorGcsPer10k, 1)} full collections per 10,000`}`);
+      return;
+    }
     if (PROFILE) {
       for (const service of services.reverse()) await stopService(service);
       services.length = 0;
       const [profile] = readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile'));
       if (process.env.KEEP_PROFILE) writeFileSync(process.env.KEEP_PROFILE, readFileSync(path.join(profDir, profile!)));
-      console.log(`listing ${fmt(listing.get('this')!.rps)} req/s, range ${fmt(range.get('this')!.rps)} req/s (under --cpu-prof)`);
+      console.log(`listing ${RANGE_ONLY ? '-' : fmt(listing.get('this')!.rps)} req/s, range ${fmt(range.get('this')!.rps)} req/s (under --cpu-prof)`);
       console.log(['| self time | function |', '|---|---|', ...summariseProfile(path.join(profDir, profile!))].join('\n'));
       return;
     }
@@ -344,7 +408,7 @@ async function main(): Promise<void> {
       // Alone on the machine's cores while it is measured.
       for (const other of builds) if (other !== build) process.kill(other.coffer.service.pid, 'SIGSTOP');
       try {
-        search.set(build.name, await searchFigures(build));
+        search.set(build.name, await searchFigures(build, `http://127.0.0.1:${fastifyPort}`));
       } finally {
         for (const other of builds) if (other !== build) process.kill(other.coffer.service.pid, 'SIGCONT');
       }
@@ -370,13 +434,17 @@ async function main(): Promise<void> {
       `| listing p50 / p99 (ms) | ${cell(names.map((n) => `${fmt(listing.get(n)!.p50Ms, 1)} / ${fmt(listing.get(n)!.p99Ms, 1)}`))} | ${fmt(listing.get('fastify')!.p50Ms, 1)} / ${fmt(listing.get('fastify')!.p99Ms, 1)} (Fastify) | ${cell(names.map(() => '—'))} | reported |`,
       `| 64 KiB Range at random offsets, 16 conn (req/s) | ${rps(range)} | ${fmt(range.get('node')!.rps)} (bare Node createReadStream) | ${ratios(range, 'node')} | ≥ ${TARGET.rangeVsNode} |`,
       `| same (req/s) | ${rps(range)} | ${fmt(range.get('nginx')!.rps)} (nginx) | ${ratios(range, 'nginx')} | reported |`,
+      // A healthy process runs about one per 10 s here; a heap stuck growing by 1.3× runs one every ~0.1 s (see README).
+      `| Coffer's full (mark-compact) collections per 10,000 Range requests | ${cell(names.map((n) => fmt(range.get(n)!.majorGcsPer10k!, 1)))} | — | ${cell(names.map(() => '—'))} | reported |`,
       `| extra RSS per concurrent download, 32 slow downloads (MiB) | ${cell(names.map((n) => fmt(rss.get(n)! / MiB, 2)))} | ${fmt(rss.get('node')! / MiB, 2)} (bare Node) | ${cell(names.map(() => '—'))} | ≤ ${TARGET.rssPerDownload / MiB} |`,
       `| search at ${SEARCH_FILES.toLocaleString('en')} files, no match, p50 / p95 (ms) | ${cell(names.map((n) => pct(n, 'none')))} | — | ${cell(names.map(() => '—'))} | p95 ≤ ${TARGET.searchP95Ms} |`,
       `| search, rare term (1 match), p50 / p95 (ms) | ${cell(names.map((n) => pct(n, 'rare')))} | — | ${cell(names.map(() => '—'))} | p95 ≤ ${TARGET.searchP95Ms} |`,
       `| search, common term (13,000 matches), p50 / p95 (ms) | ${cell(names.map((n) => pct(n, 'common')))} | — | ${cell(names.map(() => '—'))} | p95 ≤ ${TARGET.searchP95Ms} |`,
       `| /healthz while 2 clients search ÷ alone | ${cell(names.map((n) => `${fmt(search.get(n)!.healthBusy.rps)} / ${fmt(search.get(n)!.healthAlone.rps)}`))} | — | ${cell(names.map((n) => fmt(search.get(n)!.healthBusy.rps / search.get(n)!.healthAlone.rps, 2)))} | unaffected (≈ 1) |`,
+      `| control: /healthz while 2 clients list (a page from the database each) ÷ alone | ${cell(names.map((n) => `${fmt(search.get(n)!.healthListing.rps)} / ${fmt(search.get(n)!.healthAlone.rps)}`))} | — | ${cell(names.map((n) => fmt(search.get(n)!.healthListing.rps / search.get(n)!.healthAlone.rps, 2)))} | reported |`,
+      `| control: bare Fastify /healthz while 2 clients fetch its /list ÷ alone | ${cell(names.map((n) => `${fmt(search.get(n)!.bareBusy.rps)} / ${fmt(search.get(n)!.bareAlone.rps)}`))} | — | ${cell(names.map((n) => fmt(search.get(n)!.bareBusy.rps / search.get(n)!.bareAlone.rps, 2)))} | reported |`,
       // Blocked or only sharing the core: a search holding the event loop shows in the tail.
-      `| /healthz p99 while 2 clients search / alone (ms) | ${cell(names.map((n) => `${fmt(search.get(n)!.healthBusy.p99Ms, 1)} / ${fmt(search.get(n)!.healthAlone.p99Ms, 1)}`))} | — | ${cell(names.map(() => '—'))} | reported |`,
+      `| /healthz p99 while 2 clients search / list / alone (ms) | ${cell(names.map((n) => `${fmt(search.get(n)!.healthBusy.p99Ms, 1)} / ${fmt(search.get(n)!.healthListing.p99Ms, 1)} / ${fmt(search.get(n)!.healthAlone.p99Ms, 1)}`))} | ${fmt(search.get(names[0]!)!.bareBusy.p99Ms, 1)} / ${fmt(search.get(names[0]!)!.bareAlone.p99Ms, 1)} (bare Fastify busy / alone) | ${cell(names.map(() => '—'))} | reported |`,
       '',
       `Non-2xx responses: listing ${cell(names.map((n) => String(listing.get(n)!.non2xx)))}; Range ${cell(names.map((n) => String(range.get(n)!.non2xx)))} (206 counts as 2xx).`,
       '',
