@@ -1,6 +1,8 @@
+import { sql } from 'kysely';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, multipart, signUp, type Account, type Part, type TestApp } from '../helpers/app.js';
+import { profileName } from '../helpers/backends.js';
 
 /** A small PNG of its own: distinct bytes per call, or the same bytes for the same seed. */
 const image = (seed: number, size = 8) => sharp({ create: { width: size, height: size, channels: 3, background: { r: seed % 256, g: Math.floor(seed / 256) % 256, b: 7 } } }).png().toBuffer();
@@ -182,5 +184,41 @@ describe('duplicates refused (DUPLICATES=reject)', () => {
     const bytes = await image(20);
     const bob = await signUp(t.app, 'rejbob');
     expect((await upload(bob, [{ filename: 'mine.png', content: bytes }])).statusCode).toBe(201);
+  });
+});
+
+/**
+ * Every upload asks whether the owner has its bytes already: that lookup must seek the
+ * (owner, size, SHA-256) index, not read the owner's library. SQLite's plan for the query
+ * the app ran says which it does (an ORDER BY created_at once made it walk every file).
+ */
+describe.runIf(profileName === 'embedded')('the duplicate lookup, on SQLite', () => {
+  let t: TestApp;
+  const lookups: string[] = [];
+  beforeAll(async () => {
+    t = await createTestApp({}, {
+      logger: {
+        level: 'trace',
+        stream: {
+          write(line: string) {
+            const { msg, sql } = JSON.parse(line) as { msg?: string; sql?: string };
+            if (msg === 'database query' && sql && /^select .* from "files" where "owner_id" = \? and .*"sha256" = \?/.test(sql)) lookups.push(sql);
+          },
+        },
+      },
+    });
+  });
+  afterAll(() => t.close());
+
+  it('seeks the owner, size and hash index', async () => {
+    const alice = await signUp(t.app, 'planalice');
+    const upload = uploader(t);
+    expect((await upload(alice, [{ filename: 'one.png', content: await image(31) }])).statusCode).toBe(201);
+    expect(lookups.length).toBeGreaterThan(0);
+    // The log has the statement, not its values; the plan is the same for any, so literals stand in.
+    let n = 0;
+    const query = lookups.at(-1)!.replace(/\?/g, () => (n++ === 0 ? "'owner'" : n % 2 === 0 ? '1' : "'hash'"));
+    const plan = await sql<{ detail: string }>`explain query plan ${sql.raw(query)}`.execute(t.services.backends.db);
+    expect(plan.rows.map((row) => row.detail).join('; ')).toContain('files_owner_size_sha256_idx');
   });
 });

@@ -26,9 +26,12 @@ export async function findOriginals(db: Executor, ownerId: string, prints: reado
     .select(['id', 'name', 'size', 'sha256', 'created_at'])
     .where('owner_id', '=', ownerId)
     .where((eb) => eb.or(prints.map((print) => eb.and([eb('size', '=', print.size), eb('sha256', '=', print.sha256)]))))
-    .orderBy('created_at')
-    .orderBy('id')
     .execute();
+  // Oldest first, sorted here: an ORDER BY created_at led SQLite to walk the owner's whole
+  // library in that index's order instead of seeking (owner, size, hash) — every upload read
+  // every file (1 ms at 12,000 files). The rows are the few copies of these bytes.
+  const at = (row: { created_at: string | Date }) => new Date(row.created_at).getTime();
+  rows.sort((a, b) => at(a) - at(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const originals = new Map<string, Original>();
   for (const row of rows) {
     const key = fingerprintKey({ size: Number(row.size), sha256: row.sha256 });
