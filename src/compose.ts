@@ -354,6 +354,7 @@ async function openBackends(config: Config, log: FastifyBaseLogger, faces: FaceE
     ...(levelEnabled(log, 'trace') ? { onQuery: (event: LogEvent) => log.trace({ sql: event.query.sql, ms: event.queryDurationMillis, ...(event.level === 'error' ? { failed: true } : {}) }, 'database query') } : {}),
     // Only the reason: pg attaches the whole client to the error.
     onConnectionLost: (error) => log.warn({ reason: error.message, code: (error as { code?: unknown }).code }, 'a database connection was lost; the pool opens a new one when needed'),
+    backgroundCheckpoints: { onError: (reason) => log.warn({ reason }, 'a SQLite checkpoint failed; the next one tries again') },
   });
   try {
     const applied = await migrate(db, config.databaseUrl);

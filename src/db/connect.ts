@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Kysely, MysqlDialect, PostgresDialect, type Dialect, type LogConfig, type Transaction } from 'kysely';
+import { startCheckpointer } from './checkpointer.js';
 import { sqliteDialect as cachedSqliteDialect, SQLITE_BUSY_TIMEOUT_MS } from './sqlite.js';
 import { reconnecting } from './reconnecting.js';
 import type { Database } from './schema.js';
@@ -19,6 +20,11 @@ export interface DatabaseOptions {
   onConnectionLost?: (error: Error) => void;
   /** Told of every query run (Kysely's log hook), with its duration: debugging and query counts. */
   onQuery?: LogConfig;
+  /**
+   * SQLite: checkpoint the WAL from a worker thread instead of inside commits (see
+   * checkpointer.ts). Servers want it; a short command is better served by SQLite's own.
+   */
+  backgroundCheckpoints?: { onError(message: string): void };
 }
 
 // Bounded waits: with the database down, requests fail fast (503) instead of piling up.
@@ -33,11 +39,11 @@ export async function connectDatabase(url: string, options: DatabaseOptions = { 
   return new Kysely<Database>({ dialect: reconnecting(await dialectFor(url, options)), ...(options.onQuery ? { log: options.onQuery } : {}) });
 }
 
-async function dialectFor(url: string, { poolSize, onConnectionLost = () => {} }: DatabaseOptions): Promise<Dialect> {
+async function dialectFor(url: string, { poolSize, onConnectionLost = () => {}, backgroundCheckpoints }: DatabaseOptions): Promise<Dialect> {
   const scheme = url.split(':', 1)[0];
   switch (scheme) {
     case 'sqlite':
-      return sqliteDialect(url.slice('sqlite:'.length));
+      return sqliteDialect(url.slice('sqlite:'.length), backgroundCheckpoints);
     case 'postgres':
     case 'postgresql': {
       const { default: pg } = await import('pg');
@@ -77,7 +83,7 @@ async function dialectFor(url: string, { poolSize, onConnectionLost = () => {} }
   }
 }
 
-async function sqliteDialect(file: string): Promise<Dialect> {
+async function sqliteDialect(file: string, backgroundCheckpoints: DatabaseOptions['backgroundCheckpoints']): Promise<Dialect> {
   const { default: SQLite } = await import('better-sqlite3');
   if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const database = new SQLite(file);
@@ -89,7 +95,10 @@ async function sqliteDialect(file: string): Promise<Dialect> {
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-  return cachedSqliteDialect(database);
+  if (!backgroundCheckpoints || file === ':memory:') return cachedSqliteDialect(database);
+  database.pragma('wal_autocheckpoint = 0');
+  const checkpointer = startCheckpointer(file, backgroundCheckpoints.onError);
+  return cachedSqliteDialect(database, () => checkpointer.stop());
 }
 
 /** Unique-constraint violations, recognised the same way on every dialect. */

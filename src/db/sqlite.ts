@@ -28,6 +28,7 @@ export class StatementCache implements SqliteDatabase {
   constructor(
     private readonly database: BetterSqlite3.Database,
     private readonly size = STATEMENT_CACHE_SIZE,
+    private readonly onClose: () => void = () => {},
   ) {}
 
   prepare(sql: string): SqliteStatement {
@@ -44,6 +45,7 @@ export class StatementCache implements SqliteDatabase {
   }
 
   close(): void {
+    this.onClose();
     this.statements.clear();
     this.database.close();
   }
@@ -78,8 +80,8 @@ function rowsAsRecords(statement: BetterSqlite3.Statement): SqliteStatement {
 }
 
 /** SQLite with prepared statements kept and lock waits that never block the event loop. */
-export function sqliteDialect(database: BetterSqlite3.Database): Dialect {
-  const dialect = new SqliteDialect({ database: new StatementCache(database) });
+export function sqliteDialect(database: BetterSqlite3.Database, onClose?: () => void): Dialect {
+  const dialect = new SqliteDialect({ database: new StatementCache(database, STATEMENT_CACHE_SIZE, onClose) });
   return {
     createDriver: () => new BusyWaitingDriver(dialect.createDriver()),
     createQueryCompiler: () => dialect.createQueryCompiler(),
